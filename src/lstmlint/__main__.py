@@ -1,0 +1,3 @@
+from lstmlint.cli import main
+
+main(prog_name="lstmlint")

@@ -1,0 +1,110 @@
+"""Name resolution through a small import table of our own.
+
+libcst's QualifiedNameProvider resolves every name in the file and costs several times the parse; lstmlint
+only needs to know which dotted names a file's imports make visible, so it keeps a dict of local name ->
+dotted path, filled in statement order.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+# Module prefixes under which Keras lives, longest first, with the distribution they belong to.
+_DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
+    ("tensorflow.compat.v1.keras", "tf.keras"),
+    ("tensorflow.compat.v2.keras", "tf.keras"),
+    ("tensorflow.python.keras", "tf.keras"),
+    ("tensorflow.keras", "tf.keras"),
+    ("tf_keras", "tf_keras"),
+    ("keras", "keras"),
+)
+
+# What may stand between the distribution and the class name: keras.layers.LSTM, keras.layers.recurrent.LSTM,
+# keras.layers.rnn.lstm.LSTM, keras.src.layers..., keras.models.Sequential, keras.Input, keras.engine.sequential...
+_MIDDLE_ROOTS = ("layers", "models", "engine", "src", "legacy", "api", "_tf_keras")
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` as text, or None when the expression is not a plain attribute chain."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None
+
+
+def split_keras(qualname: str) -> tuple[str, str] | None:
+    """(distribution, class-or-function name) when ``qualname`` names something in Keras, else None."""
+    for prefix, distribution in _DISTRIBUTIONS:
+        if qualname == prefix or not qualname.startswith(prefix + "."):
+            continue
+        rest = qualname[len(prefix) + 1 :].split(".")
+        middle, last = rest[:-1], rest[-1]
+        if middle and middle[0] not in _MIDDLE_ROOTS:
+            return None
+        return distribution, last
+    return None
+
+
+def keras_distribution(module: str) -> str | None:
+    for prefix, distribution in _DISTRIBUTIONS:
+        if module == prefix or module.startswith(prefix + "."):
+            return distribution
+    return None
+
+
+class ImportTable:
+    """Local name -> dotted path, for the names that imports bind."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def add_import(self, node: cst.Import) -> list[str]:
+        modules = []
+        for alias in node.names:
+            full = dotted(alias.name)
+            if full is None:
+                continue
+            modules.append(full)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.names[alias.asname.name.value] = full
+            else:
+                top = full.split(".")[0]
+                self.names[top] = top
+        return modules
+
+    def add_import_from(self, node: cst.ImportFrom) -> tuple[str | None, list[str]]:
+        if node.relative or node.module is None:
+            return None, []
+        module = dotted(node.module)
+        if module is None or isinstance(node.names, cst.ImportStar):
+            return module, []
+        imported = []
+        for alias in node.names:
+            name = dotted(alias.name)
+            if name is None:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.names[local] = f"{module}.{name}"
+            imported.append(name)
+        return module, imported
+
+    def forget(self, name: str) -> None:
+        """A later assignment shadows an import (``LSTM = MyLSTM``)."""
+        self.names.pop(name, None)
+
+    def resolve(self, node: cst.BaseExpression) -> str | None:
+        """The dotted path an expression names through the imports, or None."""
+        text = dotted(node)
+        if text is None:
+            return None
+        head, _, tail = text.partition(".")
+        base = self.names.get(head)
+        if base is None:
+            return None
+        resolved = f"{base}.{tail}" if tail else base
+        # `import tensorflow as tf` makes `tf.keras...` mean `tensorflow.keras...`.
+        return resolved

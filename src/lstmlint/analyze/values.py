@@ -1,0 +1,194 @@
+"""Static values of expressions: literals, names bound once, tuples, simple arithmetic, ``X.shape``.
+
+Anything else is ``Value.unknown``: rules that need an unknown value stay silent.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass, field
+from typing import Callable
+
+import libcst as cst
+
+from lstmlint.analyze.imports import ImportTable, dotted
+from lstmlint.ir import Value
+
+_BINOPS: dict[type, Callable] = {
+    cst.Add: operator.add,
+    cst.Subtract: operator.sub,
+    cst.Multiply: operator.mul,
+    cst.FloorDivide: operator.floordiv,
+    cst.Divide: operator.truediv,
+    cst.Modulo: operator.mod,
+}
+
+
+@dataclass
+class Binding:
+    value: cst.BaseExpression | None  # None: bound by something other than a plain assignment
+    index: tuple[int, ...] = ()  # position inside tuple unpacking
+
+
+@dataclass
+class Scope:
+    """Names bound in one function or module body (not in nested functions or classes)."""
+
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    parent: Scope | None = None
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def lookup(self, name: str) -> list[Binding] | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.bindings:
+                return scope.bindings[name]
+            scope = scope.parent
+        return None
+
+
+def bind_targets(scope: Scope, target: cst.BaseExpression, value: cst.BaseExpression | None, index=()) -> None:
+    if isinstance(target, cst.Name):
+        scope.bind(target.value, Binding(value, index))
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for i, element in enumerate(target.elements):
+            if isinstance(element, cst.StarredElement):
+                bind_targets(scope, element.value, None)
+            else:
+                bind_targets(scope, element.value, value, (*index, i))
+
+
+class Evaluator:
+    """Evaluates expressions in a scope; caches per (scope, name) to keep deep chains linear."""
+
+    def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str]) -> None:
+        self.imports = imports
+        self.code_of = code_of
+        self._active: set[int] = set()
+
+    def name_value(self, name: str, scope: Scope) -> Value:
+        bindings = scope.lookup(name)
+        if not bindings:
+            resolved = self.imports.resolve(cst.Name(name))
+            if resolved:
+                return Value("symbol", const=resolved, text=name, name=name)
+            return Value.unknown(f"`{name}` is not defined in this file", text=name, name=name)
+        if len(bindings) != 1 or bindings[0].value is None:
+            return Value.unknown(f"`{name}` is bound more than once", text=name, name=name)
+        binding = bindings[0]
+        key = id(binding)
+        if key in self._active:
+            return Value.unknown(f"`{name}` refers to itself", text=name, name=name)
+        self._active.add(key)
+        try:
+            value = self.evaluate(binding.value, scope)
+        finally:
+            self._active.discard(key)
+        for i in binding.index:
+            if value.kind == "tuple" and i < len(value.items):
+                value = value.items[i]
+            else:
+                value = Value.unknown(f"`{name}` comes from an unpacking that is not known")
+                break
+        return _renamed(value, name)
+
+    def evaluate(self, node: cst.BaseExpression, scope: Scope) -> Value:
+        text = self.code_of(node)
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                return Value.of(ast.literal_eval(text), text)
+            except (ValueError, SyntaxError):
+                return Value.unknown("not a literal", text)
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return Value.of({"True": True, "False": False, "None": None}[node.value], text)
+            return self.name_value(node.value, scope)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            items = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    return Value.unknown("starred element", text)
+                items.append(self.evaluate(element.value, scope))
+            return Value("tuple", items=items, text=text)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+            inner = self.evaluate(node.expression, scope)
+            if inner.kind == "const" and isinstance(inner.const, (int, float)) and not isinstance(inner.const, bool):
+                sign = -1 if isinstance(node.operator, cst.Minus) else 1
+                return Value.of(sign * inner.const, text)
+            return Value.unknown("unary operation on an unknown value", text)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            inner = self.evaluate(node.expression, scope)
+            if inner.kind == "const":
+                return Value.of(not inner.const, text)
+            return Value.unknown("negation of an unknown value", text)
+        if isinstance(node, cst.BinaryOperation) and type(node.operator) in _BINOPS:
+            return self._binary(node, scope, text)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, scope, text)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, scope, text)
+        return Value.unknown("not a constant expression", text)
+
+    def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:
+        left = self.evaluate(node.left, scope)
+        right = self.evaluate(node.right, scope)
+        if left.kind == "tuple" and right.kind == "tuple" and isinstance(node.operator, cst.Add):
+            return Value("tuple", items=left.items + right.items, text=text)
+        numbers = (int, float)
+        if (
+            left.kind == right.kind == "const"
+            and isinstance(left.const, numbers)
+            and isinstance(right.const, numbers)
+            and not isinstance(left.const, bool)
+            and not isinstance(right.const, bool)
+        ):
+            try:
+                result = _BINOPS[type(node.operator)](left.const, right.const)
+            except (ZeroDivisionError, OverflowError):
+                return Value.unknown("arithmetic error", text)
+            if isinstance(result, (int, float)) and abs(result) < 2**63:
+                return Value.of(result, text)
+        return Value.unknown("arithmetic on unknown values", text)
+
+    def _attribute(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
+        if node.attr.value == "shape":
+            base = dotted(node.value)
+            return Value.unknown(f"the shape of `{base or text}`", text, tag="array-shape", name=base)
+        resolved = self.imports.resolve(node)
+        if resolved is not None:
+            return Value("symbol", const=resolved, text=text)
+        return Value.unknown("attribute of an unknown object", text)
+
+    def _subscript(self, node: cst.Subscript, scope: Scope, text: str) -> Value:
+        base = self.evaluate(node.value, scope)
+        if len(node.slice) != 1:
+            return Value.unknown("multi-dimensional subscript", text)
+        index = node.slice[0].slice
+        if isinstance(index, cst.Slice):
+            lower = self.evaluate(index.lower, scope) if index.lower else Value.of(None)
+            upper = self.evaluate(index.upper, scope) if index.upper else Value.of(None)
+            step = self.evaluate(index.step, scope) if index.step else Value.of(None)
+            if base.tag == "array-shape" and lower.const == 1 and upper.const is None and step.const is None:
+                return Value.unknown(base.reason + " without its first axis", text, tag="array-shape-tail")
+            if base.kind == "tuple" and all(v.kind == "const" for v in (lower, upper, step)):
+                try:
+                    return Value("tuple", items=base.items[slice(lower.const, upper.const, step.const)], text=text)
+                except (TypeError, ValueError):
+                    pass
+            return Value.unknown("slice of an unknown value", text)
+        position = self.evaluate(index.value, scope)
+        if base.kind == "tuple" and position.kind == "const" and isinstance(position.const, int):
+            try:
+                return base.items[position.const]
+            except IndexError:
+                pass
+        return Value.unknown("subscript of an unknown value", text)
+
+
+def _renamed(value: Value, name: str) -> Value:
+    """The value read through ``name`` keeps the name, so rules can tell `units=timesteps`."""
+    copy = Value(value.kind, value.const, value.items, name, value.tag, value.reason, name)
+    return copy

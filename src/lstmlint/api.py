@@ -1,0 +1,103 @@
+"""What the CLI, the language server and the tests call: lint a source text, lint paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstmlint.config import Config
+from lstmlint.engine.loader import Rule, builtin_rules_dir, load_rules
+from lstmlint.findings import Finding
+from lstmlint.source import DecodeError, decode, noqa_lines
+
+SYNTAX_ERROR = ("LSTM001", "syntax-error")
+UNREADABLE = ("LSTM002", "unreadable-file")
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0  # files looked at
+    parsed: int = 0  # files that went through the analyzer (the others had no Keras in them)
+
+
+def rules_for(config: Config) -> list[Rule]:
+    """Built-in rules plus the config's rule-paths (raises RuleError on a bad file)."""
+    return load_rules([builtin_rules_dir(), *config.rule_paths])
+
+
+def _error(path: str, code: tuple[str, str], message: str, line: int = 1, column: int = 1) -> Finding:
+    return Finding(path, line, column, line, column, code[0], code[1], "error", message)
+
+
+def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list[Finding]:
+    """Findings for one decoded source text, after select/ignore, per-file-ignores and noqa."""
+    from lstmlint.analyze import AnalysisError, analyze_source
+    from lstmlint.engine.evaluate import run_rules
+
+    try:
+        module = analyze_source(text, path)
+    except AnalysisError as error:
+        findings = [_error(path, SYNTAX_ERROR, error.message, error.line, error.column)]
+    except RecursionError:
+        findings = [_error(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
+    else:
+        module.noqa = noqa_lines(text)
+        active = [r for r in rules if config.enabled(r.id)]
+        findings = run_rules(module, active, config.target_keras)
+    return filter_findings(findings, text, path, config)
+
+
+def filter_findings(findings: list[Finding], text: str, path: str, config: Config) -> list[Finding]:
+    noqa = noqa_lines(text)
+    ignored = config.ignored_for(path)
+    kept = []
+    for finding in findings:
+        if not config.enabled(finding.rule) or any(finding.rule.startswith(p) for p in ignored):
+            continue
+        codes = noqa.get(finding.line, ...)
+        if codes is None or (codes is not ... and any(finding.rule.startswith(c) for c in codes)):
+            continue
+        kept.append(finding)
+    return sorted(kept, key=Finding.sort_key)
+
+
+def lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]) -> list[Finding]:
+    from lstmlint.discover import may_contain_keras
+
+    if not may_contain_keras(data):
+        return []
+    try:
+        source = decode(data, path)
+    except DecodeError as error:
+        return filter_findings([_error(path, UNREADABLE, error.message, error.line)], "", path, config)
+    return lint_source(source.text, path, config, rules)
+
+
+def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None) -> Result:
+    from lstmlint.discover import iter_files
+
+    rules = rules_for(config) if rules is None else rules
+    result = Result()
+    for path in iter_files(paths, config.exclude, config.root):
+        result.files += 1
+        shown = display_path(path)
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            continue
+        except OSError as error:
+            reason = error.strerror or str(error)
+            result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
+            continue
+        result.findings.extend(lint_bytes(data, shown, config, rules))
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when below it, as ruff prints them."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()

@@ -1,0 +1,143 @@
+"""The ``lstmlint`` command: thin wrappers that parse options, call :mod:`lstmlint.api`, pick a reporter."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lstmlint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+class UsageError(click.ClickException):
+    """Configuration and rule-file errors: exit 2, like click's own usage errors (and ruff)."""
+
+    exit_code = EXIT_ERROR
+
+
+def _codes(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [c.strip().upper() for c in value.split(",") if c.strip()]
+
+
+def _load(config_path: Path | None, select, ignore, extend_select, target_keras):
+    from lstmlint.config import ConfigError, load_config, parse_target
+
+    try:
+        config = load_config(config_path)
+        if select is not None:
+            config.select = select
+        if extend_select:
+            config.select = [*config.select, *extend_select]
+        if ignore is not None:
+            config.ignore = [*config.ignore, *ignore]
+        if target_keras is not None:
+            config.target_keras = parse_target(target_keras)
+    except ConfigError as error:
+        raise UsageError(f"configuration error: {error}") from None
+    return config
+
+
+def _rules(config):
+    from lstmlint.api import rules_for
+    from lstmlint.engine.loader import RuleError
+
+    try:
+        return rules_for(config)
+    except RuleError as error:
+        raise UsageError(f"invalid rule file: {error}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lstmlint")
+def main() -> None:
+    """Find the ways Keras recurrent layers (LSTM, GRU, SimpleRNN…) get misconfigured, before anything runs."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201).")
+@click.option("--extend-select", help="Codes or prefixes to enable on top of the configured ones.")
+@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--target-keras", type=click.Choice(["2", "3"]), help="Keras major version the code targets [default: 3].")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this TOML file instead of the nearest pyproject.toml.")
+@click.option("--stdin-filename", help="The name to report for code read from stdin (`-`).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
+          exit_zero) -> None:
+    """Check files and folders (default: the current folder). `-` reads stdin."""
+    from lstmlint import api
+
+    config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
+    rules = _rules(config)
+    paths = list(paths) or [Path(".")]
+    result = api.Result()
+    if any(str(p) == "-" for p in paths):
+        data = sys.stdin.buffer.read()
+        name = stdin_filename or "-"
+        result.findings.extend(api.lint_bytes(data, name, config, rules))
+        result.files += 1
+        paths = [p for p in paths if str(p) != "-"]
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    for path in missing:
+        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+    if paths:
+        found = api.lint_paths([p for p in paths if p not in missing], config, rules)
+        result.findings.extend(found.findings)
+        result.files += found.files
+    result.findings.sort(key=lambda f: f.sort_key())
+    click.echo(_render(output_format, result), nl=False)
+    if missing:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _render(output_format: str, result) -> str:
+    if output_format == "json":
+        from lstmlint.report import json as reporter
+    else:
+        from lstmlint.report import text as reporter  # type: ignore[no-redef]
+    return reporter.render(result.findings, result.files)
+
+
+@main.command(name="rules")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def list_rules(output_format, config_path) -> None:
+    """List the rule catalog (built-in rules and the configured rule-paths)."""
+    import json
+
+    rules = _rules(_load(config_path, None, None, None, None))
+    if output_format == "json":
+        click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
+                                "keras": list(r.keras), "fixable": r.fix is not None} for r in rules], indent=2))
+        return
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        click.echo(f"{r.id}  {r.severity:<7}  {r.name:<{width}}  {r.summary}")
+
+
+@main.command(name="rule")
+@click.argument("code")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def show_rule(code, config_path) -> None:
+    """Print one rule's explanation: what it does, why it is bad, an example, what to use instead."""
+    rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None))}
+    rule = rules.get(code.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule {code!r}; `lstmlint rules` lists them")
+    versions = " and ".join(f"Keras {v}" for v in rule.keras)
+    fixable = f"Fix ({rule.fix.get('applicability', 'safe')}): {rule.fix['description']}\n" if rule.fix else ""
+    click.echo(f"# {rule.id} {rule.name} [{rule.severity}]\n\n{rule.summary}\n\nApplies to {versions}.\n"
+               f"{fixable}\n{rule.explanation.rstrip()}\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,61 @@
+"""Which files to check: walk folders, skip what no linter should read, apply excludes, prefilter."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", ".bzr", "__pycache__", ".venv", "venv", ".env", "env", ".tox", ".nox", "build",
+    "dist", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".lstmlint_cache", "site-packages",
+    ".ipynb_checkpoints", ".eggs", "__pypackages__",
+}
+SUFFIXES = (".py", ".pyi")
+
+
+def _is_virtualenv(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def iter_files(paths: list[Path], exclude: list[str], root: Path) -> Iterator[Path]:
+    """Files under ``paths`` in a stable order. Files named explicitly are always checked (as in ruff)."""
+    spec = None
+    if exclude:
+        import pathspec
+
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", exclude)
+
+    def excluded(path: Path) -> bool:
+        if spec is None:
+            return False
+        try:
+            relative = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return spec.match_file(relative) or spec.match_file(relative + "/")
+
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                here = Path(folder)
+                dirs[:] = sorted(
+                    d for d in dirs
+                    if d not in SKIP_DIRS and not d.endswith(".egg-info") and not _is_virtualenv(here / d)
+                    and not excluded(here / d)
+                )
+                for name in sorted(files):
+                    candidate = here / name
+                    if candidate.suffix in SUFFIXES and not excluded(candidate) and candidate not in seen:
+                        seen.add(candidate)
+                        yield candidate
+        elif path not in seen:
+            seen.add(path)
+            yield path
+
+
+def may_contain_keras(data: bytes) -> bool:
+    """Every Keras spelling the analyzer resolves (keras, tf.keras, tf_keras, tensorflow.keras…) contains
+    "keras" in the text of an import, so a file without it cannot produce a finding."""
+    return b"keras" in data

@@ -1,0 +1,118 @@
+"""Runs rules over a module's IR and turns matches into findings (with the edits of declarative fixes)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from lstmlint.engine.loader import Rule
+from lstmlint.engine.predicates import Subject, arg_value, effective, evaluate, label
+from lstmlint.findings import Edit, Finding, Fix
+from lstmlint.ir import Layer, Module, Span
+
+
+class _Bindings(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def subjects(module: Module, on: str, target: int) -> Iterator[tuple[Subject, Span]]:
+    if on == "import":
+        for imp in module.imports:
+            yield Subject(module, target, imp=imp), imp.span
+        return
+    for model in module.models:
+        base = Subject(module, target, model)
+        if on == "call":
+            for call in model.calls:
+                yield Subject(module, target, model, call=call, shapes=base.shape_info()), call.span
+            continue
+        for index, layer in enumerate(model.layers):
+            if layer.family in ("input", "unknown"):
+                continue
+            subject = base.at(index)
+            yield subject, layer.span
+            for inner in _inner_layers(layer):
+                yield Subject(module, target, model, layer=inner, parent=layer, shapes=subject.shapes), inner.span
+    if on == "layer":
+        for layer in module.loose_layers:
+            yield Subject(module, target, layer=layer), layer.span
+            for inner in _inner_layers(layer):
+                yield Subject(module, target, layer=inner, parent=layer), inner.span
+
+
+def _inner_layers(layer: Layer) -> list[Layer]:
+    inner = [layer.wrapped] if layer.wrapped is not None else []
+    return inner + layer.cells
+
+
+def run_rules(module: Module, rules: list[Rule], target: int) -> list[Finding]:
+    findings: list[Finding] = []
+    seen: set[tuple] = set()
+    for rule in rules:
+        if target not in rule.keras:
+            continue
+        for subject, span in subjects(module, rule.subject, target):
+            if evaluate(rule.match, subject) is not True:
+                continue
+            key = (rule.id, span)
+            if key in seen:  # a layer object shared by two models is reported once
+                continue
+            seen.add(key)
+            findings.append(make_finding(rule, subject, span, module.path))
+    return findings
+
+
+def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding:
+    values = _Bindings(subject.bindings)
+    layer = subject.layer
+    if layer is not None:
+        values.setdefault("layer", label(layer))
+        values.setdefault("class", layer.cls)
+        units = arg_value(layer, "units")
+        values.setdefault("units", units.text if units is not None else "?")
+    if subject.call is not None:
+        values.setdefault("method", subject.call.method)
+    if subject.model is not None:
+        values.setdefault("model", subject.model.var or "the model")
+    message = rule.message.format_map(values)
+    fix = make_fix(rule, subject, values)
+    return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
+                   rule.severity, message, fix)
+
+
+def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
+    spec = rule.fix
+    if not spec or subject.layer is None:
+        return None
+    layer = effective(subject.layer)
+    edits: list[Edit] = []
+    if "set-arg" in spec:
+        name, value = spec["set-arg"]["name"], spec["set-arg"]["value"]
+        current = layer.args.get(name)
+        if layer.has_star_args or layer.extra_positional:
+            return None
+        if current is not None:
+            s = current.span
+            edits.append(Edit(s.line, s.column, s.end_line, s.end_column, f"{name}={value}"))
+        elif layer.args:
+            last = max((a.span for a in layer.args.values()), key=lambda s: (s.end_line, s.end_column))
+            edits.append(Edit(last.end_line, last.end_column, last.end_line, last.end_column, f", {name}={value}"))
+        else:
+            s = layer.span
+            edits.append(Edit(s.end_line, s.end_column - 1, s.end_line, s.end_column - 1, f"{name}={value}"))
+    if "rename-arg" in spec:
+        old = spec["rename-arg"]["from"].format_map(values)
+        new = spec["rename-arg"]["to"].format_map(values)
+        arg = layer.args.get(old)
+        if arg is None or not arg.keyword or new == "?" or values.get("count", 1) != 1:
+            return None
+        s = arg.span
+        edits.append(Edit(s.line, s.column, s.line, s.column + len(old), new))
+    if "replace-class" in spec:
+        if layer.callee_span is None or "." not in layer.qualname or layer.span.column == layer.callee_span.column:
+            return None  # a bare name comes from an import that would need rewriting too
+        s = layer.callee_span
+        edits.append(Edit(s.line, s.column, s.end_line, s.end_column, spec["replace-class"]["to"]))
+    if not edits:
+        return None
+    return Fix(spec["description"].format_map(values), spec.get("applicability", "safe"), edits)

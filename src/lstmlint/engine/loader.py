@@ -1,0 +1,123 @@
+"""Rule files: YAML (safe loader only) validated against rule.schema.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SCHEMA_PATH = Path(__file__).with_name("rule.schema.json")
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used: names the file, the field and the reason."""
+
+    def __init__(self, path: str, where: str, reason: str) -> None:
+        super().__init__(f"{path}: {where}: {reason}" if where else f"{path}: {reason}")
+        self.path = path
+        self.where = where
+        self.reason = reason
+
+
+@dataclass
+class Rule:
+    id: str
+    name: str
+    severity: str
+    summary: str
+    message: str
+    explanation: str
+    match: dict[str, Any]
+    subject: str = "layer"  # what the rule is evaluated on: layer | call | import
+    keras: tuple[int, ...] = (2, 3)
+    fix: dict[str, Any] | None = None
+    runtime: dict[str, Any] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    path: str = ""
+
+
+def builtin_rules_dir() -> Path:
+    """The top-level rules/ folder: inside the package when installed from a wheel, beside src/ in a checkout."""
+    packaged = Path(__file__).resolve().parent.parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def load_rule(path: Path) -> Rule:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuleError(str(path), "", f"cannot read: {error}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise RuleError(str(path), where, f"invalid YAML: {getattr(error, 'problem', None) or error}") from None
+    if not isinstance(data, dict):
+        raise RuleError(str(path), "", "a rule file must be a mapping")
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if errors:
+        error = errors[0]
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise RuleError(str(path), where, error.message)
+    if data["id"] != path.stem:
+        raise RuleError(str(path), "id", f"the id {data['id']!r} must match the file name {path.stem!r}")
+    _check_regexes(data["match"], str(path))
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        severity=data["severity"],
+        summary=data["summary"],
+        message=data["message"],
+        explanation=data["explanation"],
+        match=data["match"],
+        subject=data.get("subject", "layer"),
+        keras=tuple(data.get("keras", (2, 3))),
+        fix=data.get("fix"),
+        runtime=data.get("runtime", {}),
+        examples=data["examples"],
+        path=str(path),
+    )
+
+
+def _check_regexes(clause: Any, path: str) -> None:
+    if isinstance(clause, dict):
+        for key, value in clause.items():
+            if key == "name-matches":
+                try:
+                    re.compile(value)
+                except re.error as error:
+                    raise RuleError(path, "match/arg/name-matches", f"invalid regular expression: {error}") from None
+            _check_regexes(value, path)
+    elif isinstance(clause, list):
+        for item in clause:
+            _check_regexes(item, path)
+
+
+def load_rules(folders: list[Path]) -> list[Rule]:
+    """Every *.yaml / *.yml rule in the folders; a duplicate id is an error."""
+    rules: dict[str, Rule] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise RuleError(str(folder), "", "rule folder does not exist")
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            rule = load_rule(path)
+            if rule.id in rules:
+                raise RuleError(str(path), "id", f"duplicate rule id {rule.id} (also in {rules[rule.id].path})")
+            rules[rule.id] = rule
+    return sorted(rules.values(), key=lambda r: r.id)

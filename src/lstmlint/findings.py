@@ -1,0 +1,61 @@
+"""What a check produces: findings (and the edits of their fixes), independent of any output format."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace [start, end) with ``content``; 1-based lines and columns."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass
+class Fix:
+    description: str
+    applicability: str  # safe | unsafe
+    edits: list[Edit] = field(default_factory=list)
+
+
+@dataclass
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    name: str
+    severity: str
+    message: str
+    fix: Fix | None = None
+    runtime: str = "unchecked"
+    cell: int | None = None  # notebooks: 1-based code cell
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "fix": asdict(self.fix) if self.fix else None,
+            "runtime": self.runtime,
+        }
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data

@@ -1,0 +1,215 @@
+"""The model IR: the one contract between the analyzer and everything after it.
+
+Plain dataclasses that survive a JSON round trip (``to_dict`` / ``from_dict``), so that the cache, the
+runtime worker and the language server can all carry them. Nothing here knows about libcst.
+
+Positions are 1-based lines and 1-based columns, end exclusive, as editors and SARIF count them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class Value:
+    """What the analyzer knows of one expression.
+
+    ``kind`` is one of:
+    - ``const``: ``const`` holds a Python literal (int, float, str, bool or None);
+    - ``tuple``: ``items`` holds the elements (a list or tuple literal, ``X.shape`` of a known array…);
+    - ``symbol``: ``const`` holds a dotted name resolved through the imports (``tf.nn.tanh``);
+    - ``unknown``: nothing is known; ``reason`` says why.
+
+    ``name`` is the identifier the value was read through (``units=timesteps`` keeps ``"timesteps"``), so that
+    rules can say "the same name". ``tag`` marks unknown values with a known origin: ``array-shape`` (``X.shape``),
+    ``array-shape-tail`` (``X.shape[1:]``), ``dataset`` / ``generator`` / ``sequence`` (training-data objects).
+    ``text`` is the source text, for messages.
+    """
+
+    kind: str
+    const: Any = None
+    items: list[Value] = field(default_factory=list)
+    name: str | None = None
+    tag: str | None = None
+    reason: str = ""
+    text: str = ""
+
+    @property
+    def known(self) -> bool:
+        if self.kind == "const" or self.kind == "symbol":
+            return True
+        if self.kind == "tuple":
+            return all(item.known for item in self.items)
+        return False
+
+    def py(self) -> Any:
+        """The plain Python value (tuples as tuples); only meaningful when ``known``."""
+        if self.kind == "tuple":
+            return tuple(item.py() for item in self.items)
+        return self.const
+
+    @staticmethod
+    def of(const: Any, text: str = "", name: str | None = None) -> Value:
+        if isinstance(const, (tuple, list)):
+            return Value("tuple", items=[Value.of(c) for c in const], text=text, name=name)
+        return Value("const", const=const, text=text, name=name)
+
+    @staticmethod
+    def unknown(reason: str, text: str = "", tag: str | None = None, name: str | None = None) -> Value:
+        return Value("unknown", reason=reason, text=text, tag=tag, name=name)
+
+
+@dataclass
+class Arg:
+    """One argument of a call, positional arguments already mapped to their parameter names."""
+
+    value: Value
+    span: Span
+    keyword: bool  # written as name=value (False: positional)
+
+
+@dataclass
+class Ref:
+    """A data-flow edge: the output of layer ``layer`` (an index into Model.layers).
+
+    ``index`` is None for the whole output, or the position taken from a multi-output result
+    (``out, h, c = LSTM(..., return_state=True)(x)`` gives refs with index 0, 1, 2).
+    """
+
+    layer: int
+    index: int | None = None
+
+
+@dataclass
+class Layer:
+    """One layer construction, e.g. ``layers.LSTM(64, return_sequences=True)``.
+
+    ``cls`` is the Keras class name (``LSTM``), ``qualname`` the import path it was reached through,
+    ``family`` comes from :mod:`lstmlint.keras_api`. Input nodes (``keras.Input``, ``InputLayer`` and the
+    implicit input that a first layer's ``input_shape=`` declares) are layers of family ``input``.
+    """
+
+    cls: str
+    qualname: str
+    family: str
+    span: Span
+    args: dict[str, Arg] = field(default_factory=dict)
+    extra_positional: int = 0  # positional arguments beyond the known parameters
+    has_star_args: bool = False  # *args or **kwargs: the argument list is not fully known
+    wrapped: Layer | None = None  # Bidirectional / TimeDistributed
+    cells: list[Layer] = field(default_factory=list)  # RNN(cell) / RNN([cells])
+    inputs: list[Ref] = field(default_factory=list)
+    implicit: bool = False  # an input node made from a layer's input_shape= / input_dim=
+    declared_by: str | None = None
+    callee_span: Span | None = None  # the class name in the call (``CuDNNLSTM`` in ``layers.CuDNNLSTM(64)``)  # for implicit inputs: the family of the layer that declared it
+    var: str | None = None  # the variable or attribute the layer (or its output) was bound to
+
+    def arg(self, name: str) -> Value | None:
+        found = self.args.get(name)
+        return found.value if found else None
+
+
+@dataclass
+class Call:
+    """A method call on a known model or on one of its layers (``fit``, ``predict``, ``reset_states``…)."""
+
+    method: str
+    span: Span
+    args: dict[str, Arg] = field(default_factory=dict)
+    has_star_args: bool = False
+    target: str = "model"  # "model" or "layer"
+
+
+@dataclass
+class Model:
+    """One model: a Sequential list or ``.add`` chain, a functional graph, or a subclassed keras.Model."""
+
+    kind: str  # sequential | functional | subclass
+    span: Span
+    var: str | None
+    layers: list[Layer] = field(default_factory=list)
+    outputs: list[Ref] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    complete: bool = True  # every layer and edge is known (no unknown layers, no dynamic adds)
+    build_shape: Value | None = None  # model.build((batch, t, f))
+
+
+@dataclass
+class Import:
+    """An import of something from a Keras distribution (for mixed-import and removed-layer rules)."""
+
+    distribution: str  # keras | tf.keras | tf_keras
+    module: str
+    names: list[str]
+    span: Span
+
+
+@dataclass
+class Module:
+    """Everything the analyzer found in one source file."""
+
+    path: str
+    models: list[Model] = field(default_factory=list)
+    loose_layers: list[Layer] = field(default_factory=list)  # layers outside any model
+    imports: list[Import] = field(default_factory=list)
+    reset_calls: int = 0  # reset_state(s) calls anywhere in the file, attributed or not
+    noqa: dict[int, list[str] | None] = field(default_factory=dict)  # line -> codes (None = bare noqa)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Module:
+        return Module(
+            path=data["path"],
+            models=[_model(m) for m in data["models"]],
+            loose_layers=[_layer(x) for x in data["loose_layers"]],
+            imports=[Import(**{**i, "span": Span(**i["span"])}) for i in data["imports"]],
+            reset_calls=data["reset_calls"],
+            noqa={int(k): v for k, v in data["noqa"].items()},
+        )
+
+
+def _value(d: dict[str, Any]) -> Value:
+    return Value(**{**d, "items": [_value(i) for i in d["items"]]})
+
+
+def _args(d: dict[str, Any]) -> dict[str, Arg]:
+    return {k: Arg(_value(a["value"]), Span(**a["span"]), a["keyword"]) for k, a in d.items()}
+
+
+def _layer(d: dict[str, Any]) -> Layer:
+    return Layer(
+        **{
+            **d,
+            "span": Span(**d["span"]),
+            "args": _args(d["args"]),
+            "wrapped": _layer(d["wrapped"]) if d["wrapped"] else None,
+            "cells": [_layer(c) for c in d["cells"]],
+            "inputs": [Ref(**r) for r in d["inputs"]],
+            "callee_span": Span(**d["callee_span"]) if d["callee_span"] else None,
+        }
+    )
+
+
+def _model(d: dict[str, Any]) -> Model:
+    return Model(
+        **{
+            **d,
+            "span": Span(**d["span"]),
+            "layers": [_layer(x) for x in d["layers"]],
+            "outputs": [Ref(**r) for r in d["outputs"]],
+            "calls": [Call(**{**c, "span": Span(**c["span"]), "args": _args(c["args"])}) for c in d["calls"]],
+            "build_shape": _value(d["build_shape"]) if d["build_shape"] else None,
+        }
+    )

@@ -1,0 +1,57 @@
+"""Bytes -> text the way Python reads a source file (PEP 263 cookie, BOM), and ``# noqa`` comments."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+
+
+class DecodeError(Exception):
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Source:
+    path: str
+    text: str
+    newline: str = "\n"
+
+
+def decode(data: bytes, path: str) -> Source:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise DecodeError(f"cannot decode: {error.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        line = data[: getattr(error, "start", 0)].count(b"\n") + 1
+        raise DecodeError(f"cannot decode as {encoding}: {error}", line) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        raise DecodeError("source contains a NUL byte", text[: text.index("\x00")].count("\n") + 1)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return Source(path, text, newline)
+
+
+def noqa_lines(text: str) -> dict[int, list[str] | None]:
+    """line -> codes suppressed on it (None means a bare ``# noqa``: everything)."""
+    found: dict[int, list[str] | None] = {}
+    if "noqa" not in text and "NOQA" not in text:
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        match = _NOQA.search(line)
+        if match:
+            codes = match.group("codes")
+            found[number] = [c.upper() for c in re.split(r"[\s,]+", codes) if c] if codes else None
+    return found

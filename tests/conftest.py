@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES_DIR = ROOT / "rules"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None) -> Run:
+    """The real CLI in a subprocess, as users and pre-commit run it."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-m", "lstmlint", *args],
+        cwd=cwd or ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def lint():
+    """Lint a source string through the public API with default config (target Keras 3 unless given)."""
+    from lstmlint.api import lint_source, rules_for
+    from lstmlint.config import Config
+
+    cache = {}
+
+    def _lint(source: str, target: int = 3, path: str = "case.py"):
+        config = Config(target_keras=target)
+        if "rules" not in cache:
+            cache["rules"] = rules_for(config)
+        return lint_source(source, path, config, cache["rules"])
+
+    return _lint
