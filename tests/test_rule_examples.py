@@ -11,10 +11,10 @@ RULES = load_rules([builtin_rules_dir()])
 
 def _cases(kind: str):
     return [
-        pytest.param(r.id, i, code, t, id=f"{r.id}-{kind}{i}-keras{t}")
+        pytest.param(r.id, i, example.code, t, id=f"{r.id}-{kind}{i}-keras{t}")
         for r in RULES
-        for i, code in enumerate(r.examples[kind])
-        for t in r.keras
+        for i, example in enumerate(r.examples[kind])
+        for t in example.keras
     ]
 
 

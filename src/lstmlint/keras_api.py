@@ -1,39 +1,45 @@
 """Keyword arguments Keras layer constructors accept, per major version.
 
-Sources (read and, where a backend could be installed, exercised by constructing
-every layer with every candidate keyword and recording which ones raise
-"Unrecognized keyword arguments" / "Keyword argument not understood" / "unexpected
-keyword argument"):
+Sources (read, and exercised by constructing every layer below with every candidate
+keyword and recording which ones raise "Unrecognized keyword arguments" (K3),
+"Keyword argument not understood" (K2) or "unexpected keyword argument"):
 
 - Keras 3 (``k3``, ``positional``): the keras 3.15.1 wheel from PyPI (= keras-team/keras
-  tag v3.15.1), paths ``keras/src/...``; base kwargs from ``keras/src/layers/layer.py``
-  ``Layer.__init__`` (lines 263-297), identical in the early-3.x ``keras/layers/layer.py``
-  (keras-team/keras commit 0024d485).  Introspected with KERAS_BACKEND=jax.
-- Keras 2 (``k2``, ``positional_k2``): the keras 2.15.0 wheel (tf.keras of TF 2.15,
-  = keras-team/keras tag v2.15.0, wheel paths ``keras/src/...`` = repo ``keras/...``),
-  exercised under tensorflow-cpu 2.15.1; base kwargs from ``engine/base_layer.py``
-  ``Layer.__init__`` (lines 320-340, ``allowed_kwargs``).  Compared with the tf_keras
-  2.21.0 wheel (keras-team/tf-keras, ``tf_keras/src/...``): identical signatures and
-  kwargs handling except the tf_keras-only additions noted per entry (``optional``,
-  ``robust_masking``, ``softmax_robust_masking``), which are included in ``k2``.
+  tag v3.15.1), paths ``keras/src/...``, run with KERAS_BACKEND=jax.  Base kwargs from
+  ``keras/src/layers/layer.py`` ``Layer.__init__`` (lines 263-297), unchanged from the
+  early-3.x ``keras/layers/layer.py`` (keras-team/keras commit 0024d485).
+- Keras 2 (``k2``, ``positional_k2``): the keras 2.15.0 wheel (the tf.keras of TF 2.15,
+  = keras-team/keras tag v2.15.0; wheel path ``keras/src/X`` = repo path ``keras/X``), run
+  under tensorflow-cpu 2.15.1.  Base kwargs from ``engine/base_layer.py`` ``Layer.__init__``
+  (lines 320-340, ``allowed_kwargs``).  Compared with the tf_keras 2.21.0 wheel
+  (keras-team/tf-keras, ``tf_keras/src/...``): same signatures and kwargs handling except the
+  tf_keras-only additions noted per entry, which are included in ``k2``.
 - ``/work/shared/keras-facts.md`` sections 1, 5 and 9.
 
-``k3``/``k2`` list every keyword that constructs without error: the constructor's own
-parameters plus everything its ``**kwargs`` chain really consumes (base Layer kwargs,
-legacy aliases popped with a warning, internal flags such as ``return_runtime``).
-Keyword names only: a keyword listed here may still be rejected for its *value*.
-Line numbers are those of the wheels named above.
+``k3``/``k2`` hold every keyword that constructs without a keyword error: the constructor's
+own parameters plus whatever its ``**kwargs`` chain really consumes (base Layer kwargs,
+legacy aliases popped with a warning, internal flags such as ``return_runtime``).  These are
+keyword *names*: a listed keyword may still be rejected for its value or for clashing with
+another (e.g. Input(shape=..., batch_shape=...)).  Line numbers are those of the wheels above.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 
+def _s(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+def _t(words: str) -> tuple[str, ...]:
+    return tuple(words.split())
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     name: str                       # class name, e.g. "LSTM"
     family: str                     # one of FAMILIES
-    positional: tuple[str, ...]     # parameters that can be given positionally, in order (Keras 3 order; Keras 2 order if the class is Keras-2 only)
+    positional: tuple[str, ...]     # parameters that can be given positionally, in order (Keras 3 order; Keras 2 order for Keras-2-only classes)
     k3: frozenset[str] | None       # every keyword the Keras 3 constructor accepts; None if the class does not exist in Keras 3
     k2: frozenset[str] | None       # same for Keras 2 (tf.keras 2.15 / tf_keras); None if absent there
     positional_k2: tuple[str, ...] | None = None   # only if the Keras 2 positional order differs
@@ -45,24 +51,23 @@ FAMILIES: tuple[str, ...] = (
 )
 
 # Keras 3: Layer.__init__(*, activity_regularizer, trainable, dtype, autocast, name, **kwargs)
-# pops input_dim (else input_shape) with a UserWarning, and raises
+# pops input_dim (else input_shape) with a UserWarning and raises
 # "ValueError: Unrecognized keyword arguments passed to {cls}: {kwargs}" for anything else
-# (K3 keras/src/layers/layer.py:263-297).  Note: input_shape is left unpopped when input_dim is
-# also given, so passing both raises.
-LAYER_BASE_K3: frozenset[str] = frozenset({
-    "activity_regularizer", "autocast", "dtype", "input_dim", "input_shape", "name", "trainable",
-})
+# (K3 keras/src/layers/layer.py:263-297).  input_shape is not popped when input_dim is given,
+# so passing both raises.  Subclasses that do not forward **kwargs accept less (see entries).
+LAYER_BASE_K3: frozenset[str] = _s(
+    "activity_regularizer autocast dtype input_dim input_shape name trainable"
+)
 
-# Keras 2: Layer.__init__(trainable, name, dtype, dynamic, **kwargs) with
-# allowed_kwargs = {input_dim, input_shape, batch_input_shape, batch_size, weights,
-# activity_regularizer, autocast, implementation}; anything else raises
-# "TypeError: ('Keyword argument not understood:', kw)" (K2 keras/src/engine/base_layer.py:320-340,
-# generic_utils.validate_kwargs; tf_keras base_layer.py:317-327 is identical).
-# So EVERY Keras 2 layer silently accepts `implementation=` (SimpleRNN logs a deprecation).
-LAYER_BASE_K2: frozenset[str] = frozenset({
-    "activity_regularizer", "autocast", "batch_input_shape", "batch_size", "dtype", "dynamic",
-    "implementation", "input_dim", "input_shape", "name", "trainable", "weights",
-})
+# Keras 2: Layer.__init__(trainable, name, dtype, dynamic, **kwargs) with allowed_kwargs =
+# {input_dim, input_shape, batch_input_shape, batch_size, weights, activity_regularizer,
+# autocast, implementation}; anything else raises
+# "TypeError: ('Keyword argument not understood:', kw)" (K2 keras/src/engine/base_layer.py:320-340;
+# tf_keras base_layer.py:317-328 identical).  So every Keras 2 layer accepts `implementation=`.
+LAYER_BASE_K2: frozenset[str] = _s(
+    "activity_regularizer autocast batch_input_shape batch_size dtype dynamic "
+    "implementation input_dim input_shape name trainable weights"
+)
 
 _B3 = LAYER_BASE_K3
 _B2 = LAYER_BASE_K2
@@ -70,515 +75,883 @@ _B2 = LAYER_BASE_K2
 LAYERS: dict[str, LayerSpec] = {
     # K3 keras/src/layers/rnn/lstm.py:448; K2 keras/src/layers/rnn/lstm.py:496
     # implementation popped silently (lstm.py:114 cell, :497 layer); zero_output_for_mask via RNN
-    # K2: seed/force_generator/rng_type via BaseRandomLayer (class LSTM(DropoutRNNCellMixin, RNN, BaseRandomLayer), lstm.py:383); return_runtime/implementation/enable_caching_device popped (lstm.py:525-538); input_length via RNN (base_rnn.py:262-269)
+    # K2: seed/force_generator/rng_type via BaseRandomLayer (class LSTM(DropoutRNNCellMixin, RNN,
+    # BaseRandomLayer), lstm.py:383); return_runtime/implementation/enable_caching_device popped
+    # (lstm.py:525-538); input_length via RNN (base_rnn.py:262-269)
     'LSTM': LayerSpec(
         name='LSTM', family='recurrent',
-        positional=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'use_cudnn'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'go_backwards', 'implementation', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'seed', 'stateful', 'unit_forget_bias', 'units', 'unroll', 'use_bias', 'use_cudnn', 'zero_output_for_mask'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'enable_caching_device', 'force_generator', 'go_backwards', 'input_length', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_runtime', 'return_sequences', 'return_state', 'rng_type', 'seed', 'stateful', 'time_major', 'unit_forget_bias', 'units', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        positional_k2=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'time_major', 'unroll'),
+        positional=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer '
+            'recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint '
+            'recurrent_constraint bias_constraint dropout recurrent_dropout seed return_sequences '
+            'return_state go_backwards stateful unroll use_cudnn'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
+            'implementation kernel_constraint kernel_initializer kernel_regularizer '
+            'recurrent_activation recurrent_constraint recurrent_dropout recurrent_initializer '
+            'recurrent_regularizer return_sequences return_state seed stateful unit_forget_bias '
+            'units unroll use_bias use_cudnn zero_output_for_mask'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout '
+            'enable_caching_device force_generator go_backwards input_length kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_runtime '
+            'return_sequences return_state rng_type seed stateful time_major unit_forget_bias '
+            'units unroll use_bias zero_output_for_mask'
+        ),
+        positional_k2=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer '
+            'recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint '
+            'recurrent_constraint bias_constraint dropout recurrent_dropout return_sequences '
+            'return_state go_backwards stateful time_major unroll'
+        ),
     ),
     # K3 keras/src/layers/rnn/gru.py:465; K2 keras/src/layers/rnn/gru.py:523
     # implementation popped silently (gru.py:112, :514); zero_output_for_mask via RNN
-    # K2: seed/force_generator/rng_type via BaseRandomLayer (gru.py:395); return_runtime/implementation/enable_caching_device popped
+    # K2: seed/force_generator/rng_type via BaseRandomLayer (gru.py:395);
+    # return_runtime/implementation/enable_caching_device popped
     'GRU': LayerSpec(
         name='GRU', family='recurrent',
-        positional=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'reset_after', 'use_cudnn'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'go_backwards', 'implementation', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'reset_after', 'return_sequences', 'return_state', 'seed', 'stateful', 'units', 'unroll', 'use_bias', 'use_cudnn', 'zero_output_for_mask'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'enable_caching_device', 'force_generator', 'go_backwards', 'input_length', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'reset_after', 'return_runtime', 'return_sequences', 'return_state', 'rng_type', 'seed', 'stateful', 'time_major', 'units', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        positional_k2=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'time_major', 'reset_after'),
+        positional=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
+            'go_backwards stateful unroll reset_after use_cudnn'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
+            'implementation kernel_constraint kernel_initializer kernel_regularizer '
+            'recurrent_activation recurrent_constraint recurrent_dropout recurrent_initializer '
+            'recurrent_regularizer reset_after return_sequences return_state seed stateful units '
+            'unroll use_bias use_cudnn zero_output_for_mask'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout '
+            'enable_caching_device force_generator go_backwards input_length kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer reset_after '
+            'return_runtime return_sequences return_state rng_type seed stateful time_major units '
+            'unroll use_bias zero_output_for_mask'
+        ),
+        positional_k2=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout return_sequences return_state go_backwards '
+            'stateful unroll time_major reset_after'
+        ),
     ),
     # K3 keras/src/layers/rnn/simple_rnn.py:296; K2 keras/src/layers/rnn/simple_rnn.py:341
     # no implementation/recurrent_activation; seed after unroll
-    # K2: implementation popped with deprecation log (simple_rnn.py:365-371); time_major via RNN **kwargs; seed -> TypeError
+    # K2: implementation popped with deprecation log (simple_rnn.py:365-371); time_major via RNN
+    # **kwargs; seed -> TypeError
     'SimpleRNN': LayerSpec(
         name='SimpleRNN', family='recurrent',
-        positional=('units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'seed'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'go_backwards', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'seed', 'stateful', 'units', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'enable_caching_device', 'go_backwards', 'input_length', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'stateful', 'time_major', 'units', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        positional_k2=('units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll'),
+        positional=_t(
+            'units activation use_bias kernel_initializer recurrent_initializer bias_initializer '
+            'kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer '
+            'kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout '
+            'return_sequences return_state go_backwards stateful unroll seed'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
+            'return_state seed stateful units unroll use_bias zero_output_for_mask'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout '
+            'enable_caching_device go_backwards input_length kernel_constraint kernel_initializer '
+            'kernel_regularizer recurrent_constraint recurrent_dropout recurrent_initializer '
+            'recurrent_regularizer return_sequences return_state stateful time_major units unroll '
+            'use_bias zero_output_for_mask'
+        ),
+        positional_k2=_t(
+            'units activation use_bias kernel_initializer recurrent_initializer bias_initializer '
+            'kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer '
+            'kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout '
+            'return_sequences return_state go_backwards stateful unroll'
+        ),
     ),
     # K3 keras/src/layers/rnn/rnn.py:174; K2 keras/src/layers/rnn/base_rnn.py:233
     'RNN': LayerSpec(
         name='RNN', family='recurrent',
-        positional=('cell', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'zero_output_for_mask'),
-        k3=_B3 | frozenset({'cell', 'go_backwards', 'return_sequences', 'return_state', 'stateful', 'unroll', 'zero_output_for_mask'}),
-        k2=_B2 | frozenset({'cell', 'go_backwards', 'input_length', 'return_sequences', 'return_state', 'stateful', 'time_major', 'unroll', 'zero_output_for_mask'}),
-        positional_k2=('cell', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'time_major'),
+        positional=_t('cell return_sequences return_state go_backwards stateful unroll zero_output_for_mask'),
+        k3=_B3 | _s('cell go_backwards return_sequences return_state stateful unroll zero_output_for_mask'),
+        k2=_B2 | _s(
+            'cell go_backwards input_length return_sequences return_state stateful time_major '
+            'unroll zero_output_for_mask'
+        ),
+        positional_k2=_t('cell return_sequences return_state go_backwards stateful unroll time_major'),
     ),
     # K2 keras/src/layers/rnn/cudnn_lstm.py:74
-    # K2 v1-only export (tf.compat.v1.keras.layers); time_major via _CuDNNRNN (base_cudnn_rnn.py:44-52)
+    # K2 v1-only export (tf.compat.v1.keras.layers); time_major via _CuDNNRNN
+    # (base_cudnn_rnn.py:44-52)
     'CuDNNLSTM': LayerSpec(
         name='CuDNNLSTM', family='recurrent',
-        positional=('units', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'return_sequences', 'return_state', 'go_backwards', 'stateful'),
+        positional=_t(
+            'units kernel_initializer recurrent_initializer bias_initializer unit_forget_bias '
+            'kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer '
+            'kernel_constraint recurrent_constraint bias_constraint return_sequences return_state '
+            'go_backwards stateful'
+        ),
         k3=None,
-        k2=_B2 | frozenset({'bias_constraint', 'bias_initializer', 'bias_regularizer', 'go_backwards', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_constraint', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'stateful', 'time_major', 'unit_forget_bias', 'units'}),
+        k2=_B2 | _s(
+            'bias_constraint bias_initializer bias_regularizer go_backwards kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_constraint recurrent_initializer '
+            'recurrent_regularizer return_sequences return_state stateful time_major '
+            'unit_forget_bias units'
+        ),
     ),
     # K2 keras/src/layers/rnn/cudnn_gru.py:70
-    # K2 v1-only export (tf.compat.v1.keras.layers); time_major via _CuDNNRNN (base_cudnn_rnn.py:44-52)
+    # K2 v1-only export (tf.compat.v1.keras.layers); time_major via _CuDNNRNN
+    # (base_cudnn_rnn.py:44-52)
     'CuDNNGRU': LayerSpec(
         name='CuDNNGRU', family='recurrent',
-        positional=('units', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'return_sequences', 'return_state', 'go_backwards', 'stateful'),
+        positional=_t(
+            'units kernel_initializer recurrent_initializer bias_initializer kernel_regularizer '
+            'recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint '
+            'recurrent_constraint bias_constraint return_sequences return_state go_backwards '
+            'stateful'
+        ),
         k3=None,
-        k2=_B2 | frozenset({'bias_constraint', 'bias_initializer', 'bias_regularizer', 'go_backwards', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_constraint', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'stateful', 'time_major', 'units'}),
+        k2=_B2 | _s(
+            'bias_constraint bias_initializer bias_regularizer go_backwards kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_constraint recurrent_initializer '
+            'recurrent_regularizer return_sequences return_state stateful time_major units'
+        ),
     ),
     # K3 keras/src/layers/rnn/conv_lstm1d.py:123; K2 keras/src/layers/rnn/conv_lstm1d.py:130
     # unroll/zero_output_for_mask forwarded to RNN via **kwargs
     'ConvLSTM1D': LayerSpec(
         name='ConvLSTM1D', family='conv-recurrent',
-        positional=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed', 'return_sequences', 'return_state', 'go_backwards', 'stateful'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'dropout', 'filters', 'go_backwards', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'seed', 'stateful', 'strides', 'unit_forget_bias', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'dropout', 'filters', 'go_backwards', 'input_length', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'stateful', 'strides', 'time_major', 'unit_forget_bias', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        positional_k2=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'dropout', 'recurrent_dropout'),
+        positional=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
+            'go_backwards stateful'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
+            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
+            'return_state seed stateful strides unit_forget_bias unroll use_bias '
+            'zero_output_for_mask'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
+            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
+            'use_bias zero_output_for_mask'
+        ),
+        positional_k2=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint return_sequences return_state go_backwards stateful dropout '
+            'recurrent_dropout'
+        ),
     ),
     # K3 keras/src/layers/rnn/conv_lstm2d.py:123; K2 keras/src/layers/rnn/conv_lstm2d.py:132
     # unroll/zero_output_for_mask forwarded to RNN via **kwargs
     'ConvLSTM2D': LayerSpec(
         name='ConvLSTM2D', family='conv-recurrent',
-        positional=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed', 'return_sequences', 'return_state', 'go_backwards', 'stateful'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'dropout', 'filters', 'go_backwards', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'seed', 'stateful', 'strides', 'unit_forget_bias', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'dropout', 'filters', 'go_backwards', 'input_length', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'stateful', 'strides', 'time_major', 'unit_forget_bias', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        positional_k2=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'dropout', 'recurrent_dropout'),
+        positional=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
+            'go_backwards stateful'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
+            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
+            'return_state seed stateful strides unit_forget_bias unroll use_bias '
+            'zero_output_for_mask'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
+            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
+            'use_bias zero_output_for_mask'
+        ),
+        positional_k2=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint return_sequences return_state go_backwards stateful dropout '
+            'recurrent_dropout'
+        ),
     ),
     # K3 keras/src/layers/rnn/conv_lstm3d.py:122; K2 keras/src/layers/rnn/conv_lstm3d.py:132
     # unroll/zero_output_for_mask forwarded to RNN via **kwargs
     'ConvLSTM3D': LayerSpec(
         name='ConvLSTM3D', family='conv-recurrent',
-        positional=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed', 'return_sequences', 'return_state', 'go_backwards', 'stateful'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'dropout', 'filters', 'go_backwards', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'seed', 'stateful', 'strides', 'unit_forget_bias', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'dropout', 'filters', 'go_backwards', 'input_length', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'return_sequences', 'return_state', 'stateful', 'strides', 'time_major', 'unit_forget_bias', 'unroll', 'use_bias', 'zero_output_for_mask'}),
-        positional_k2=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'dropout', 'recurrent_dropout'),
+        positional=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
+            'go_backwards stateful'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
+            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
+            'return_state seed stateful strides unit_forget_bias unroll use_bias '
+            'zero_output_for_mask'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
+            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
+            'use_bias zero_output_for_mask'
+        ),
+        positional_k2=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint return_sequences return_state go_backwards stateful dropout '
+            'recurrent_dropout'
+        ),
     ),
     # K3 keras/src/layers/rnn/lstm.py:88; K2 keras/src/layers/rnn/lstm.py:122
     'LSTMCell': LayerSpec(
         name='LSTMCell', family='cell',
-        positional=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'implementation', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'seed', 'unit_forget_bias', 'units', 'use_bias'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'enable_caching_device', 'force_generator', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'rng_type', 'seed', 'unit_forget_bias', 'units', 'use_bias'}),
-        positional_k2=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout'),
+        positional=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer '
+            'recurrent_regularizer bias_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout seed'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout implementation '
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'seed unit_forget_bias units use_bias'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout '
+            'enable_caching_device force_generator kernel_constraint kernel_initializer '
+            'kernel_regularizer recurrent_activation recurrent_constraint recurrent_dropout '
+            'recurrent_initializer recurrent_regularizer rng_type seed unit_forget_bias units '
+            'use_bias'
+        ),
+        positional_k2=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer '
+            'recurrent_regularizer bias_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout'
+        ),
     ),
     # K3 keras/src/layers/rnn/gru.py:86; K2 keras/src/layers/rnn/gru.py:118
     'GRUCell': LayerSpec(
         name='GRUCell', family='cell',
-        positional=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'reset_after', 'seed'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'implementation', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'reset_after', 'seed', 'units', 'use_bias'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'enable_caching_device', 'force_generator', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_activation', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'reset_after', 'rng_type', 'seed', 'units', 'use_bias'}),
-        positional_k2=('units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'reset_after'),
+        positional=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer '
+            'bias_regularizer kernel_constraint recurrent_constraint bias_constraint dropout '
+            'recurrent_dropout reset_after seed'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout implementation '
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'reset_after seed units use_bias'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout '
+            'enable_caching_device force_generator kernel_constraint kernel_initializer '
+            'kernel_regularizer recurrent_activation recurrent_constraint recurrent_dropout '
+            'recurrent_initializer recurrent_regularizer reset_after rng_type seed units use_bias'
+        ),
+        positional_k2=_t(
+            'units activation recurrent_activation use_bias kernel_initializer '
+            'recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer '
+            'bias_regularizer kernel_constraint recurrent_constraint bias_constraint dropout '
+            'recurrent_dropout reset_after'
+        ),
     ),
     # K3 keras/src/layers/rnn/simple_rnn.py:79; K2 keras/src/layers/rnn/simple_rnn.py:106
     'SimpleRNNCell': LayerSpec(
         name='SimpleRNNCell', family='cell',
-        positional=('units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'seed', 'units', 'use_bias'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'enable_caching_device', 'force_generator', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'recurrent_constraint', 'recurrent_dropout', 'recurrent_initializer', 'recurrent_regularizer', 'rng_type', 'seed', 'units', 'use_bias'}),
-        positional_k2=('units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout'),
+        positional=_t(
+            'units activation use_bias kernel_initializer recurrent_initializer bias_initializer '
+            'kernel_regularizer recurrent_regularizer bias_regularizer kernel_constraint '
+            'recurrent_constraint bias_constraint dropout recurrent_dropout seed'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout '
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer seed units use_bias'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer dropout '
+            'enable_caching_device force_generator kernel_constraint kernel_initializer '
+            'kernel_regularizer recurrent_constraint recurrent_dropout recurrent_initializer '
+            'recurrent_regularizer rng_type seed units use_bias'
+        ),
+        positional_k2=_t(
+            'units activation use_bias kernel_initializer recurrent_initializer bias_initializer '
+            'kernel_regularizer recurrent_regularizer bias_regularizer kernel_constraint '
+            'recurrent_constraint bias_constraint dropout recurrent_dropout'
+        ),
     ),
     # K3 keras/src/layers/rnn/stacked_rnn_cells.py:34; K2 keras/src/layers/rnn/stacked_rnn_cells.py:60
     'StackedRNNCells': LayerSpec(
         name='StackedRNNCells', family='cell',
-        positional=('cells',),
-        k3=_B3 | frozenset({'cells'}),
-        k2=_B2 | frozenset({'cells', 'reverse_state_order'}),
+        positional=_t('cells'),
+        k3=_B3 | _s('cells'),
+        k2=_B2 | _s('cells reverse_state_order'),
     ),
     # K3 keras/src/layers/rnn/bidirectional.py:86; K2 keras/src/layers/rnn/bidirectional.py:109
     'Bidirectional': LayerSpec(
         name='Bidirectional', family='wrapper',
-        positional=('layer', 'merge_mode', 'weights', 'backward_layer'),
-        k3=_B3 | frozenset({'backward_layer', 'layer', 'merge_mode', 'weights'}),
-        k2=_B2 | frozenset({'backward_layer', 'layer', 'merge_mode'}),
+        positional=_t('layer merge_mode weights backward_layer'),
+        k3=_B3 | _s('backward_layer layer merge_mode weights'),
+        k2=_B2 | _s('backward_layer layer merge_mode'),
     ),
     # K3 keras/src/layers/rnn/time_distributed.py:47; K2 keras/src/layers/rnn/time_distributed.py:72
     'TimeDistributed': LayerSpec(
         name='TimeDistributed', family='wrapper',
-        positional=('layer',),
-        k3=_B3 | frozenset({'layer'}),
-        k2=_B2 | frozenset({'layer'}),
+        positional=_t('layer'),
+        k3=_B3 | _s('layer'),
+        k2=_B2 | _s('layer'),
     ),
     # K3 keras/src/layers/core/input_layer.py:145; K2 keras/src/engine/input_layer.py:295
-    # K3: function, no **kwargs (batch_input_shape -> TypeError)
-    # K2: batch_shape/batch_input_shape popped from **kwargs (input_layer.py:420-421); optional only in tf_keras>=2.16
+    # K3: function, no **kwargs (batch_input_shape -> TypeError). ragged/optional were added
+    # during 3.x, so the positional order after `sparse` differs in early 3.x releases #
+    # unverified
+    # K2: batch_shape/batch_input_shape popped from **kwargs (input_layer.py:420-421); optional
+    # only in tf_keras 2.21 (absent in keras 2.15)
     'Input': LayerSpec(
         name='Input', family='input',
-        positional=('shape', 'batch_size', 'dtype', 'sparse', 'ragged', 'batch_shape', 'name', 'tensor', 'optional'),
-        k3=frozenset({'batch_shape', 'batch_size', 'dtype', 'name', 'optional', 'ragged', 'shape', 'sparse', 'tensor'}),
-        k2=frozenset({'batch_input_shape', 'batch_shape', 'batch_size', 'dtype', 'name', 'optional', 'ragged', 'shape', 'sparse', 'tensor', 'type_spec'}),
-        positional_k2=('shape', 'batch_size', 'name', 'dtype', 'sparse', 'tensor', 'ragged', 'type_spec', 'optional'),
+        positional=_t('shape batch_size dtype sparse ragged batch_shape name tensor optional'),
+        k3=_s('batch_shape batch_size dtype name optional ragged shape sparse tensor'),
+        k2=_s(
+            'batch_input_shape batch_shape batch_size dtype name optional ragged shape sparse '
+            'tensor type_spec'
+        ),
+        positional_k2=_t('shape batch_size name dtype sparse tensor ragged type_spec optional'),
     ),
     # K3 keras/src/layers/core/input_layer.py:11; K2 keras/src/engine/input_layer.py:103
-    # K3 InputLayer never validates **kwargs (input_layer.py:22-24): any other keyword is silently IGNORED
-    # K2: batch_input_shape popped (input_layer.py:138-139); optional only in tf_keras>=2.16
+    # K3 InputLayer never validates **kwargs (input_layer.py:22-24): any other keyword is silently
+    # IGNORED
+    # K2: batch_input_shape popped (input_layer.py:138-139); optional only in tf_keras 2.21 (absent in keras 2.15)
     'InputLayer': LayerSpec(
         name='InputLayer', family='input',
-        positional=('shape', 'batch_size', 'dtype', 'sparse', 'ragged', 'batch_shape', 'input_tensor', 'optional', 'name'),
-        k3=frozenset({'batch_input_shape', 'batch_shape', 'batch_size', 'dtype', 'input_shape', 'input_tensor', 'name', 'optional', 'ragged', 'shape', 'sparse'}),
-        k2=frozenset({'batch_input_shape', 'batch_size', 'dtype', 'input_shape', 'input_tensor', 'name', 'optional', 'ragged', 'sparse', 'type_spec'}),
-        positional_k2=('input_shape', 'batch_size', 'dtype', 'input_tensor', 'sparse', 'name', 'ragged', 'type_spec', 'optional'),
+        positional=_t('shape batch_size dtype sparse ragged batch_shape input_tensor optional name'),
+        k3=_s(
+            'batch_input_shape batch_shape batch_size dtype input_shape input_tensor name '
+            'optional ragged shape sparse'
+        ),
+        k2=_s(
+            'batch_input_shape batch_size dtype input_shape input_tensor name optional ragged '
+            'sparse type_spec'
+        ),
+        positional_k2=_t('input_shape batch_size dtype input_tensor sparse name ragged type_spec optional'),
     ),
     # K3 keras/src/layers/core/embedding.py:87; K2 keras/src/layers/core/embedding.py:117
     # K3: input_length popped with UserWarning (embedding.py:121-125)
     'Embedding': LayerSpec(
         name='Embedding', family='embedding',
-        positional=('input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'embeddings_constraint', 'mask_zero', 'weights', 'lora_rank', 'lora_alpha', 'quantization_config'),
-        k3=_B3 | frozenset({'embeddings_constraint', 'embeddings_initializer', 'embeddings_regularizer', 'input_length', 'lora_alpha', 'lora_rank', 'mask_zero', 'output_dim', 'quantization_config', 'weights'}),
-        k2=_B2 | frozenset({'embeddings_constraint', 'embeddings_initializer', 'embeddings_regularizer', 'input_length', 'mask_zero', 'output_dim', 'sparse', 'use_one_hot_matmul'}),
-        positional_k2=('input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint', 'mask_zero', 'input_length', 'sparse'),
+        positional=_t(
+            'input_dim output_dim embeddings_initializer embeddings_regularizer '
+            'embeddings_constraint mask_zero weights lora_rank lora_alpha quantization_config'
+        ),
+        k3=_B3 | _s(
+            'embeddings_constraint embeddings_initializer embeddings_regularizer input_length '
+            'lora_alpha lora_rank mask_zero output_dim quantization_config weights'
+        ),
+        k2=_B2 | _s(
+            'embeddings_constraint embeddings_initializer embeddings_regularizer input_length '
+            'mask_zero output_dim sparse use_one_hot_matmul'
+        ),
+        positional_k2=_t(
+            'input_dim output_dim embeddings_initializer embeddings_regularizer '
+            'activity_regularizer embeddings_constraint mask_zero input_length sparse'
+        ),
     ),
     # K3 keras/src/layers/core/dense.py:84; K2 keras/src/layers/core/dense.py:102
     'Dense': LayerSpec(
         name='Dense', family='dense',
-        positional=('units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'lora_rank', 'lora_alpha', 'quantization_config'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'lora_alpha', 'lora_rank', 'quantization_config', 'units', 'use_bias'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'units', 'use_bias'}),
-        positional_k2=('units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+        positional=_t(
+            'units activation use_bias kernel_initializer bias_initializer kernel_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint bias_constraint lora_rank '
+            'lora_alpha quantization_config'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer kernel_constraint '
+            'kernel_initializer kernel_regularizer lora_alpha lora_rank quantization_config units '
+            'use_bias'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer kernel_constraint '
+            'kernel_initializer kernel_regularizer units use_bias'
+        ),
+        positional_k2=_t(
+            'units activation use_bias kernel_initializer bias_initializer kernel_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint bias_constraint'
+        ),
     ),
     # K3 keras/src/layers/regularization/dropout.py:41; K2 keras/src/layers/regularization/dropout.py:81
     'Dropout': LayerSpec(
         name='Dropout', family='shape-keeping',
-        positional=('rate', 'noise_shape', 'seed'),
-        k3=_B3 | frozenset({'noise_shape', 'rate', 'seed'}),
-        k2=_B2 | frozenset({'force_generator', 'noise_shape', 'rate', 'rng_type', 'seed'}),
+        positional=_t('rate noise_shape seed'),
+        k3=_B3 | _s('noise_shape rate seed'),
+        k2=_B2 | _s('force_generator noise_shape rate rng_type seed'),
     ),
     # K3 keras/src/layers/regularization/spatial_dropout.py:62; K2 keras/src/layers/regularization/spatial_dropout1d.py:52
     # K3 signature has no **kwargs (spatial_dropout.py:62): trainable/input_shape/... -> TypeError
     'SpatialDropout1D': LayerSpec(
         name='SpatialDropout1D', family='shape-keeping',
-        positional=('rate', 'seed', 'name', 'dtype'),
-        k3=frozenset({'dtype', 'name', 'rate', 'seed'}),
-        k2=_B2 | frozenset({'force_generator', 'noise_shape', 'rate', 'rng_type', 'seed'}),
-        positional_k2=('rate',),
+        positional=_t('rate seed name dtype'),
+        k3=_s('dtype name rate seed'),
+        k2=_B2 | _s('force_generator noise_shape rate rng_type seed'),
+        positional_k2=_t('rate'),
     ),
     # K3 keras/src/layers/regularization/gaussian_noise.py:28; K2 keras/src/layers/regularization/gaussian_noise.py:57
     'GaussianNoise': LayerSpec(
         name='GaussianNoise', family='shape-keeping',
-        positional=('stddev', 'seed'),
-        k3=_B3 | frozenset({'seed', 'stddev'}),
-        k2=_B2 | frozenset({'force_generator', 'rng_type', 'seed', 'stddev'}),
+        positional=_t('stddev seed'),
+        k3=_B3 | _s('seed stddev'),
+        k2=_B2 | _s('force_generator rng_type seed stddev'),
     ),
     # K3 keras/src/layers/regularization/gaussian_dropout.py:27; K2 keras/src/layers/regularization/gaussian_dropout.py:55
     'GaussianDropout': LayerSpec(
         name='GaussianDropout', family='shape-keeping',
-        positional=('rate', 'seed'),
-        k3=_B3 | frozenset({'rate', 'seed'}),
-        k2=_B2 | frozenset({'force_generator', 'rate', 'rng_type', 'seed'}),
+        positional=_t('rate seed'),
+        k3=_B3 | _s('rate seed'),
+        k2=_B2 | _s('force_generator rate rng_type seed'),
     ),
     # K3 keras/src/layers/regularization/alpha_dropout.py:35; K2 keras/src/layers/regularization/alpha_dropout.py:58
     'AlphaDropout': LayerSpec(
         name='AlphaDropout', family='shape-keeping',
-        positional=('rate', 'noise_shape', 'seed'),
-        k3=_B3 | frozenset({'noise_shape', 'rate', 'seed'}),
-        k2=_B2 | frozenset({'force_generator', 'noise_shape', 'rate', 'rng_type', 'seed'}),
+        positional=_t('rate noise_shape seed'),
+        k3=_B3 | _s('noise_shape rate seed'),
+        k2=_B2 | _s('force_generator noise_shape rate rng_type seed'),
     ),
     # K3 keras/src/layers/normalization/batch_normalization.py:160; K2 keras/src/layers/normalization/batch_normalization.py:1456
     # K2: renorm*/fused/virtual_batch_size/adjustment via BatchNormalizationBase **kwargs
     'BatchNormalization': LayerSpec(
         name='BatchNormalization', family='shape-keeping',
-        positional=('axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint', 'renorm', 'renorm_clipping', 'renorm_momentum', 'synchronized'),
-        k3=_B3 | frozenset({'axis', 'beta_constraint', 'beta_initializer', 'beta_regularizer', 'center', 'epsilon', 'gamma_constraint', 'gamma_initializer', 'gamma_regularizer', 'momentum', 'moving_mean_initializer', 'moving_variance_initializer', 'renorm', 'renorm_clipping', 'renorm_momentum', 'scale', 'synchronized'}),
-        k2=_B2 | frozenset({'adjustment', 'axis', 'beta_constraint', 'beta_initializer', 'beta_regularizer', 'center', 'epsilon', 'fused', 'gamma_constraint', 'gamma_initializer', 'gamma_regularizer', 'momentum', 'moving_mean_initializer', 'moving_variance_initializer', 'renorm', 'renorm_clipping', 'renorm_momentum', 'scale', 'synchronized', 'virtual_batch_size'}),
-        positional_k2=('axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint', 'synchronized'),
+        positional=_t(
+            'axis momentum epsilon center scale beta_initializer gamma_initializer '
+            'moving_mean_initializer moving_variance_initializer beta_regularizer '
+            'gamma_regularizer beta_constraint gamma_constraint renorm renorm_clipping '
+            'renorm_momentum synchronized'
+        ),
+        k3=_B3 | _s(
+            'axis beta_constraint beta_initializer beta_regularizer center epsilon '
+            'gamma_constraint gamma_initializer gamma_regularizer momentum '
+            'moving_mean_initializer moving_variance_initializer renorm renorm_clipping '
+            'renorm_momentum scale synchronized'
+        ),
+        k2=_B2 | _s(
+            'adjustment axis beta_constraint beta_initializer beta_regularizer center epsilon '
+            'fused gamma_constraint gamma_initializer gamma_regularizer momentum '
+            'moving_mean_initializer moving_variance_initializer renorm renorm_clipping '
+            'renorm_momentum scale synchronized virtual_batch_size'
+        ),
+        positional_k2=_t(
+            'axis momentum epsilon center scale beta_initializer gamma_initializer '
+            'moving_mean_initializer moving_variance_initializer beta_regularizer '
+            'gamma_regularizer beta_constraint gamma_constraint synchronized'
+        ),
     ),
     # K3 keras/src/layers/normalization/layer_normalization.py:105; K2 keras/src/layers/normalization/layer_normalization.py:156
     # K3: rms_scaling popped, deprecated (layer_normalization.py:119)
     'LayerNormalization': LayerSpec(
         name='LayerNormalization', family='shape-keeping',
-        positional=('axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'),
-        k3=_B3 | frozenset({'axis', 'beta_constraint', 'beta_initializer', 'beta_regularizer', 'center', 'epsilon', 'gamma_constraint', 'gamma_initializer', 'gamma_regularizer', 'rms_scaling', 'scale'}),
-        k2=_B2 | frozenset({'axis', 'beta_constraint', 'beta_initializer', 'beta_regularizer', 'center', 'epsilon', 'gamma_constraint', 'gamma_initializer', 'gamma_regularizer', 'scale'}),
+        positional=_t(
+            'axis epsilon center scale beta_initializer gamma_initializer beta_regularizer '
+            'gamma_regularizer beta_constraint gamma_constraint'
+        ),
+        k3=_B3 | _s(
+            'axis beta_constraint beta_initializer beta_regularizer center epsilon '
+            'gamma_constraint gamma_initializer gamma_regularizer rms_scaling scale'
+        ),
+        k2=_B2 | _s(
+            'axis beta_constraint beta_initializer beta_regularizer center epsilon '
+            'gamma_constraint gamma_initializer gamma_regularizer scale'
+        ),
     ),
     # K3 keras/src/layers/activations/activation.py:25; K2 keras/src/layers/core/activation.py:53
     'Activation': LayerSpec(
         name='Activation', family='shape-keeping',
-        positional=('activation',),
-        k3=_B3 | frozenset({'activation'}),
-        k2=_B2 | frozenset({'activation'}),
+        positional=_t('activation'),
+        k3=_B3 | _s('activation'),
+        k2=_B2 | _s('activation'),
     ),
     # K3 keras/src/layers/activations/relu.py:40; K2 keras/src/layers/activation/relu.py:76
     'ReLU': LayerSpec(
         name='ReLU', family='shape-keeping',
-        positional=('max_value', 'negative_slope', 'threshold'),
-        k3=_B3 | frozenset({'max_value', 'negative_slope', 'threshold'}),
-        k2=_B2 | frozenset({'max_value', 'negative_slope', 'threshold'}),
+        positional=_t('max_value negative_slope threshold'),
+        k3=_B3 | _s('max_value negative_slope threshold'),
+        k2=_B2 | _s('max_value negative_slope threshold'),
     ),
     # K3 keras/src/layers/activations/leaky_relu.py:38; K2 keras/src/layers/activation/leaky_relu.py:61
     # K3: alpha popped as deprecated alias of negative_slope (leaky_relu.py:39-43)
     'LeakyReLU': LayerSpec(
         name='LeakyReLU', family='shape-keeping',
-        positional=('negative_slope',),
-        k3=_B3 | frozenset({'alpha', 'negative_slope'}),
-        k2=_B2 | frozenset({'alpha'}),
-        positional_k2=('alpha',),
+        positional=_t('negative_slope'),
+        k3=_B3 | _s('alpha negative_slope'),
+        k2=_B2 | _s('alpha'),
+        positional_k2=_t('alpha'),
     ),
     # K3 keras/src/layers/activations/prelu.py:34; K2 keras/src/layers/activation/prelu.py:65
     'PReLU': LayerSpec(
         name='PReLU', family='shape-keeping',
-        positional=('alpha_initializer', 'alpha_regularizer', 'alpha_constraint', 'shared_axes'),
-        k3=_B3 | frozenset({'alpha_constraint', 'alpha_initializer', 'alpha_regularizer', 'shared_axes'}),
-        k2=_B2 | frozenset({'alpha_constraint', 'alpha_initializer', 'alpha_regularizer', 'shared_axes'}),
+        positional=_t('alpha_initializer alpha_regularizer alpha_constraint shared_axes'),
+        k3=_B3 | _s('alpha_constraint alpha_initializer alpha_regularizer shared_axes'),
+        k2=_B2 | _s('alpha_constraint alpha_initializer alpha_regularizer shared_axes'),
     ),
     # K3 keras/src/layers/activations/elu.py:22; K2 keras/src/layers/activation/elu.py:49
     'ELU': LayerSpec(
         name='ELU', family='shape-keeping',
-        positional=('alpha',),
-        k3=_B3 | frozenset({'alpha'}),
-        k2=_B2 | frozenset({'alpha'}),
+        positional=_t('alpha'),
+        k3=_B3 | _s('alpha'),
+        k2=_B2 | _s('alpha'),
     ),
     # K3 keras/src/layers/activations/softmax.py:48; K2 keras/src/layers/activation/softmax.py:83
-    # robust_masking only in tf_keras>=2.16
+    # robust_masking only in tf_keras 2.21 (absent in keras 2.15)
     'Softmax': LayerSpec(
         name='Softmax', family='shape-keeping',
-        positional=('axis',),
-        k3=_B3 | frozenset({'axis'}),
-        k2=_B2 | frozenset({'axis', 'robust_masking'}),
-        positional_k2=('axis', 'robust_masking'),
+        positional=_t('axis'),
+        k3=_B3 | _s('axis'),
+        k2=_B2 | _s('axis robust_masking'),
+        positional_k2=_t('axis robust_masking'),
     ),
     # K3 keras/src/layers/core/masking.py:47; K2 keras/src/layers/core/masking.py:67
     'Masking': LayerSpec(
         name='Masking', family='shape-keeping',
-        positional=('mask_value',),
-        k3=_B3 | frozenset({'mask_value'}),
-        k2=_B2 | frozenset({'mask_value'}),
+        positional=_t('mask_value'),
+        k3=_B3 | _s('mask_value'),
+        k2=_B2 | _s('mask_value'),
     ),
     # K3 keras/src/layers/regularization/activity_regularization.py:23; K2 keras/src/layers/regularization/activity_regularization.py:42
     # passes activity_regularizer itself: giving it -> TypeError (multiple values)
     'ActivityRegularization': LayerSpec(
         name='ActivityRegularization', family='shape-keeping',
-        positional=('l1', 'l2'),
-        k3=frozenset({'autocast', 'dtype', 'input_dim', 'input_shape', 'l1', 'l2', 'name', 'trainable'}),
-        k2=frozenset({'autocast', 'batch_input_shape', 'batch_size', 'dtype', 'dynamic', 'implementation', 'input_dim', 'input_shape', 'l1', 'l2', 'name', 'trainable', 'weights'}),
+        positional=_t('l1 l2'),
+        k3=_s('autocast dtype input_dim input_shape l1 l2 name trainable'),
+        k2=_s(
+            'autocast batch_input_shape batch_size dtype dynamic implementation input_dim '
+            'input_shape l1 l2 name trainable weights'
+        ),
     ),
     # K3 keras/src/layers/normalization/unit_normalization.py:27; K2 keras/src/layers/normalization/unit_normalization.py:48
     'UnitNormalization': LayerSpec(
         name='UnitNormalization', family='shape-keeping',
-        positional=('axis',),
-        k3=_B3 | frozenset({'axis'}),
-        k2=_B2 | frozenset({'axis'}),
+        positional=_t('axis'),
+        k3=_B3 | _s('axis'),
+        k2=_B2 | _s('axis'),
     ),
     # K3 keras/src/layers/reshaping/flatten.py:36; K2 keras/src/layers/reshaping/flatten.py:64
     'Flatten': LayerSpec(
         name='Flatten', family='time-reducing',
-        positional=('data_format',),
-        k3=_B3 | frozenset({'data_format'}),
-        k2=_B2 | frozenset({'data_format'}),
+        positional=_t('data_format'),
+        k3=_B3 | _s('data_format'),
+        k2=_B2 | _s('data_format'),
     ),
     # K3 keras/src/layers/pooling/global_average_pooling1d.py:61; K2 keras/src/layers/pooling/global_average_pooling1d.py:79
     'GlobalAveragePooling1D': LayerSpec(
         name='GlobalAveragePooling1D', family='time-reducing',
-        positional=('data_format', 'keepdims'),
-        k3=_B3 | frozenset({'data_format', 'keepdims'}),
-        k2=_B2 | frozenset({'data_format', 'keepdims'}),
-        positional_k2=('data_format',),
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+        positional_k2=_t('data_format'),
     ),
     # K3 keras/src/layers/pooling/global_max_pooling1d.py:56; K2 keras/src/layers/pooling/base_global_pooling1d.py:28
     'GlobalMaxPooling1D': LayerSpec(
         name='GlobalMaxPooling1D', family='time-reducing',
-        positional=('data_format', 'keepdims'),
-        k3=_B3 | frozenset({'data_format', 'keepdims'}),
-        k2=_B2 | frozenset({'data_format', 'keepdims'}),
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
     ),
     # K3 keras/src/layers/pooling/global_average_pooling1d.py:61; K2 keras/src/layers/pooling/global_average_pooling1d.py:79
     'GlobalAvgPool1D': LayerSpec(
         name='GlobalAvgPool1D', family='time-reducing',
-        positional=('data_format', 'keepdims'),
-        k3=_B3 | frozenset({'data_format', 'keepdims'}),
-        k2=_B2 | frozenset({'data_format', 'keepdims'}),
-        positional_k2=('data_format',),
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+        positional_k2=_t('data_format'),
     ),
     # K3 keras/src/layers/pooling/global_max_pooling1d.py:56; K2 keras/src/layers/pooling/base_global_pooling1d.py:28
     'GlobalMaxPool1D': LayerSpec(
         name='GlobalMaxPool1D', family='time-reducing',
-        positional=('data_format', 'keepdims'),
-        k3=_B3 | frozenset({'data_format', 'keepdims'}),
-        k2=_B2 | frozenset({'data_format', 'keepdims'}),
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
     ),
     # K3 keras/src/layers/pooling/max_pooling1d.py:75; K2 keras/src/layers/pooling/max_pooling1d.py:107
     'MaxPooling1D': LayerSpec(
         name='MaxPooling1D', family='pooling',
-        positional=('pool_size', 'strides', 'padding', 'data_format', 'name'),
-        k3=_B3 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        k2=_B2 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        positional_k2=('pool_size', 'strides', 'padding', 'data_format'),
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
     ),
     # K3 keras/src/layers/pooling/average_pooling1d.py:74; K2 keras/src/layers/pooling/average_pooling1d.py:128
     'AveragePooling1D': LayerSpec(
         name='AveragePooling1D', family='pooling',
-        positional=('pool_size', 'strides', 'padding', 'data_format', 'name'),
-        k3=_B3 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        k2=_B2 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        positional_k2=('pool_size', 'strides', 'padding', 'data_format'),
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
     ),
     # K3 keras/src/layers/pooling/max_pooling1d.py:75; K2 keras/src/layers/pooling/max_pooling1d.py:107
     'MaxPool1D': LayerSpec(
         name='MaxPool1D', family='pooling',
-        positional=('pool_size', 'strides', 'padding', 'data_format', 'name'),
-        k3=_B3 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        k2=_B2 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        positional_k2=('pool_size', 'strides', 'padding', 'data_format'),
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
     ),
     # K3 keras/src/layers/pooling/average_pooling1d.py:74; K2 keras/src/layers/pooling/average_pooling1d.py:128
     'AvgPool1D': LayerSpec(
         name='AvgPool1D', family='pooling',
-        positional=('pool_size', 'strides', 'padding', 'data_format', 'name'),
-        k3=_B3 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        k2=_B2 | frozenset({'data_format', 'padding', 'pool_size', 'strides'}),
-        positional_k2=('pool_size', 'strides', 'padding', 'data_format'),
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
     ),
     # K3 keras/src/layers/convolutional/conv1d.py:95; K2 keras/src/layers/convolutional/conv1d.py:135
     # K3: lora_rank/lora_alpha via BaseConv **kwargs
     'Conv1D': LayerSpec(
         name='Conv1D', family='conv',
-        positional=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'filters', 'groups', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'lora_alpha', 'lora_rank', 'padding', 'strides', 'use_bias'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'conv_op', 'data_format', 'dilation_rate', 'filters', 'groups', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'strides', 'use_bias'}),
+        positional=_t(
+            'filters kernel_size strides padding data_format dilation_rate groups activation '
+            'use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer '
+            'activity_regularizer kernel_constraint bias_constraint'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
+            'kernel_size lora_alpha lora_rank padding strides use_bias'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer conv_op data_format '
+            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
+            'kernel_size padding strides use_bias'
+        ),
     ),
     # K3 keras/src/layers/convolutional/conv2d.py:98; K2 keras/src/layers/convolutional/conv2d.py:158
     # K3: lora_rank/lora_alpha via BaseConv **kwargs
     'Conv2D': LayerSpec(
         name='Conv2D', family='conv',
-        positional=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'dilation_rate', 'filters', 'groups', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'lora_alpha', 'lora_rank', 'padding', 'strides', 'use_bias'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'conv_op', 'data_format', 'dilation_rate', 'filters', 'groups', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'strides', 'use_bias'}),
+        positional=_t(
+            'filters kernel_size strides padding data_format dilation_rate groups activation '
+            'use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer '
+            'activity_regularizer kernel_constraint bias_constraint'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
+            'kernel_size lora_alpha lora_rank padding strides use_bias'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer conv_op data_format '
+            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
+            'kernel_size padding strides use_bias'
+        ),
     ),
     # K3 keras/src/layers/convolutional/separable_conv1d.py:98; K2 keras/src/layers/convolutional/separable_conv1d.py:123
     # K2: kernel_*/groups/conv_op accepted via Conv base **kwargs
     'SeparableConv1D': LayerSpec(
         name='SeparableConv1D', family='conv',
-        positional=('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias', 'depthwise_initializer', 'pointwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint'),
-        k3=_B3 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'data_format', 'depth_multiplier', 'depthwise_constraint', 'depthwise_initializer', 'depthwise_regularizer', 'dilation_rate', 'filters', 'kernel_size', 'padding', 'pointwise_constraint', 'pointwise_initializer', 'pointwise_regularizer', 'strides', 'use_bias'}),
-        k2=_B2 | frozenset({'activation', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'conv_op', 'data_format', 'depth_multiplier', 'depthwise_constraint', 'depthwise_initializer', 'depthwise_regularizer', 'dilation_rate', 'filters', 'groups', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'kernel_size', 'padding', 'pointwise_constraint', 'pointwise_initializer', 'pointwise_regularizer', 'strides', 'use_bias'}),
+        positional=_t(
+            'filters kernel_size strides padding data_format dilation_rate depth_multiplier '
+            'activation use_bias depthwise_initializer pointwise_initializer bias_initializer '
+            'depthwise_regularizer pointwise_regularizer bias_regularizer activity_regularizer '
+            'depthwise_constraint pointwise_constraint bias_constraint'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'depth_multiplier depthwise_constraint depthwise_initializer depthwise_regularizer '
+            'dilation_rate filters kernel_size padding pointwise_constraint pointwise_initializer '
+            'pointwise_regularizer strides use_bias'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer conv_op data_format '
+            'depth_multiplier depthwise_constraint depthwise_initializer depthwise_regularizer '
+            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
+            'kernel_size padding pointwise_constraint pointwise_initializer pointwise_regularizer '
+            'strides use_bias'
+        ),
     ),
     # K3 keras/src/layers/reshaping/reshape.py:38; K2 keras/src/layers/reshaping/reshape.py:60
     'Reshape': LayerSpec(
         name='Reshape', family='reshape',
-        positional=('target_shape',),
-        k3=_B3 | frozenset({'target_shape'}),
-        k2=_B2 | frozenset({'target_shape'}),
+        positional=_t('target_shape'),
+        k3=_B3 | _s('target_shape'),
+        k2=_B2 | _s('target_shape'),
     ),
     # K3 keras/src/layers/reshaping/repeat_vector.py:28; K2 keras/src/layers/reshaping/repeat_vector.py:50
     'RepeatVector': LayerSpec(
         name='RepeatVector', family='reshape',
-        positional=('n',),
-        k3=_B3 | frozenset({'n'}),
-        k2=_B2 | frozenset({'n'}),
+        positional=_t('n'),
+        k3=_B3 | _s('n'),
+        k2=_B2 | _s('n'),
     ),
     # K3 keras/src/layers/reshaping/permute.py:35; K2 keras/src/layers/reshaping/permute.py:60
     'Permute': LayerSpec(
         name='Permute', family='reshape',
-        positional=('dims',),
-        k3=_B3 | frozenset({'dims'}),
-        k2=_B2 | frozenset({'dims'}),
+        positional=_t('dims'),
+        k3=_B3 | _s('dims'),
+        k2=_B2 | _s('dims'),
     ),
     # K3 keras/src/layers/core/lambda_layer.py:62; K2 keras/src/layers/core/lambda_layer.py:135
     'Lambda': LayerSpec(
         name='Lambda', family='reshape',
-        positional=('function', 'output_shape', 'mask', 'arguments'),
-        k3=_B3 | frozenset({'arguments', 'function', 'mask', 'output_shape'}),
-        k2=_B2 | frozenset({'arguments', 'function', 'mask', 'output_shape'}),
+        positional=_t('function output_shape mask arguments'),
+        k3=_B3 | _s('arguments function mask output_shape'),
+        k2=_B2 | _s('arguments function mask output_shape'),
     ),
     # K3 keras/src/layers/reshaping/cropping1d.py:44; K2 keras/src/layers/reshaping/cropping1d.py:64
     'Cropping1D': LayerSpec(
         name='Cropping1D', family='reshape',
-        positional=('cropping',),
-        k3=_B3 | frozenset({'cropping'}),
-        k2=_B2 | frozenset({'cropping'}),
+        positional=_t('cropping'),
+        k3=_B3 | _s('cropping'),
+        k2=_B2 | _s('cropping'),
     ),
     # K3 keras/src/layers/reshaping/zero_padding1d.py:68; K2 keras/src/layers/reshaping/zero_padding1d.py:74
     'ZeroPadding1D': LayerSpec(
         name='ZeroPadding1D', family='reshape',
-        positional=('padding', 'data_format'),
-        k3=_B3 | frozenset({'data_format', 'padding'}),
-        k2=_B2 | frozenset({'padding'}),
-        positional_k2=('padding',),
+        positional=_t('padding data_format'),
+        k3=_B3 | _s('data_format padding'),
+        k2=_B2 | _s('padding'),
+        positional_k2=_t('padding'),
     ),
     # K3 keras/src/layers/reshaping/up_sampling1d.py:43; K2 keras/src/layers/reshaping/up_sampling1d.py:65
     'UpSampling1D': LayerSpec(
         name='UpSampling1D', family='reshape',
-        positional=('size',),
-        k3=_B3 | frozenset({'size'}),
-        k2=_B2 | frozenset({'size'}),
+        positional=_t('size'),
+        k3=_B3 | _s('size'),
+        k2=_B2 | _s('size'),
     ),
     # K3 keras/src/layers/merging/concatenate.py:36; K2 keras/src/layers/merging/concatenate.py:63
     'Concatenate': LayerSpec(
         name='Concatenate', family='merge',
-        positional=('axis',),
-        k3=_B3 | frozenset({'axis'}),
-        k2=_B2 | frozenset({'axis'}),
+        positional=_t('axis'),
+        k3=_B3 | _s('axis'),
+        k2=_B2 | _s('axis'),
     ),
     # K3 keras/src/layers/merging/base_merge.py:16; K2 keras/src/layers/merging/base_merge.py:30
     'Add': LayerSpec(
         name='Add', family='merge',
-        positional=(),
+        positional=_t(""),
         k3=_B3,
         k2=_B2,
     ),
     # K3 keras/src/layers/merging/base_merge.py:16; K2 keras/src/layers/merging/base_merge.py:30
     'Multiply': LayerSpec(
         name='Multiply', family='merge',
-        positional=(),
+        positional=_t(""),
         k3=_B3,
         k2=_B2,
     ),
     # K3 keras/src/layers/merging/base_merge.py:16; K2 keras/src/layers/merging/base_merge.py:30
     'Average': LayerSpec(
         name='Average', family='merge',
-        positional=(),
+        positional=_t(""),
         k3=_B3,
         k2=_B2,
     ),
     # K3 keras/src/layers/merging/base_merge.py:16; K2 keras/src/layers/merging/base_merge.py:30
     'Subtract': LayerSpec(
         name='Subtract', family='merge',
-        positional=(),
+        positional=_t(""),
         k3=_B3,
         k2=_B2,
     ),
     # K3 keras/src/layers/merging/base_merge.py:16; K2 keras/src/layers/merging/base_merge.py:30
     'Maximum': LayerSpec(
         name='Maximum', family='merge',
-        positional=(),
+        positional=_t(""),
         k3=_B3,
         k2=_B2,
     ),
     # K3 keras/src/layers/merging/base_merge.py:16; K2 keras/src/layers/merging/base_merge.py:30
     'Minimum': LayerSpec(
         name='Minimum', family='merge',
-        positional=(),
+        positional=_t(""),
         k3=_B3,
         k2=_B2,
     ),
     # K3 keras/src/layers/merging/dot.py:242; K2 keras/src/layers/merging/dot.py:63
     'Dot': LayerSpec(
         name='Dot', family='merge',
-        positional=('axes', 'normalize'),
-        k3=_B3 | frozenset({'axes', 'normalize'}),
-        k2=_B2 | frozenset({'axes', 'normalize'}),
+        positional=_t('axes normalize'),
+        k3=_B3 | _s('axes normalize'),
+        k2=_B2 | _s('axes normalize'),
     ),
     # K3 keras/src/layers/attention/attention.py:66; K2 keras/src/layers/attention/attention.py:136
     # K2: dropout/seed/causal via BaseDenseAttention **kwargs
     'Attention': LayerSpec(
         name='Attention', family='attention',
-        positional=('use_scale', 'score_mode', 'dropout', 'seed'),
-        k3=_B3 | frozenset({'dropout', 'score_mode', 'seed', 'use_scale'}),
-        k2=_B2 | frozenset({'causal', 'dropout', 'force_generator', 'rng_type', 'score_mode', 'seed', 'use_scale'}),
-        positional_k2=('use_scale', 'score_mode'),
+        positional=_t('use_scale score_mode dropout seed'),
+        k3=_B3 | _s('dropout score_mode seed use_scale'),
+        k2=_B2 | _s('causal dropout force_generator rng_type score_mode seed use_scale'),
+        positional_k2=_t('use_scale score_mode'),
     ),
     # K3 keras/src/layers/attention/additive_attention.py:60; K2 keras/src/layers/attention/additive_attention.py:134
     # K3: score_mode/seed forwarded to Attention via **kwargs
     # K2: dropout/seed/causal via BaseDenseAttention **kwargs
     'AdditiveAttention': LayerSpec(
         name='AdditiveAttention', family='attention',
-        positional=('use_scale', 'dropout'),
-        k3=_B3 | frozenset({'dropout', 'score_mode', 'seed', 'use_scale'}),
-        k2=_B2 | frozenset({'causal', 'dropout', 'force_generator', 'rng_type', 'seed', 'use_scale'}),
-        positional_k2=('use_scale',),
+        positional=_t('use_scale dropout'),
+        k3=_B3 | _s('dropout score_mode seed use_scale'),
+        k2=_B2 | _s('causal dropout force_generator rng_type seed use_scale'),
+        positional_k2=_t('use_scale'),
     ),
     # K3 keras/src/layers/attention/multi_head_attention.py:115; K2 keras/src/layers/attention/multi_head_attention.py:234
-    # softmax_robust_masking only in tf_keras>=2.16
+    # softmax_robust_masking only in tf_keras 2.21 (absent in keras 2.15)
     'MultiHeadAttention': LayerSpec(
         name='MultiHeadAttention', family='attention',
-        positional=('num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes', 'sliding_window', 'flash_attention', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'use_gate', 'seed'),
-        k3=_B3 | frozenset({'attention_axes', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'flash_attention', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'key_dim', 'num_heads', 'output_shape', 'seed', 'sliding_window', 'use_bias', 'use_gate', 'value_dim'}),
-        k2=_B2 | frozenset({'attention_axes', 'bias_constraint', 'bias_initializer', 'bias_regularizer', 'dropout', 'kernel_constraint', 'kernel_initializer', 'kernel_regularizer', 'key_dim', 'num_heads', 'output_shape', 'softmax_robust_masking', 'use_bias', 'value_dim'}),
-        positional_k2=('num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'softmax_robust_masking'),
+        positional=_t(
+            'num_heads key_dim value_dim dropout use_bias output_shape attention_axes '
+            'sliding_window flash_attention kernel_initializer bias_initializer '
+            'kernel_regularizer bias_regularizer activity_regularizer kernel_constraint '
+            'bias_constraint use_gate seed'
+        ),
+        k3=_B3 | _s(
+            'attention_axes bias_constraint bias_initializer bias_regularizer dropout '
+            'flash_attention kernel_constraint kernel_initializer kernel_regularizer key_dim '
+            'num_heads output_shape seed sliding_window use_bias use_gate value_dim'
+        ),
+        k2=_B2 | _s(
+            'attention_axes bias_constraint bias_initializer bias_regularizer dropout '
+            'kernel_constraint kernel_initializer kernel_regularizer key_dim num_heads '
+            'output_shape softmax_robust_masking use_bias value_dim'
+        ),
+        positional_k2=_t(
+            'num_heads key_dim value_dim dropout use_bias output_shape attention_axes '
+            'kernel_initializer bias_initializer kernel_regularizer bias_regularizer '
+            'activity_regularizer kernel_constraint bias_constraint softmax_robust_masking'
+        ),
     ),
 }
 

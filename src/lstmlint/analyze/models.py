@@ -715,6 +715,9 @@ def implicit_input(layer: Layer) -> Layer | None:
     if layer.wrapped is not None and not any(k in layer.args for k in INPUT_KWARGS):
         source = layer.wrapped
     args = {k: v for k, v in source.args.items() if k in INPUT_KWARGS}
+    if source.family == "embedding":
+        # Embedding's own input_dim is the vocabulary size, not an input-spec keyword.
+        args.pop("input_dim", None)
     if not any(k in args for k in ("input_shape", "input_dim", "batch_input_shape")):
         return None
     return Layer("Input", "keras.Input", "input", source.span, args=args, implicit=True, declared_by=source.family)

@@ -23,6 +23,12 @@ class RuleError(Exception):
 
 
 @dataclass
+class Example:
+    code: str
+    keras: tuple[int, ...]  # the Keras versions under which the example holds
+
+
+@dataclass
 class Rule:
     id: str
     name: str
@@ -35,7 +41,7 @@ class Rule:
     keras: tuple[int, ...] = (2, 3)
     fix: dict[str, Any] | None = None
     runtime: dict[str, Any] = field(default_factory=dict)
-    examples: dict[str, list[str]] = field(default_factory=dict)
+    examples: dict[str, list[Example]] = field(default_factory=dict)
     path: str = ""
 
 
@@ -90,9 +96,16 @@ def load_rule(path: Path) -> Rule:
         keras=tuple(data.get("keras", (2, 3))),
         fix=data.get("fix"),
         runtime=data.get("runtime", {}),
-        examples=data["examples"],
+        examples={kind: [_example(e, data.get("keras", (2, 3))) for e in items]
+                  for kind, items in data["examples"].items()},
         path=str(path),
     )
+
+
+def _example(item: str | dict[str, Any], versions) -> Example:
+    if isinstance(item, str):
+        return Example(item, tuple(versions))
+    return Example(item["code"], tuple(v for v in item["keras"] if v in versions))
 
 
 def _check_regexes(clause: Any, path: str) -> None:

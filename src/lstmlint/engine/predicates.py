@@ -393,8 +393,20 @@ def input_shape(subject: Subject):
     return single(inputs[0])
 
 
+_DECLARING_ARGS = ("input_shape", "shape", "batch_input_shape", "batch_shape", "input_dim")
+
+
+def _declaration(producer: Layer) -> Value | None:
+    return next((producer.args[k].value for k in _DECLARING_ARGS if k in producer.args), None)
+
+
 def p_direct_input(spec: bool, subject: Subject) -> Tri:
-    return (_input_layer(subject) is not None) == spec
+    producer = _input_layer(subject)
+    if producer is not None:
+        declared = _declaration(producer)
+        if declared is not None:
+            subject.bindings.setdefault("input_text", declared.text)
+    return (producer is not None) == spec
 
 
 def p_input_entries(spec: Any, subject: Subject) -> Tri:
@@ -411,12 +423,11 @@ def p_input_tag(spec: Any, subject: Subject) -> Tri:
     producer = _input_layer(subject)
     if producer is None:
         return False
-    for key in ("input_shape", "shape", "batch_input_shape", "batch_shape"):
-        if key in producer.args:
-            value = producer.args[key].value
-            subject.bindings.setdefault("input_text", value.text)
-            return value.tag in names(spec)
-    return False
+    declared = _declaration(producer)
+    if declared is None:
+        return False
+    subject.bindings.setdefault("input_text", declared.text)
+    return declared.tag in names(spec)
 
 
 def timesteps_dim(subject: Subject) -> Value | None:
