@@ -73,7 +73,8 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
     if subject.call is not None:
         values.setdefault("method", subject.call.method)
     if subject.model is not None:
-        values.setdefault("model", subject.model.var or "the model")
+        values.setdefault("model", f"`{subject.model.var}`" if subject.model.var else "this model")
+        values.setdefault("model_var", subject.model.var or "model")
     message = rule.message.format_map(values)
     fix = make_fix(rule, subject, values)
     return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
