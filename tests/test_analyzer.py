@@ -155,6 +155,56 @@ def test_shadowing_only_affects_code_after_the_assignment():
     assert [(layer.cls, layer.span.line) for layer in module.loose_layers] == [("LSTM", 2)]
 
 
+@pytest.mark.parametrize("src", [
+    "from keras.layers import LSTM\ndef build(LSTM):\n    return LSTM(4)\n",
+    "from keras.layers import LSTM\ndef build(impls):\n    for LSTM in impls:\n        x = LSTM(4)\n",
+    "from keras.layers import LSTM\nfor LSTM in impls:\n    x = LSTM(4)\n",
+    "import keras\nwith open('f') as keras:\n    x = keras.layers.LSTM(4)\n",
+    "from keras.layers import LSTM\ndef f():\n    LSTM = Mine\n    return LSTM(4)\n",
+    "import tensorflow as tf\ntf = None\nx = tf.keras.layers.LSTM(4)\n",
+])
+def test_local_names_shadow_keras_imports(src):
+    module = analyze_source(src, "x.py")
+    assert module.loose_layers == [] and module.models == []
+
+
+def test_function_local_shadowing_does_not_leak_to_module_code():
+    module = analyze("""
+        from keras.layers import LSTM
+        def f():
+            LSTM = Mine
+            return LSTM(4)
+        x = LSTM(8)
+    """)
+    assert [(layer.cls, at(layer), layer.arg("units").const) for layer in module.loose_layers] == [("LSTM", (5, 5), 8)]
+
+
+def test_import_inside_a_function_is_recognised():
+    module = analyze("""
+        def build():
+            import tensorflow as tf
+            return tf.keras.Sequential([tf.keras.layers.LSTM(4)])
+    """)
+    assert classes(only_model(module)) == ["LSTM"]
+    assert at(only_model(module).layers[0]) == (3, 33)
+
+
+def test_spans_with_tabs_unicode_and_crlf():
+    tabs = analyze_source("import keras\nif 1:\n\tx = keras.layers.LSTM(4)\n", "x.py").loose_layers[0]
+    uni = analyze_source("import keras\ns = 'éé'; x = keras.layers.LSTM(4)\n", "x.py").loose_layers[0]
+    crlf = analyze_source("import keras\r\n\r\nx = keras.layers.LSTM(4)\r\n", "x.py").loose_layers[0]
+    assert (at(tabs), at(uni), at(crlf)) == ((3, 6), (2, 15), (3, 5))
+
+
+def test_model_built_and_used_in_one_chained_expression():
+    module = analyze("""
+        import keras
+        keras.Sequential([keras.layers.LSTM(4, input_shape=(3, 2))]).summary()
+    """)
+    model = only_model(module)
+    assert classes(model) == ["Input", "LSTM"] and at(model.layers[1]) == (2, 19)
+
+
 # --------------------------------------------------------------------------- 2. layers
 
 
@@ -805,6 +855,23 @@ def test_positional_args_beyond_the_signature_and_star_args():
     assert b.has_star_args and not a.has_star_args
 
 
+def test_augmented_assignment_and_walrus_make_a_name_unknown():
+    module = analyze("""
+        import keras
+        u = 4
+        u += 1
+        x = keras.layers.LSTM(u)
+        y = keras.layers.LSTM(n := 4)
+        (a, b) = (3, 4)
+        [c, d] = [5, 6]
+        z = keras.layers.LSTM(a + b * c - d)
+    """)
+    first, second, third = module.loose_layers
+    assert first.arg("units").known is False and first.arg("units").name == "u"
+    assert second.arg("units").known is False
+    assert third.arg("units").const == 17
+
+
 # --------------------------------------------------------------------------- 6. calls on models
 
 
@@ -897,6 +964,7 @@ def test_training_data_tags():
     module = analyze("""
         import tensorflow as tf
         import keras
+        from keras.preprocessing.sequence import TimeseriesGenerator
 
         class Windows(keras.utils.Sequence):
             def __len__(self):
@@ -916,12 +984,34 @@ def test_training_data_tags():
         model.fit(Windows(), epochs=1)
         model.fit(Pages())
         model.fit(tf.data.Dataset.from_tensor_slices((X, y)).batch(8))
+        model.fit(keras.utils.timeseries_dataset_from_array(X, y, 3))
+        model.fit(TimeseriesGenerator(X, y, length=3))
         model.fit(X, y)
     """)
     model = only_model(module)
     tags = [c.args["x"].value.tag for c in model.calls]
-    assert tags == ["dataset", "generator", "sequence", "sequence", "dataset", None]
+    assert tags == ["dataset", "generator", "sequence", "sequence", "dataset", "dataset", "sequence", None]
     assert all(not c.args["x"].value.known for c in model.calls)
+
+
+def test_fit_result_assignment_and_fit_under_with_and_try():
+    module = analyze("""
+        import keras
+        import tensorflow as tf
+        BATCH = 8
+        model = keras.Sequential([keras.layers.LSTM(4)])
+        history = model.fit(X, y, batch_size=BATCH)
+        with tf.device("/gpu:0"):
+            model.evaluate(X, y)
+        try:
+            model.predict(X)
+        except Exception:
+            pass
+    """)
+    model = only_model(module)
+    assert [(c.method, at(c)) for c in model.calls] == [("fit", (5, 11)), ("evaluate", (7, 5)), ("predict", (9, 5))]
+    batch = model.calls[0].args["batch_size"].value
+    assert batch.const == 8 and batch.name == "BATCH"
 
 
 def test_calls_on_unknown_receivers_are_not_attributed():
@@ -969,6 +1059,7 @@ for i in range(2):
     seq.add(Dense(1))
 seq.build((None, 3, 2))
 loose = keras.layers.GRU(8)
+named = keras.layers.Dense(1, name=b"bytes-are-not-kept")
 """,
 ]
 

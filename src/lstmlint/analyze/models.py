@@ -230,6 +230,13 @@ class Analyzer:
 
     def compound(self, node: cst.CSTNode, ctx: Ctx) -> None:
         inner = dataclasses.replace(ctx, depth=ctx.depth + 1)
+        # loop variables and `with ... as name` rebind names, like an assignment of something unknown
+        if isinstance(node, cst.For):
+            self.assign(node.target, None, ctx)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                if item.asname is not None:
+                    self.assign(item.asname.name, None, ctx)
         for child in node.children:
             if isinstance(child, cst.BaseSuite):
                 body = child.body
@@ -294,8 +301,10 @@ class Analyzer:
                 ctx.env[key] = obj
                 if isinstance(obj, (LayerObj, ModelObj)) and obj_var(obj) is None:
                     set_var(obj, key)
-            if isinstance(target, cst.Name):
-                self.imports.forget(key)  # `LSTM = MyLSTM` shadows the import
+            if isinstance(target, cst.Name) and ctx.scope is self.module_scope:
+                # `LSTM = MyLSTM` shadows the import from here on; a function-local assignment must not
+                # leak out of its function (resolve() checks local bindings instead)
+                self.imports.forget(key)
             return
         if isinstance(target, (cst.Tuple, cst.List)):
             for i, element in enumerate(target.elements):
@@ -335,6 +344,17 @@ class Analyzer:
                 if isinstance(statement, cst.FunctionDef):
                     self.function_def(statement, ctx)
                     ctx.env.pop(statement.name.value, None)
+
+    def resolve(self, node: cst.BaseExpression, ctx: Ctx) -> str | None:
+        """Like ImportTable.resolve, but a name bound inside an enclosing function (a parameter, a loop
+        variable, a local assignment) hides a module-level import of the same name."""
+        head = (dotted(node) or "").split(".")[0]
+        scope: Scope | None = ctx.scope
+        while scope is not None and scope is not self.module_scope:
+            if head in scope.bindings:
+                return None
+            scope = scope.parent
+        return self.imports.resolve(node)
 
     def _is_keras(self, node: cst.BaseExpression) -> bool:
         resolved = self.imports.resolve(node)
@@ -412,7 +432,16 @@ class Analyzer:
         func = node.func
         # `LSTM(8)(x)`, `layer(x)`, `self.lstm(x)`, `model(x)`, `make_model()`, `ds.batch(32)`
         key = dotted(func)
-        callee = ctx.env.get(key) if key is not None else self.expr(func, ctx)
+        receiver: Obj | None = None
+        if key is not None:
+            callee = ctx.env.get(key)
+        elif isinstance(func, cst.Attribute):
+            # a method of a call's result (`Sequential([...]).summary()`, `ds.batch(8).prefetch(1)`): the
+            # receiver is evaluated exactly once, so the models and layers it builds are not lost
+            callee = None
+            receiver = self.expr(func.value, ctx)
+        else:
+            callee = self.expr(func, ctx)
         if isinstance(callee, LayerObj):
             return self.apply(callee.layer, node, ctx)
         if isinstance(callee, ModelObj):
@@ -424,10 +453,11 @@ class Analyzer:
                 return ctx.env.get(f"class:{callee.node.name.value}")
             return DataObj("sequence") if callee.is_sequence else None
         if isinstance(func, cst.Attribute) and func.attr.value in _DATASET_METHODS:
-            receiver = self.expr(func.value, ctx)
+            if key is not None:
+                receiver = self.expr(func.value, ctx)
             if isinstance(receiver, DataObj):
                 return DataObj("dataset") if receiver.tag == "dataset" else receiver
-        resolved = self.imports.resolve(func)
+        resolved = self.resolve(func, ctx)
         if resolved is None:
             for arg in node.args:  # keep nested layer applications visible, e.g. print(LSTM(4)(x))
                 self.expr(arg.value, ctx)
@@ -436,12 +466,13 @@ class Analyzer:
         if resolved.startswith("tensorflow.data.") or last in ("timeseries_dataset_from_array",
                                                                 "text_dataset_from_directory"):
             return DataObj("dataset")
+        # keras.preprocessing.sequence.TimeseriesGenerator is outside the roots that split_keras accepts
+        if last == "TimeseriesGenerator" and keras_distribution(resolved):
+            return DataObj("sequence")
         keras = split_keras(resolved)
         if keras is None:
             return None
         _, name = keras
-        if name == "TimeseriesGenerator":
-            return DataObj("sequence")
         if name == "Sequential":
             return self.sequential(node, ctx)
         if name in ("Model", "Functional"):

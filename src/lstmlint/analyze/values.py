@@ -99,9 +99,13 @@ class Evaluator:
         text = self.code_of(node)
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             try:
-                return Value.of(ast.literal_eval(text), text)
+                literal = ast.literal_eval(text)
             except (ValueError, SyntaxError):
                 return Value.unknown("not a literal", text)
+            # bytes would break the IR's JSON round trip and no rule needs them
+            if isinstance(literal, bytes):
+                return Value.unknown("a bytes literal", text)
+            return Value.of(literal, text)
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
                 return Value.of({"True": True, "False": False, "None": None}[node.value], text)

@@ -1,0 +1,294 @@
+"""The real CLI in a subprocess: output pinned by golden files (as ruff and TorchFix do), exit codes, options."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("LSTMLINT_UPDATE_GOLDEN") == "1"
+
+STACKED = textwrap.dedent(
+    """\
+    import keras
+    model = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(8), keras.layers.LSTM(4)])
+    """
+)
+CLEAN = textwrap.dedent(
+    """\
+    import keras
+    model = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(8, return_sequences=True),
+                              keras.layers.LSTM(4)])
+    """
+)
+
+
+def golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with LSTMLINT_UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_examples_text_golden():
+    run = run_cli("check", "examples")
+    assert run.code == 1
+    golden("examples.txt", run.out)
+
+
+def test_examples_json_golden():
+    run = run_cli("check", "examples", "--format", "json")
+    assert run.code == 1
+    data = run.json()
+    keys = {"path", "line", "column", "end_line", "end_column", "rule", "name", "severity", "message", "fix",
+            "runtime"}
+    assert data and all(set(item) == keys for item in data)
+    assert all(item["runtime"] == "unchecked" for item in data)
+    golden("examples.json", run.out)
+
+
+def test_rules_listing_golden():
+    run = run_cli("rules")
+    assert run.code == 0
+    golden("rules.txt", run.out)
+
+
+def test_rule_explanation(cli):
+    run = cli("rule", "lstm101")
+    assert run.code == 0
+    assert run.out.startswith("# LSTM101 stacked-without-return-sequences [error]")
+    for part in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+        assert part in run.out
+    missing = cli("rule", "LSTM999")
+    assert missing.code == 2 and "unknown rule" in missing.err
+
+
+def test_exit_codes(tmp_path, cli):
+    bad = write(tmp_path, "bad.py", STACKED)
+    good = write(tmp_path, "good.py", CLEAN)
+    assert cli("check", str(good)).code == 0
+    assert cli("check", str(bad)).code == 1
+    assert cli("check", str(bad), "--exit-zero").code == 0
+    assert cli("check", "--format", "xml", str(bad)).code == 2
+    assert cli("check", "--target-keras", "4", str(bad)).code == 2
+
+
+def test_text_line_format_and_position(tmp_path, cli):
+    write(tmp_path, "bad.py", STACKED)
+    run = cli("check", "bad.py", cwd=tmp_path)
+    first = run.out.splitlines()[0]
+    # reported where the upstream LSTM call starts: line 2, column 49
+    assert first.startswith("bad.py:2:49: LSTM101 [error] LSTM(8) returns only its last step")
+    assert run.out.splitlines()[-1] == "Found 1 finding (1 error) in 1 file checked."
+
+
+def test_clean_summary(tmp_path, cli):
+    write(tmp_path, "good.py", CLEAN)
+    run = cli("check", ".", cwd=tmp_path)
+    assert run.code == 0
+    assert run.out == "All checks passed (1 file checked).\n"
+
+
+def test_select_and_ignore_by_prefix(tmp_path, cli):
+    write(tmp_path, "bad.py", STACKED)
+    assert cli("check", "bad.py", "--ignore", "LSTM1", cwd=tmp_path).code == 0
+    assert cli("check", "bad.py", "--select", "LSTM2", cwd=tmp_path).code == 0
+    assert cli("check", "bad.py", "--select", "LSTM101", cwd=tmp_path).code == 1
+
+
+def test_noqa(tmp_path, cli):
+    specific = STACKED.replace("LSTM(4)])", "LSTM(4)])  # noqa: LSTM101")
+    other = STACKED.replace("LSTM(4)])", "LSTM(4)])  # noqa: LSTM204")
+    bare = STACKED.replace("LSTM(4)])", "LSTM(4)])  # noqa")
+    assert cli("check", str(write(tmp_path, "a.py", specific))).code == 0
+    assert cli("check", str(write(tmp_path, "b.py", other))).code == 1
+    assert cli("check", str(write(tmp_path, "c.py", bare))).code == 0
+
+
+def test_stdin(cli):
+    run = cli("check", "-", "--stdin-filename", "model.py", stdin=STACKED)
+    assert run.code == 1
+    assert run.out.startswith("model.py:2:49: LSTM101")
+
+
+def test_syntax_error_is_reported_and_other_files_are_checked(tmp_path, cli):
+    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([\n")
+    write(tmp_path, "bad.py", STACKED)
+    run = cli("check", ".", "--format", "json", cwd=tmp_path)
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    rules = {(item["path"], item["rule"]) for item in run.json()}
+    assert ("broken.py", "LSTM001") in rules
+    assert ("bad.py", "LSTM101") in rules
+
+
+def test_undecodable_file_is_reported(tmp_path, cli):
+    (tmp_path / "latin.py").write_bytes(b"import keras\nname = '\xe9'\n")
+    run = cli("check", ".", cwd=tmp_path)
+    assert run.code == 1
+    assert "latin.py:2:1: LSTM002 [error]" in run.out
+    assert "Traceback" not in run.err
+
+
+def test_missing_path_is_a_usage_error(tmp_path, cli):
+    write(tmp_path, "good.py", CLEAN)
+    run = cli("check", "good.py", "nope.py", cwd=tmp_path)
+    assert run.code == 2
+    assert "nope.py: no such file or directory" in run.err
+
+
+def test_files_without_keras_are_not_parsed(tmp_path, cli):
+    write(tmp_path, "other.py", "def broken(:\n")  # not Keras code: not lstmlint's business
+    assert cli("check", ".", cwd=tmp_path).code == 0
+
+
+def test_skips_virtualenvs_and_build_folders(tmp_path, cli):
+    write(tmp_path, ".venv/lib/bad.py", STACKED)
+    write(tmp_path, "build/bad.py", STACKED)
+    write(tmp_path, "custom_env/pyvenv.cfg", "home = /usr\n")
+    write(tmp_path, "custom_env/bad.py", STACKED)
+    assert cli("check", ".", cwd=tmp_path).code == 0
+
+
+def test_config_from_pyproject(tmp_path, cli):
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nignore = ["LSTM101"]\n')
+    write(tmp_path, "pkg/bad.py", STACKED)
+    assert cli("check", ".", cwd=tmp_path).code == 0
+    # found from a sub-folder too (nearest pyproject.toml upwards)
+    assert cli("check", ".", cwd=tmp_path / "pkg").code == 0
+
+
+def test_config_exclude_and_per_file_ignores(tmp_path, cli):
+    write(tmp_path, "pyproject.toml",
+          '[tool.lstmlint]\nexclude = ["generated/"]\n[tool.lstmlint.per-file-ignores]\n"legacy/*.py" = ["LSTM1"]\n')
+    write(tmp_path, "generated/bad.py", STACKED)
+    write(tmp_path, "legacy/bad.py", STACKED)
+    assert cli("check", ".", cwd=tmp_path).code == 0
+    write(tmp_path, "src/bad.py", STACKED)
+    assert cli("check", ".", cwd=tmp_path).code == 1
+
+
+def test_target_keras_from_config_and_flag(tmp_path, cli):
+    code = "import keras\nmodel = keras.Sequential([keras.layers.LSTM(4, input_dim=8), keras.layers.Dense(1)])\n"
+    write(tmp_path, "m.py", code)
+    assert "LSTM105" in cli("check", "m.py", cwd=tmp_path).out
+    assert "LSTM105" not in cli("check", "m.py", "--target-keras", "2", cwd=tmp_path).out
+    write(tmp_path, "pyproject.toml", "[tool.lstmlint]\ntarget-keras = 2\n")
+    assert "LSTM105" not in cli("check", "m.py", cwd=tmp_path).out
+
+
+@pytest.mark.parametrize(
+    "toml,needle",
+    [
+        ('[tool.lstmlint]\nselectt = ["LSTM1"]\n', "unknown key `selectt`"),
+        ('[tool.lstmlint]\ntarget-keras = 4\n', "must be 2 or 3"),
+        ('[tool.lstmlint]\nselect = "LSTM1"\n', "`select` must be a list"),
+        ('[tool.lstmlint\n', "invalid TOML"),
+    ],
+)
+def test_bad_config_exits_2(tmp_path, cli, toml, needle):
+    write(tmp_path, "pyproject.toml", toml)
+    write(tmp_path, "good.py", CLEAN)
+    run = cli("check", ".", cwd=tmp_path)
+    assert run.code == 2
+    assert "pyproject.toml" in run.err and needle in run.err
+    assert "Traceback" not in run.err
+
+
+def test_user_rule_paths_run_like_builtin_rules(tmp_path, cli):
+    write(tmp_path, "my_rules/TEAM001.yaml", textwrap.dedent(
+        """\
+        id: TEAM001
+        name: small-lstm
+        severity: warning
+        summary: Our team uses at least 16 units.
+        message: "{layer} has {units} units; the team minimum is 16."
+        explanation: |
+          ## What it does
+          Flags small LSTMs.
+          ## Why is this bad?
+          Team convention.
+          ## Example
+          LSTM(8)
+          ## Use instead
+          LSTM(16)
+        match:
+          all:
+            - class: LSTM
+            - arg: {name: units, lt: 16}
+        examples:
+          bad: ["import keras\\nkeras.layers.LSTM(8)\\n"]
+          good: ["import keras\\nkeras.layers.LSTM(32)\\n"]
+        """))
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\nselect = ["LSTM", "TEAM"]\n')
+    write(tmp_path, "m.py", "import keras\nlayer = keras.layers.LSTM(8)\n")
+    run = cli("check", "m.py", cwd=tmp_path)
+    assert run.code == 1
+    assert "m.py:2:9: TEAM001 [warning] LSTM(8) has 8 units; the team minimum is 16." in run.out
+    assert "TEAM001" in cli("rules", cwd=tmp_path).out
+
+
+def test_invalid_user_rule_names_file_and_field(tmp_path, cli):
+    write(tmp_path, "my_rules/TEAM002.yaml",
+          "id: TEAM002\nname: x\nseverity: fatal\nsummary: s\nmessage: m\nexplanation: e\nmatch: {class: LSTM}\n"
+          "examples: {bad: [a], good: [b]}\n")
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\n')
+    write(tmp_path, "m.py", CLEAN)
+    run = cli("check", "m.py", cwd=tmp_path)
+    assert run.code == 2
+    assert "TEAM002.yaml" in run.err and "severity" in run.err and "'fatal' is not one of" in run.err
+
+
+def test_rule_yaml_is_loaded_safely(tmp_path, cli):
+    marker = tmp_path / "pwned"
+    write(tmp_path, "my_rules/TEAM003.yaml",
+          f"id: !!python/object/apply:os.system ['touch {marker}']\nname: x\n")
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\n')
+    write(tmp_path, "m.py", CLEAN)
+    run = cli("check", "m.py", cwd=tmp_path)
+    assert run.code == 2 and "TEAM003.yaml" in run.err
+    assert not marker.exists()
+
+
+def test_python_dash_m_matches_console_script(tmp_path):
+    import shutil
+    import subprocess
+
+    script = shutil.which("lstmlint")
+    assert script, "the lstmlint console script is installed with the package"
+    via_script = subprocess.run([script, "check", "examples"], cwd=ROOT, capture_output=True, text=True)
+    via_module = run_cli("check", "examples")
+    assert (via_script.returncode, via_script.stdout) == (via_module.code, via_module.out)
+
+
+def test_static_check_never_imports_tensorflow_or_keras(tmp_path):
+    import subprocess
+
+    probe = textwrap.dedent(
+        """\
+        import sys
+        from lstmlint.cli import main
+        try:
+            main(["check", "examples"], standalone_mode=False)
+        finally:
+            bad = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf_keras"))
+            print("IMPORTED:", bad)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert "IMPORTED: []" in proc.stdout, proc.stdout + proc.stderr

@@ -1,0 +1,59 @@
+"""The hook through real pre-commit: `pre-commit try-repo` of this checkout in a throwaway git repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from test_cli import CLEAN, STACKED
+
+pytestmark = pytest.mark.slow
+
+
+def _run(args, cwd, env=None):
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    if shutil.which("git") is None:
+        pytest.fail("git is needed for the pre-commit test")
+    path = tmp_path_factory.mktemp("precommit-repo")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home"))}
+    _run(["git", "init", "-q"], path)
+    _run(["git", "config", "user.email", "t@example.invalid"], path)
+    _run(["git", "config", "user.name", "t"], path)
+    (path / "clean.py").write_text(CLEAN)
+    (path / "faulty.py").write_text(STACKED)
+    (path / "notes.txt").write_text("import keras  # not python\n")
+    _run(["git", "add", "."], path)
+    return path, env
+
+
+def try_repo(repo, *files):
+    path, env = repo
+    return _run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "lstmlint", "--files", *files], path, env)
+
+
+def test_hook_passes_on_clean_file(repo):
+    result = try_repo(repo, "clean.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout
+
+
+def test_hook_fails_on_faulty_file(repo):
+    result = try_repo(repo, "faulty.py")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "faulty.py:2:49: LSTM101 [error]" in result.stdout
+
+
+def test_hook_skips_non_python_files(repo):
+    result = try_repo(repo, "notes.txt")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no files to check" in result.stdout.lower()
