@@ -1014,6 +1014,31 @@ def test_fit_result_assignment_and_fit_under_with_and_try():
     assert batch.const == 8 and batch.name == "BATCH"
 
 
+def test_training_data_held_in_variables():
+    module = analyze("""
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class Windows(keras.utils.PyDataset):
+            pass
+
+        def gen():
+            yield 1
+
+        train = Windows()
+        stream = gen()
+        ds = tf.data.Dataset.from_tensor_slices(X)
+        batched = ds.batch(4)
+        model = keras.Sequential([keras.layers.LSTM(4)])
+        model.fit(train)
+        model.fit(stream)
+        model.fit(batched, epochs=2)
+    """)
+    model = only_model(module)
+    assert [c.args["x"].value.tag for c in model.calls] == ["sequence", "generator", "dataset"]
+    assert model.calls[2].args["epochs"].value.const == 2
+
+
 def test_calls_on_unknown_receivers_are_not_attributed():
     module = analyze("""
         import keras

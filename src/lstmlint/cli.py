@@ -108,7 +108,8 @@ def _render(output_format: str, result) -> str:
 
 
 @main.command(name="rules")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice([*FORMATS, "markdown"]), default="text",
+              show_default=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def list_rules(output_format, config_path) -> None:
     """List the rule catalog (built-in rules and the configured rule-paths)."""
@@ -119,9 +120,22 @@ def list_rules(output_format, config_path) -> None:
         click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
                                 "keras": list(r.keras), "fixable": r.fix is not None} for r in rules], indent=2))
         return
+    if output_format == "markdown":
+        click.echo(rules_markdown(rules), nl=False)
+        return
     width = max(len(r.name) for r in rules)
     for r in rules:
         click.echo(f"{r.id}  {r.severity:<7}  {r.name:<{width}}  {r.summary}")
+
+
+def rules_markdown(rules) -> str:
+    """The README's rule table (a test keeps the README in sync with rules/)."""
+    lines = ["| Code | Name | Severity | Keras | Fix | Summary |", "|---|---|---|---|---|---|"]
+    for r in rules:
+        fix = r.fix.get("applicability", "safe") if r.fix else ""
+        versions = ", ".join(str(v) for v in r.keras)
+        lines.append(f"| {r.id} | {r.name} | {r.severity} | {versions} | {fix} | {r.summary} |")
+    return "\n".join(lines) + "\n"
 
 
 @main.command(name="rule")
