@@ -112,8 +112,12 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
     if "replace-class" in spec:
         if layer.callee_span is None or "." not in layer.qualname or layer.span.column == layer.callee_span.column:
             return None  # a bare name comes from an import that would need rewriting too
+        replace = spec["replace-class"]
+        to = replace["map"].get(layer.cls) if "map" in replace else replace["to"].format_map(values)
+        if not to:
+            return None
         s = layer.callee_span
-        edits.append(Edit(s.line, s.column, s.end_line, s.end_column, spec["replace-class"]["to"]))
+        edits.append(Edit(s.line, s.column, s.end_line, s.end_column, to))
     if not edits:
         return None
     return Fix(spec["description"].format_map(values), spec.get("applicability", "safe"), edits)

@@ -49,8 +49,9 @@ KERAS1_RENAMES = {
     "dropout_W": "dropout",
     "dropout_U": "recurrent_dropout",
     "forget_bias_init": "unit_forget_bias",
-    "consume_less": "implementation",
 }
+# Keras 1 arguments with no one-to-one replacement: a hint, never a rename.
+KERAS1_REMOVED = {"consume_less": "Keras 1's `consume_less` has no equivalent; remove it"}
 _KERAS2_ONLY_HINTS = {
     "input_length": "declare the timesteps in `keras.Input(shape=(timesteps, features))` instead",
     "batch_input_shape": "use `keras.Input(batch_shape=(batch, timesteps, features))` as the first layer",
@@ -201,10 +202,13 @@ def _all(spec: list, subject: Subject) -> Tri:
 
 
 def p_any(spec: list, subject: Subject) -> Tri:
+    """The first branch that holds lends its bindings to the message; failed branches lend nothing."""
     result: Tri = False
     for clause in spec:
-        outcome = evaluate(clause, subject)
+        branch = Subject(**{**subject.__dict__, "bindings": dict(subject.bindings)})
+        outcome = evaluate(clause, branch)
         if outcome is True:
+            subject.bindings.update(branch.bindings)
             return True
         if outcome is None:
             result = None
@@ -227,6 +231,13 @@ def p_family(spec: Any, subject: Subject) -> Tri:
     if subject.layer is None:
         return False
     return effective(subject.layer).family in names(spec)
+
+
+def p_qualname_prefix(spec: Any, subject: Subject) -> Tri:
+    """The import path the class was reached through (``tensorflow.compat.v1.keras.layers.CuDNNLSTM``)."""
+    if subject.layer is None:
+        return False
+    return any(subject.layer.qualname == p or subject.layer.qualname.startswith(p + ".") for p in names(spec))
 
 
 def p_wrapped(spec: bool, subject: Subject) -> Tri:
@@ -305,12 +316,16 @@ def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
         return not spec
     hints = []
     for name in bad:
+        if subject.target == 3 and name in _KERAS2_ONLY_HINTS:
+            hints.append(f"`{name}` (a Keras 2 argument: {_KERAS2_ONLY_HINTS[name]})")
+            continue
+        if name in KERAS1_REMOVED:
+            hints.append(f"`{name}` ({KERAS1_REMOVED[name]})")
+            continue
         suggestion = KERAS1_RENAMES.get(name) or next(iter(difflib.get_close_matches(name, accepted, 1, 0.75)), None)
         if suggestion and suggestion in accepted:
             hints.append(f"`{name}` (did you mean `{suggestion}`?)")
             subject.bindings.setdefault("suggestion", suggestion)
-        elif subject.target == 3 and name in _KERAS2_ONLY_HINTS:
-            hints.append(f"`{name}` (a Keras 2 argument: {_KERAS2_ONLY_HINTS[name]})")
         else:
             hints.append(f"`{name}`")
     subject.bindings["arg"] = bad[0]
@@ -595,17 +610,30 @@ def p_imports(spec: Any, subject: Subject) -> Tri:
     return bool(hit)
 
 
-_GROUP = {"keras": "keras", "tf.keras": "tensorflow", "tf_keras": "tensorflow"}
+_LAYER_OR_MODEL_NAMES = {"layers", "models", "Sequential", "Model", "Input", "keras"}
+
+
+def brings_layers_or_models(imp: Import) -> bool:
+    """``from keras.layers import LSTM``, ``import keras``, ``from tensorflow import keras``… but not
+    ``from keras.preprocessing.sequence import pad_sequences``: utilities do not mix badly."""
+    parts = imp.module.split(".")
+    if any(p in ("layers", "models") for p in parts):
+        return True
+    if not imp.names:  # `import keras`, `import tensorflow.keras as K`
+        return parts[-1] in ("keras", "tf_keras")
+    return any(n in _LAYER_OR_MODEL_NAMES or keras_api.spec(n) is not None for n in imp.names)
 
 
 def p_mixed_distribution(spec: bool, subject: Subject) -> Tri:
+    """keras, tf.keras and tf_keras are three distributions: on TF >= 2.16 tf.keras is Keras 3 and tf_keras is
+    Keras 2; on TF <= 2.15 tf.keras is Keras 2 and a separately installed keras may be Keras 3."""
     imp = subject.imp
-    if imp is None:
+    if imp is None or not brings_layers_or_models(imp):
         return False
     for earlier in subject.module.imports:
         if earlier is imp:
             break
-        if _GROUP[earlier.distribution] != _GROUP[imp.distribution]:
+        if brings_layers_or_models(earlier) and earlier.distribution != imp.distribution:
             subject.bindings.setdefault("first", earlier.distribution)
             subject.bindings.setdefault("first_line", earlier.span.line)
             subject.bindings.setdefault("second", imp.distribution)
@@ -620,6 +648,7 @@ PREDICATES: dict[str, Callable[[Any, Subject], Tri]] = {
     "class": p_class,
     "family": p_family,
     "wrapped": p_wrapped,
+    "qualname-prefix": p_qualname_prefix,
     "in-model": p_in_model,
     "target": p_target,
     "arg": p_arg,
