@@ -738,7 +738,7 @@ def test_array_shape_values():
     module = analyze("""
         import numpy as np
         import keras
-        X = np.zeros((100, 10, 3))
+        X = np.load("train.npy")
         model = keras.Sequential([
             keras.Input(shape=X.shape[1:]),
             keras.layers.LSTM(4, input_shape=(X.shape[1], X.shape[2])),
@@ -752,6 +752,33 @@ def test_array_shape_values():
     assert dims.kind == "tuple" and [d.tag for d in dims.items] == [None, None]
     full = second.layers[0].arg("batch_input_shape")
     assert full.tag == "array-shape" and full.name == "X" and full.known is False
+
+
+def test_known_array_shapes():
+    module = analyze("""
+        import numpy as np
+        import keras
+        n, t = 480, 20
+        X = np.random.rand(n, t)
+        X3 = X[..., np.newaxis]
+        Y = keras.utils.to_categorical(np.zeros((n,)), num_classes=5)
+        Z = X.reshape((-1, t, 1))
+        W = np.expand_dims(X, -1)
+        model = keras.Sequential([keras.Input(shape=X3.shape[1:]), keras.layers.LSTM(4)])
+        model.fit(X, Y, batch_size=len(X))
+        model.fit(Z, Y)
+        model.predict(W[:, :, :])
+    """)
+    (model,) = module.models
+    shape = model.layers[0].arg("shape")
+    assert shape.py() == (20, 1) and shape.tag == "array-shape-tail"
+    first, second, third = model.calls
+    assert first.args["x"].value.kind == "array"
+    assert [d.const for d in first.args["x"].value.items] == [480, 20]
+    assert [d.const for d in first.args["y"].value.items] == [480, 5]
+    assert first.args["batch_size"].value.const == 480
+    assert [d.const for d in second.args["x"].value.items] == [480, 20, 1]
+    assert [d.const for d in third.args["x"].value.items] == [480, 20, 1]
 
 
 def test_model_build_shape():

@@ -8,6 +8,7 @@ from pathlib import Path
 from lstmlint.config import Config
 from lstmlint.engine.loader import Rule, builtin_rules_dir, load_rules
 from lstmlint.findings import Finding
+from lstmlint.ir import Module
 from lstmlint.source import DecodeError, decode, noqa_lines
 
 SYNTAX_ERROR = ("LSTM001", "syntax-error")
@@ -19,6 +20,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0  # files looked at
     parsed: int = 0  # files that went through the analyzer (the others had no Keras in them)
+    modules: list[Module] = field(default_factory=list)  # kept only when asked for (runtime, explain)
 
 
 def rules_for(config: Config) -> list[Rule]:
@@ -32,9 +34,15 @@ def _error(path: str, code: tuple[str, str], message: str, line: int = 1, column
 
 def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list[Finding]:
     """Findings for one decoded source text, after select/ignore, per-file-ignores and noqa."""
+    return analyze_and_lint(text, path, config, rules)[1]
+
+
+def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) -> tuple[Module | None, list[Finding]]:
+    """The module's IR (None when it does not parse) and its findings."""
     from lstmlint.analyze import AnalysisError, analyze_source
     from lstmlint.engine.evaluate import run_rules
 
+    module = None
     try:
         module = analyze_source(text, path)
     except AnalysisError as error:
@@ -42,10 +50,9 @@ def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list
     except RecursionError:
         findings = [_error(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
     else:
-        module.noqa = noqa_lines(text)
         active = [r for r in rules if config.enabled(r.id)]
         findings = run_rules(module, active, config.target_keras)
-    return filter_findings(findings, text, path, config)
+    return module, filter_findings(findings, text, path, config)
 
 
 def filter_findings(findings: list[Finding], text: str, path: str, config: Config) -> list[Finding]:
@@ -63,18 +70,24 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
 
 
 def lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]) -> list[Finding]:
+    return analyze_and_lint_bytes(data, path, config, rules)[1]
+
+
+def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
+                           ) -> tuple[Module | None, list[Finding]]:
     from lstmlint.discover import may_contain_keras
 
     if not may_contain_keras(data):
-        return []
+        return None, []
     try:
         source = decode(data, path)
     except DecodeError as error:
-        return filter_findings([_error(path, UNREADABLE, error.message, error.line)], "", path, config)
-    return lint_source(source.text, path, config, rules)
+        return None, filter_findings([_error(path, UNREADABLE, error.message, error.line)], "", path, config)
+    return analyze_and_lint(source.text, path, config, rules)
 
 
-def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None) -> Result:
+def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None,
+               keep_modules: bool = False) -> Result:
     from lstmlint.discover import iter_files
 
     rules = rules_for(config) if rules is None else rules
@@ -90,7 +103,12 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
             reason = error.strerror or str(error)
             result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
             continue
-        result.findings.extend(lint_bytes(data, shown, config, rules))
+        module, findings = analyze_and_lint_bytes(data, shown, config, rules)
+        result.findings.extend(findings)
+        if module is not None:
+            result.parsed += 1
+            if keep_modules:
+                result.modules.append(module)
     result.findings.sort(key=Finding.sort_key)
     return result
 

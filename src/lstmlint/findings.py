@@ -38,6 +38,9 @@ class Finding:
     fix: Fix | None = None
     runtime: str = "unchecked"
     cell: int | None = None  # notebooks: 1-based code cell
+    # Where the finding came from in the IR: (index into Module.models, index into Model.layers or None).
+    # Not part of any output format; the runtime checker uses it to pair findings with Keras's verdict.
+    origin: tuple[int, int | None] | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule)

@@ -28,6 +28,7 @@ class Value:
     - ``const``: ``const`` holds a Python literal (int, float, str, bool or None);
     - ``tuple``: ``items`` holds the elements (a list or tuple literal, ``X.shape`` of a known array…);
     - ``symbol``: ``const`` holds a dotted name resolved through the imports (``tf.nn.tanh``);
+    - ``array``: an array whose shape is known; ``items`` holds its dims (``np.zeros((100, 10, 3))``);
     - ``unknown``: nothing is known; ``reason`` says why.
 
     ``name`` is the identifier the value was read through (``units=timesteps`` keeps ``"timesteps"``), so that

@@ -12,6 +12,7 @@ from typing import Callable
 
 import libcst as cst
 
+from lstmlint.analyze import arrays
 from lstmlint.analyze.imports import ImportTable, dotted
 from lstmlint.ir import Value
 
@@ -134,6 +135,10 @@ class Evaluator:
             return self._attribute(node, scope, text)
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope, text)
+        if isinstance(node, cst.Call):
+            made = arrays.evaluate_call(self, node, scope, text)
+            if made is not None:
+                return made
         return Value.unknown("not a constant expression", text)
 
     def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:
@@ -159,8 +164,11 @@ class Evaluator:
 
     def _attribute(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
         if node.attr.value == "shape":
-            base = dotted(node.value)
-            return Value.unknown(f"the shape of `{base or text}`", text, tag="array-shape", name=base)
+            base_name = dotted(node.value)
+            base = self.evaluate(node.value, scope)
+            if base.kind == "array":
+                return Value("tuple", items=list(base.items), text=text, tag="array-shape", name=base_name)
+            return Value.unknown(f"the shape of `{base_name or text}`", text, tag="array-shape", name=base_name)
         resolved = self.imports.resolve(node)
         if resolved is not None:
             return Value("symbol", const=resolved, text=text)
@@ -168,6 +176,8 @@ class Evaluator:
 
     def _subscript(self, node: cst.Subscript, scope: Scope, text: str) -> Value:
         base = self.evaluate(node.value, scope)
+        if base.kind == "array":
+            return arrays.subscript(self, base, node, scope, text) or Value.unknown("subscript of an array", text)
         if len(node.slice) != 1:
             return Value.unknown("multi-dimensional subscript", text)
         index = node.slice[0].slice
@@ -175,11 +185,14 @@ class Evaluator:
             lower = self.evaluate(index.lower, scope) if index.lower else Value.of(None)
             upper = self.evaluate(index.upper, scope) if index.upper else Value.of(None)
             step = self.evaluate(index.step, scope) if index.step else Value.of(None)
-            if base.tag == "array-shape" and lower.const == 1 and upper.const is None and step.const is None:
+            if base.kind != "tuple" and base.tag == "array-shape" and lower.const == 1 and upper.const is None \
+                    and step.const is None:
                 return Value.unknown(base.reason + " without its first axis", text, tag="array-shape-tail")
             if base.kind == "tuple" and all(v.kind == "const" for v in (lower, upper, step)):
+                tail = base.tag == "array-shape" and lower.const == 1 and upper.const is None and step.const is None
                 try:
-                    return Value("tuple", items=base.items[slice(lower.const, upper.const, step.const)], text=text)
+                    return Value("tuple", items=base.items[slice(lower.const, upper.const, step.const)], text=text,
+                                 tag="array-shape-tail" if tail else None)
                 except (TypeError, ValueError):
                     pass
             return Value.unknown("slice of an unknown value", text)

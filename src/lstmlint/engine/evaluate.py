@@ -77,8 +77,12 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
         values.setdefault("model_var", subject.model.var or "model")
     message = rule.message.format_map(values)
     fix = make_fix(rule, subject, values)
+    origin = None
+    if subject.model is not None:
+        model_index = next(i for i, m in enumerate(subject.module.models) if m is subject.model)
+        origin = (model_index, subject.index)
     return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
-                   rule.severity, message, fix)
+                   rule.severity, message, fix, origin=origin)
 
 
 def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:

@@ -475,9 +475,13 @@ def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
     return (same_name or same_value) == spec
 
 
-def format_shape(dims: list[Value]) -> str:
+def format_shape(dims: list[Value], batch: bool = False) -> str:
+    """``(None, 10, 3)``; with ``batch``, a dynamic first dim reads ``batch``."""
     parts = []
-    for d in dims:
+    for i, d in enumerate(dims):
+        if batch and i == 0 and dim(d) is None:
+            parts.append("batch")
+            continue
         got = dim(d)
         parts.append("None" if got is None else "?" if got is ... else str(got))
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
@@ -544,6 +548,13 @@ def p_model(spec: dict[str, Any], subject: Subject) -> Tri:
             if fixed:
                 subject.bindings.setdefault("batch", size)
             outcome = None if fixed is None else fixed == expected
+        elif key == "output-rank":
+            outcome = _output_rank(subject, expected)
+        elif key == "ends-with":
+            last = [model.layers[r.layer] for r in model.outputs]
+            outcome = bool(last) and all(layer.cls in names(expected) for layer in last)
+        elif key == "fit-target-rank":
+            outcome = _fit_target_rank(subject, expected)
         elif key == "reset":
             reset = subject.module.reset_calls > 0 or any(c.method.startswith("reset_state") for c in model.calls)
             outcome = reset == expected
@@ -554,6 +565,104 @@ def p_model(spec: dict[str, Any], subject: Subject) -> Tri:
         if outcome is None:
             result = None
     return result
+
+
+def _output_rank(subject: Subject, spec: Any) -> Tri:
+    model, shapes = subject.model, subject.shape_info()
+    if model is None or shapes is None or len(model.outputs) != 1:
+        return None
+    ref = model.outputs[0]
+    output = shapes[ref.layer].output
+    if ref.index is not None:
+        output = output[ref.index] if is_multi(output) and ref.index < len(output) else None
+    shape = single(output)
+    if shape is None:
+        return None
+    subject.bindings.setdefault("output_shape", format_shape(shape, batch=True))
+    return compare_int(len(shape), spec)
+
+
+def _fit_target_rank(subject: Subject, spec: Any) -> Tri:
+    """The rank of ``y`` in a fit / train_on_batch call whose target is a known array."""
+    assert subject.model is not None
+    for call in subject.model.calls:
+        if call.method not in ("fit", "train_on_batch"):
+            continue
+        target = call.args.get("y")
+        if target is None or target.value.kind != "array":
+            continue
+        subject.bindings.setdefault("target_shape", format_shape(target.value.items, batch=True))
+        if compare_int(len(target.value.items), spec):
+            return True
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+def model_input(subject: Subject) -> list[Value] | None:
+    """The declared input shape (batch first) of a single-input model."""
+    model, shapes = subject.model, subject.shape_info()
+    if model is None or shapes is None:
+        return None
+    inputs = [i for i, layer in enumerate(model.layers) if layer.family == "input"]
+    if len(inputs) != 1:
+        return None
+    return single(shapes[inputs[0]].output)
+
+
+def data_array(subject: Subject) -> list[Value] | None:
+    if subject.call is None:
+        return None
+    data = subject.call.args.get("x")
+    return list(data.value.items) if data is not None and data.value.kind == "array" else None
+
+
+def p_data_rank_mismatch(spec: bool, subject: Subject) -> Tri:
+    data, expected = data_array(subject), model_input(subject)
+    if data is None or expected is None:
+        return None
+    subject.bindings["data_shape"] = format_shape(data)
+    subject.bindings["expected"] = format_shape(expected, batch=True)
+    rank, wanted = len(data), len(expected)
+    if rank == wanted:
+        return not spec
+    # Keras adds or drops a trailing axis of size 1 on its own (keras-facts §11).
+    if rank == wanted - 1 and dim(expected[-1]) == 1:
+        return not spec
+    if rank == wanted + 1 and dim(data[-1]) == 1:
+        return not spec
+    return spec
+
+
+def p_data_shape_mismatch(spec: bool, subject: Subject) -> Tri:
+    data, expected = data_array(subject), model_input(subject)
+    if data is None or expected is None or len(data) != len(expected):
+        return None
+    got = [dim(d) for d in data[1:]]
+    want = [dim(d) for d in expected[1:]]
+    differs = [i for i, (g, w) in enumerate(zip(got, want)) if isinstance(g, int) and isinstance(w, int) and g != w]
+    subject.bindings["data_shape"] = format_shape(data)
+    subject.bindings["expected"] = format_shape(expected, batch=True)
+    swapped = len(got) >= 2 and got[-2:] == want[-2:][::-1] and got[-2] != got[-1]
+    subject.bindings["hint"] = " (timesteps and features look swapped)" if swapped else ""
+    if differs:
+        return spec
+    if any(g is ... or w is ... for g, w in zip(got, want)):
+        return None
+    return not spec
+
+
+def p_samples_not_divisible(spec: bool, subject: Subject) -> Tri:
+    data, model = data_array(subject), subject.model
+    if data is None or model is None or not data:
+        return None
+    fixed, size = fixed_batch(model, subject.target)
+    samples = dim(data[0])
+    if not fixed or not isinstance(samples, int) or not isinstance(size, int) or size <= 0:
+        return None if fixed is None or samples is ... else not spec
+    subject.bindings.update(samples=samples, batch=size, remainder=samples % size)
+    return (samples % size != 0) == spec
 
 
 # ---------------------------------------------------------------------------------------------- calls
@@ -667,6 +776,9 @@ PREDICATES: dict[str, Callable[[Any, Subject], Tri]] = {
     "receiver": p_receiver,
     "data-tag": p_data_tag,
     "batch-size-mismatch": p_batch_size_mismatch,
+    "data-rank-mismatch": p_data_rank_mismatch,
+    "data-shape-mismatch": p_data_shape_mismatch,
+    "samples-not-divisible": p_samples_not_divisible,
     "imports": p_imports,
     "mixed-distribution": p_mixed_distribution,
 }

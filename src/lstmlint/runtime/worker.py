@@ -1,0 +1,364 @@
+"""The runtime worker: ``python -m lstmlint.runtime.worker [--memory-limit BYTES]``.
+
+Runs in a subprocess started by :mod:`lstmlint.runtime.checker`. It imports TensorFlow once, then reads one
+JSON job per line on stdin and writes one JSON result per line on stdout:
+
+- first line out: ``{"ready": true, "import_seconds": s, "keras_version": v}`` or ``{"ready": false, "error": e}``;
+- job in: ``{"id": n, "model": <ir.Model as a dict>, "target": 2|3}``;
+- result out: ``{"id": n, "status": "built"|"failed"|"unchecked", "error", "error_layer", "layers",
+  "output_shape", "total_params", "reason", "seconds"}``.
+
+The model is rebuilt from the IR with the API form it was written in (``Sequential()`` + ``.add`` one layer at a
+time, or ``keras.Input`` + layer calls), so that Keras raises its own errors; nothing of the user's file is
+imported or executed. Everything TensorFlow prints goes to stderr (fd 1 is pointed at fd 2 at start-up and the
+protocol uses a private copy of the original stdout).
+
+The helpers above ``main`` do not import TensorFlow: the parent uses ``keras_name`` and ``to_py`` too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from typing import Any
+
+ACTIVATIONS = frozenset(
+    "tanh sigmoid relu relu6 elu selu gelu silu swish softmax log_softmax softplus softsign linear exponential "
+    "hard_sigmoid hard_silu hard_swish leaky_relu mish celu glu".split()
+)
+DTYPES = frozenset(
+    "float16 float32 float64 bfloat16 int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool string".split()
+)
+_ACTIVATION_MODULES = frozenset({
+    "tensorflow", "tensorflow.nn", "tensorflow.math", "tensorflow.keras.activations", "keras.activations",
+    "keras.src.activations", "tf_keras.activations", "keras.ops", "keras.backend", "tensorflow.keras.backend",
+    "tensorflow.keras.ops",
+})
+_DTYPE_MODULES = frozenset({"tensorflow", "tensorflow.dtypes", "numpy", "keras.ops"})
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# function forms of merge layers whose own arguments (axis=, axes=) the analyzer does not record
+UNRECORDED_FUNCTIONS = frozenset({"concatenate", "dot"})
+
+
+def keras_name(symbol: str) -> str | None:
+    """The Keras identifier a resolved symbol stands for (``tensorflow.nn.tanh`` → ``"tanh"``), or None."""
+    module, _, last = symbol.rpartition(".")
+    if last in ACTIVATIONS and module in _ACTIVATION_MODULES:
+        return last
+    if last in DTYPES and module in _DTYPE_MODULES:
+        return last
+    return None
+
+
+def to_py(value: Any) -> Any:
+    """A known ``ir.Value`` as the Python value to pass to Keras (tuples as tuples, symbols as Keras names)."""
+    if value.kind == "tuple":
+        return tuple(to_py(item) for item in value.items)
+    if value.kind == "symbol":
+        name = keras_name(value.const)
+        if name is None:
+            raise ValueError(f"symbol {value.const} has no Keras name")
+        return name
+    return value.const
+
+
+def first_line(message: str) -> str:
+    """The informative first line of a Keras error (skipping Keras 3's "Exception encountered when calling")."""
+    lines = [line.strip() for line in _ANSI.sub("", message).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0].startswith("Exception encountered when calling") and len(lines) > 1:
+        return lines[1]
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------------------------- the rebuild
+
+
+def _shape(x: Any) -> Any:
+    if isinstance(x, dict):
+        return [_shape(v) for v in x.values()]
+    if isinstance(x, (list, tuple)):
+        return [_shape(v) for v in x]
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        return None
+    return [None if d is None else int(d) for d in shape]
+
+
+def _params(obj: Any) -> int | None:
+    try:
+        return int(obj.count_params()) if getattr(obj, "built", False) else None
+    except Exception:  # noqa: BLE001 - an unbuilt or odd layer: no count
+        return None
+
+
+class _Failure(Exception):
+    def __init__(self, layer: int | None, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.layer = layer
+        self.error = error
+
+
+class Builder:
+    """Rebuilds one ir.Model in the imported Keras."""
+
+    def __init__(self, keras: Any, tf: Any, model: Any, target: int) -> None:
+        self.keras = keras
+        self.tf = tf
+        self.model = model
+        self.target = target
+        self.objects: dict[int, Any] = {}  # IR layer index -> Keras layer object
+        self.outputs: dict[int, Any] = {}  # IR layer index -> its output tensor(s)
+
+    def layer_class(self, layer: Any) -> Any:
+        namespace = self.keras.layers
+        if self.target == 2 and layer.qualname.startswith("tensorflow.compat.v1."):
+            namespace = self.tf.compat.v1.keras.layers
+        return getattr(namespace, layer.cls)
+
+    def kwargs(self, layer: Any) -> dict[str, Any]:
+        kwargs = {}
+        for name, arg in layer.args.items():
+            if name == "layer" and layer.wrapped is not None:
+                continue
+            if name == "cell" and layer.cells:
+                continue
+            kwargs[name] = to_py(arg.value)
+        if layer.wrapped is not None:
+            kwargs["layer"] = self.construct(layer.wrapped)
+        if layer.cells:
+            cells = [self.construct(cell) for cell in layer.cells]
+            given = layer.args.get("cell")
+            kwargs["cell"] = cells if len(cells) > 1 or (given is not None and given.value.kind == "tuple") \
+                else cells[0]
+        return kwargs
+
+    def construct(self, layer: Any) -> Any:
+        return self.layer_class(layer)(**self.kwargs(layer))
+
+    # -- Sequential: keras.Sequential() and .add(layer) one by one, then build(shape) when the code builds it
+    def sequential(self) -> Any:
+        keras_model = self.keras.Sequential()
+        for index, layer in enumerate(self.model.layers):
+            if layer.implicit:
+                continue  # the first layer's own input_shape= / input_dim= / batch_input_shape= declares it
+            try:
+                obj = self.construct(layer)
+                self.objects[index] = obj
+                keras_model.add(obj)
+            except Exception as error:  # noqa: BLE001 - Keras's refusal is the result
+                raise _Failure(index, error) from None
+        if self.model.build_shape is not None:
+            try:
+                keras_model.build(to_py(self.model.build_shape))
+            except Exception as error:  # noqa: BLE001
+                raise _Failure(self._first_unbuilt(), error) from None
+        for index, obj in self.objects.items():
+            self.outputs[index] = _layer_output(obj)
+        return keras_model
+
+    def _first_unbuilt(self) -> int | None:
+        for index, obj in self.objects.items():
+            if hasattr(obj, "_keras_history") or self.model.layers[index].family == "input":
+                continue
+            if not getattr(obj, "built", False):
+                return index
+        return None
+
+    # -- functional (and subclassed call graphs): keras.Input(...) and layer calls along the IR's edges
+    def functional(self) -> None:
+        for index, layer in enumerate(self.model.layers):
+            try:
+                if layer.family == "input":
+                    self.outputs[index] = self.input_tensor(index, layer)
+                    continue
+                obj = self.construct(layer)
+                self.objects[index] = obj
+                values = [self.ref(ref) for ref in layer.inputs]
+                self.outputs[index] = obj(values[0] if len(values) == 1 else values)
+            except Exception as error:  # noqa: BLE001
+                raise _Failure(index, error) from None
+
+    def input_tensor(self, index: int, layer: Any) -> Any:
+        if layer.implicit:
+            from lstmlint.shapes import declared_input, dim
+
+            dims = declared_input(layer, self.target)
+            if dims is None and index == 0 and self.model.build_shape is not None:
+                shape = to_py(self.model.build_shape)
+            else:
+                shape = tuple(dim(d) for d in dims or [])
+            return self.keras.Input(batch_shape=tuple(shape))
+        if layer.cls == "InputLayer":
+            obj = self.construct(layer)
+            self.objects[index] = obj
+            return obj.output
+        tensor = self.construct(layer)
+        self.objects[index] = tensor
+        return tensor
+
+    def ref(self, ref: Any) -> Any:
+        value = self.outputs[ref.layer]
+        return value if ref.index is None else value[ref.index]
+
+    def run(self) -> dict[str, Any]:
+        keras_model = None
+        try:
+            if self.model.kind == "sequential":
+                keras_model = self.sequential()
+            else:
+                self.functional()
+        except _Failure as failure:
+            error = failure.error
+            message = _ANSI.sub("", f"{type(error).__name__}: {error}")
+            return {"status": "failed", "error": message, "error_layer": failure.layer, "layers": self.layers()}
+        layers = self.layers()
+        if self.model.kind == "sequential":
+            out = keras_model.outputs if keras_model is not None else None
+            output_shape = _shape(out[0] if out and len(out) == 1 else out) if out else None
+            total = _params(keras_model)
+        else:
+            refs = self.model.outputs or [_Ref(len(self.model.layers) - 1)]
+            shapes = [_shape(self.ref(r)) for r in refs]
+            output_shape = shapes[0] if len(shapes) == 1 else shapes
+            total = self.reachable_params(refs, layers)
+        return {"status": "built", "error": None, "error_layer": None, "layers": layers,
+                "output_shape": output_shape, "total_params": total}
+
+    def layers(self) -> list[dict[str, Any] | None]:
+        results: list[dict[str, Any] | None] = []
+        for index, layer in enumerate(self.model.layers):
+            if index not in self.outputs or layer.implicit:
+                results.append(None)
+                continue
+            obj = self.objects.get(index)
+            params = 0 if layer.family == "input" else _params(obj)
+            results.append({"output_shape": _shape(self.outputs[index]), "params": params})
+        return results
+
+    def reachable_params(self, refs: list[Any], layers: list[dict[str, Any] | None]) -> int | None:
+        seen: set[int] = set()
+        stack = [r.layer for r in refs]
+        while stack:
+            index = stack.pop()
+            if index in seen:
+                continue
+            seen.add(index)
+            stack.extend(r.layer for r in self.model.layers[index].inputs)
+        counted: set[int] = set()
+        total = 0
+        for index in seen:
+            result = layers[index]
+            obj = self.objects.get(index)
+            if result is None or id(obj) in counted:
+                continue
+            if result["params"] is None:
+                return None
+            counted.add(id(obj))
+            total += result["params"]
+        return total
+
+
+class _Ref:
+    def __init__(self, layer: int) -> None:
+        self.layer = layer
+        self.index = None
+
+
+def _layer_output(obj: Any) -> Any:
+    if hasattr(obj, "_keras_history"):  # a keras.Input tensor added to a Sequential
+        return obj
+    nodes = getattr(obj, "_inbound_nodes", None)
+    if nodes:
+        tensors = nodes[-1].output_tensors
+        if isinstance(tensors, (list, tuple)) and len(tensors) == 1:
+            return tensors[0]
+        return tensors
+    return obj.output
+
+
+# ------------------------------------------------------------------------------------------------ the loop
+
+
+def _gib(limit: int) -> str:
+    return f"{limit / 2**30:g} GiB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    memory_limit = 0
+    if "--memory-limit" in argv:
+        memory_limit = int(argv[argv.index("--memory-limit") + 1])
+    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)  # whatever TensorFlow or Keras prints goes to stderr, never into the protocol
+    sys.stdout = sys.stderr
+    if memory_limit > 0:
+        import resource
+
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        except (ValueError, OSError):
+            pass
+
+    def send(data: dict[str, Any]) -> None:
+        channel.write(json.dumps(data) + "\n")
+        channel.flush()
+
+    import warnings
+
+    warnings.simplefilter("ignore")
+    started = time.perf_counter()
+    try:
+        import tensorflow as tf
+
+        if os.environ.get("TF_USE_LEGACY_KERAS") in ("1", "true", "True"):
+            keras = tf.keras  # routed to tf_keras
+        else:
+            import keras
+    except MemoryError:
+        send({"ready": False, "error": f"out of memory importing TensorFlow (worker limit {_gib(memory_limit)})"})
+        return 1
+    except Exception as error:  # noqa: BLE001 - ImportError and whatever a broken install raises
+        send({"ready": False, "error": f"{type(error).__name__}: {error}"})
+        return 1
+    import_seconds = time.perf_counter() - started
+    send({"ready": True, "import_seconds": import_seconds, "keras_version": getattr(keras, "__version__", "?")})
+
+    from lstmlint.ir import Module
+
+    built = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        started = time.perf_counter()
+        try:
+            module = Module.from_dict({"path": "", "models": [job["model"]], "loose_layers": [], "imports": [],
+                                       "reset_calls": 0, "noqa": {}})
+            result = Builder(keras, tf, module.models[0], job["target"]).run()
+        except MemoryError:
+            result = {"status": "unchecked", "reason": f"out of memory (worker limit {_gib(memory_limit)})"}
+        except Exception as error:  # noqa: BLE001 - a bug of the rebuild, not Keras's verdict
+            result = {"status": "unchecked", "reason": f"runtime check failed: {type(error).__name__}: {error}"}
+        result["id"] = job["id"]
+        result["seconds"] = time.perf_counter() - started
+        send(result)
+        built += 1
+        try:  # fresh layer names per model, as in a fresh script
+            if built % 50 == 0:
+                keras.backend.clear_session()
+            else:
+                keras.backend.clear_session(free_memory=False)
+        except TypeError:
+            keras.backend.clear_session()
+        except Exception:  # noqa: BLE001
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
