@@ -70,33 +70,100 @@ def main() -> None:
               help="Read settings from this TOML file instead of the nearest pyproject.toml.")
 @click.option("--stdin-filename", help="The name to report for code read from stdin (`-`).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--runtime/--no-runtime", default=False,
+              help="Rebuild each fully known model in real Keras (in a worker process) to confirm or refute findings.")
+@click.option("--runtime-timeout", type=float, default=20.0, show_default=True, help="Seconds per model.")
 def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
-          exit_zero) -> None:
+          exit_zero, runtime, runtime_timeout) -> None:
     """Check files and folders (default: the current folder). `-` reads stdin."""
-    from lstmlint import api
-
     config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
     rules = _rules(config)
+    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime)
+    if runtime:
+        from lstmlint.runtime.checker import apply_runtime
+
+        by_id = {r.id: r for r in rules}
+        result.findings, _ = apply_runtime(result.modules, result.findings, by_id, config.target_keras,
+                                           timeout=runtime_timeout, progress=sys.stderr.isatty())
+        result.findings = [f for f in result.findings if config.enabled(f.rule)]
+        result.findings.sort(key=lambda f: f.sort_key())
+    click.echo(_render(output_format, result), nl=False)
+    if missing:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _lint(paths, config, rules, stdin_filename, keep_modules: bool):
+    """Lint paths (and stdin for `-`); report missing paths on stderr."""
+    from lstmlint import api
+
     paths = list(paths) or [Path(".")]
     result = api.Result()
     if any(str(p) == "-" for p in paths):
         data = sys.stdin.buffer.read()
-        name = stdin_filename or "-"
-        result.findings.extend(api.lint_bytes(data, name, config, rules))
+        module, findings = api.analyze_and_lint_bytes(data, stdin_filename or "-", config, rules)
+        result.findings.extend(findings)
         result.files += 1
+        if module is not None and keep_modules:
+            result.modules.append(module)
         paths = [p for p in paths if str(p) != "-"]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:
         click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
     if paths:
-        found = api.lint_paths([p for p in paths if p not in missing], config, rules)
+        found = api.lint_paths([p for p in paths if p not in missing], config, rules, keep_modules=keep_modules)
         result.findings.extend(found.findings)
+        result.modules.extend(found.modules)
         result.files += found.files
     result.findings.sort(key=lambda f: f.sort_key())
-    click.echo(_render(output_format, result), nl=False)
-    if missing:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+    return result, missing
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--runtime/--no-runtime", default=False, help="Add the shapes and parameters Keras itself computes.")
+@click.option("--runtime-timeout", type=float, default=20.0, show_default=True, help="Seconds per model.")
+@click.option("--target-keras", type=click.Choice(["2", "3"]), help="Keras major version the code targets [default: 3].")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--stdin-filename", help="The name to report for code read from stdin (`-`).")
+def explain(paths, output_format, runtime, runtime_timeout, target_keras, config_path, stdin_filename) -> None:
+    """Per model: output shapes, parameter counts and a plain reading of each recurrent layer."""
+    import json
+
+    from lstmlint.explain import explain_module, render_text
+
+    config = _load(config_path, None, None, None, target_keras)
+    rules = _rules(config)
+    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=True)
+    reports = []
+    keras_results = {}
+    if runtime:
+        from lstmlint.runtime.checker import apply_runtime
+
+        result.findings, keras_results = apply_runtime(result.modules, result.findings, {r.id: r for r in rules},
+                                                       config.target_keras, timeout=runtime_timeout,
+                                                       progress=sys.stderr.isatty())
+    for module in result.modules:
+        findings = [f for f in result.findings if f.path == module.path]
+        for index, report in enumerate(explain_module(module, findings, config.target_keras)):
+            if runtime:
+                outcome = keras_results.get((module.path, index))
+                report.runtime = _runtime_json(outcome)
+            reports.append(report)
+    if output_format == "json":
+        click.echo(json.dumps([r.to_json() for r in reports], indent=2))
+    else:
+        click.echo(render_text(reports), nl=False)
+    sys.exit(EXIT_ERROR if missing else EXIT_CLEAN)
+
+
+def _runtime_json(outcome) -> dict:
+    if outcome is None or outcome.status == "unchecked":
+        reason = outcome.reason if outcome is not None else "model not checked"
+        return {"built": False, "error": reason, "output_shape": None, "total_params": None}
+    return {"built": outcome.built, "error": outcome.error, "output_shape": outcome.output_shape,
+            "total_params": outcome.total_params}
 
 
 def _render(output_format: str, result) -> str:

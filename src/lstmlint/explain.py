@@ -1,0 +1,230 @@
+"""The advisor: per model, Keras-summary-like rows (layer, line, output shape, parameters) and a plain reading
+of each recurrent layer's configuration — what ``units`` means for *this* layer, what comes out, and why.
+
+Reads the IR and the static shapes only; the CLI adds Keras's own numbers with ``--runtime``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lstmlint.engine.predicates import effective, label
+from lstmlint.findings import Finding
+from lstmlint.ir import Layer, Model, Module
+from lstmlint.shapes import LayerShape, cell_params, dim, flag, infer, is_multi, positive_int, single, state_count
+
+
+@dataclass
+class LayerRow:
+    cls: str
+    line: int
+    output_shape: Any  # list of int|None, list of such lists, or None
+    params: int | None
+    notes: list[str] = field(default_factory=list)
+    label: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"class": self.cls, "line": self.line, "output_shape": self.output_shape, "params": self.params,
+                "notes": self.notes}
+
+
+@dataclass
+class ModelReport:
+    path: str
+    line: int
+    kind: str
+    name: str | None
+    layers: list[LayerRow]
+    total_params: int | None
+    runtime: dict[str, Any] | None = None
+    complete: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "kind": self.kind,
+                "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
+                "runtime": self.runtime}
+
+
+def plain_shape(output) -> Any:
+    """IR shape -> JSON: an int per known dim, None for a dynamic or unknown one."""
+    if output is None:
+        return None
+    if is_multi(output):
+        return [plain_shape(part) for part in output]
+    return [d if isinstance(d, int) else None for d in (dim(v) for v in output)]
+
+
+def shown_layers(model: Model) -> list[int]:
+    """The rows model.summary() shows: input layers only in functional models, never implicit ones."""
+    return [i for i, layer in enumerate(model.layers)
+            if layer.family != "input" or (model.kind == "functional" and not layer.implicit)]
+
+
+def explain_module(module: Module, findings: list[Finding], target: int) -> list[ModelReport]:
+    reports = []
+    for index, model in enumerate(module.models):
+        shapes = infer(model, target)
+        rows = []
+        for i in shown_layers(model):
+            layer, shape = model.layers[i], shapes[i]
+            row = LayerRow("InputLayer" if layer.family == "input" else layer.cls, layer.span.line,
+                           plain_shape(shape.output), shape.params, label=label(layer))
+            if layer.family in ("recurrent", "conv-recurrent") or effective(layer).family == "recurrent":
+                row.notes.extend(reading(layer, shape, target))
+            for finding in findings:
+                if finding.origin == (index, i):
+                    row.notes.append(f"{finding.rule} [{finding.severity}] {finding.message}")
+            rows.append(row)
+        params = [row.params for row in rows]
+        total = sum(params) if model.complete and all(p is not None for p in params) else None  # type: ignore[misc]
+        reports.append(ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
+                                   complete=model.complete))
+    return reports
+
+
+def _n(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else "?" if value is ... else "None"
+
+
+def _shape_text(output) -> str:
+    if output is None:
+        return "an unknown shape"
+    if is_multi(output):
+        return ", ".join(_shape_text(part) for part in output)
+    dims = [dim(v) for v in output]
+    parts = ["batch" if i == 0 and d is None else "?" if d is ... else str(d) for i, d in enumerate(dims)]
+    return "(" + ", ".join(parts) + ")"
+
+
+def reading(layer: Layer, shape: LayerShape, target: int) -> list[str]:
+    """A few plain sentences that answer "what does units mean, and what shape comes out?" for this layer."""
+    inner = effective(layer)
+    if inner.family == "conv-recurrent":
+        return _conv_reading(inner, shape)
+    incoming = single(shape.inputs[0]) if shape.inputs else None
+    units = positive_int(inner, "units") if inner.cls != "RNN" else (
+        positive_int(inner.cells[-1], "units") if inner.cells else ...)
+    m = units if isinstance(units, int) else "units"
+    name = label(inner)
+    sentences = []
+    if incoming is not None and len(incoming) == 3:
+        steps, features = dim(incoming[1]), dim(incoming[2])
+        steps_text = "any number of timesteps" if steps is None else f"{_n(steps)} timesteps"
+        noun = "feature" if features == 1 else "features"
+        sentences.append(f"{name} reads (batch, {steps_text}, {_n(features)} {noun}).")
+    elif incoming is not None:
+        sentences.append(f"{name} is fed {_shape_text(incoming)}, but a recurrent layer reads 3-D "
+                         f"(batch, timesteps, features) input.")
+    else:
+        features = ...
+        sentences.append(f"{name}'s input shape is not known statically.")
+    states = "the hidden state h_t and the cell state c_t" if inner.cls in ("LSTM", "CuDNNLSTM") or (
+        inner.cls == "RNN" and inner.cells and inner.cells[-1].cls == "LSTMCell") else "the hidden state h_t"
+    sentences.append(f"{m} is the size of {states} at every timestep, not a count of timesteps or of cells.")
+    sequences = flag(inner, "return_sequences", False)
+    main = shape.output[0] if is_multi(shape.output) else shape.output
+    own = "" if layer.cls == "Bidirectional" or main is None else f", shape {_shape_text(main)}"
+    if sequences is True:
+        sentences.append(f"It returns the hidden state of every step{own}, because return_sequences is True.")
+    elif sequences is False:
+        sentences.append(f"It returns only the last step{own}, because return_sequences is False.")
+    if flag(inner, "return_state", False):
+        count = state_count(inner) or 1
+        what = "h and c" if count == 2 else "h"
+        sentences.append(f"With return_state=True it also returns its final state{'s' if count == 2 else ''} "
+                         f"{what}, each (batch, {m}): unpack the result before passing it on.")
+    if layer.cls == "Bidirectional":
+        mode_value = layer.arg("merge_mode")
+        mode = "concat" if mode_value is None else mode_value.const if mode_value.kind == "const" else "?"
+        merged = {"concat": "concatenates them on the last axis", "sum": "adds them", "mul": "multiplies them",
+                  "ave": "averages them", None: "returns both outputs separately"}.get(mode, "merges them")
+        sentences.append(f"Bidirectional runs {name} forwards and a copy backwards over the sequence and "
+                         f"{merged}; its parameters are twice the wrapped layer's.")
+    if flag(inner, "stateful", False):
+        sentences.append("stateful=True: the final state of each batch row becomes the initial state of the same "
+                         "row in the next batch, so the batch size is fixed, fit must not shuffle, and states "
+                         "need resetting between independent sequences.")
+    if flag(inner, "go_backwards", False):
+        sentences.append("go_backwards=True: it reads the sequence from the last step to the first.")
+    if layer.cls == "Bidirectional" or not own:
+        sentences.append(f"Output: {_shape_text(shape.output)}.")
+    n = dim(incoming[-1]) if incoming is not None and len(incoming) == 3 else ...
+    if shape.params is not None and isinstance(n, int) and isinstance(units, int):
+        sentences.append(_params_sentence(inner, layer, n, units, shape.params))
+    return [" ".join(sentences)]
+
+
+def _params_sentence(inner: Layer, layer: Layer, n: int, m: int, total: int) -> str:
+    bias = flag(inner, "use_bias", True)
+    b = f" + {m}" if bias else ""
+    if inner.cls in ("LSTM",):
+        formula = f"4 × ({m} × ({n} + {m}){b})"
+    elif inner.cls == "GRU":
+        reset_after = cell_params("GRU", inner, n, m) == 3 * (m * (n + m) + (2 * m if bias else 0))
+        formula = f"3 × ({m} × ({n} + {m}){f' + 2 × {m}' if reset_after and bias else b})"
+    elif inner.cls == "SimpleRNN":
+        formula = f"{m} × ({n} + {m}){b}"
+    else:
+        return f"{total:,} parameters."
+    if layer.cls == "Bidirectional":
+        formula = f"2 × {formula}"
+    return f"{total:,} parameters = {formula}."
+
+
+def _conv_reading(layer: Layer, shape: LayerShape) -> list[str]:
+    incoming = single(shape.inputs[0]) if shape.inputs else None
+    filters = positive_int(layer, "filters")
+    rank = int(layer.cls[-2])
+    text = (f"{label(layer)} reads {_shape_text(incoming)}: (batch, time, {rank}-D frame…, channels). "
+            f"{_n(filters)} is the number of filters — the channels of the hidden and cell state maps — at every "
+            f"timestep. Output: {_shape_text(shape.output)}.")
+    if shape.params is not None:
+        text += f" {shape.params:,} parameters."
+    return [text]
+
+
+def render_text(reports: list[ModelReport]) -> str:
+    if not reports:
+        return "No Keras models found.\n"
+    out: list[str] = []
+    for report in reports:
+        title = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclassed"}[report.kind]
+        name = f" `{report.name}`" if report.name else ""
+        out.append(f"{report.path}:{report.line}: {title} model{name}")
+        headers = ("Layer (type)", "Line", "Output shape", "Param #")
+        cells = [(row.label if len(row.label) <= 32 and row.cls != "InputLayer" else row.cls, str(row.line), _json_shape(row.output_shape),
+                  "?" if row.params is None else f"{row.params:,}") for row in report.layers]
+        widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
+        rule = "─" * (sum(widths) + 3 * (len(widths) - 1))
+        out.append(rule)
+        out.append("   ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+        out.append(rule)
+        for row, line in zip(report.layers, cells):
+            out.append("   ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+        out.append(rule)
+        total = "?" if report.total_params is None else f"{report.total_params:,}"
+        out.append(f"Total params: {total}" + ("" if report.complete else " (the model is not fully known)"))
+        if report.runtime is not None:
+            out.append(_runtime_line(report.runtime))
+        for row in report.layers:
+            for note in row.notes:
+                out.append(f"  line {row.line}: {note}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _json_shape(shape) -> str:
+    if shape is None:
+        return "?"
+    if shape and isinstance(shape[0], list):
+        return ", ".join(_json_shape(s) for s in shape)
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _runtime_line(runtime: dict[str, Any]) -> str:
+    if runtime.get("built"):
+        total = runtime.get("total_params")
+        return f"Keras: built, output {_json_shape(runtime.get('output_shape'))}, " \
+               f"{total:,} params" if isinstance(total, int) else "Keras: built"
+    return f"Keras: not built: {runtime.get('error')}"
