@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lstmlint.config import Config
 from lstmlint.engine.loader import Rule, builtin_rules_dir, load_rules
-from lstmlint.findings import Finding
+from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Module
 from lstmlint.source import DecodeError, decode, noqa_lines
 
@@ -79,11 +79,122 @@ def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[R
 
     if not may_contain_keras(data):
         return None, []
+    if path.endswith(".ipynb"):
+        return _lint_notebook(data, path, config, rules)
     try:
         source = decode(data, path)
     except DecodeError as error:
         return None, filter_findings([_error(path, UNREADABLE, error.message, error.line)], "", path, config)
     return analyze_and_lint(source.text, path, config, rules)
+
+
+def _lint_notebook(data: bytes, path: str, config: Config, rules: list[Rule]) -> tuple[Module | None, list[Finding]]:
+    from lstmlint import notebook
+
+    try:
+        book = notebook.load(data, path)
+    except DecodeError as error:
+        return None, filter_findings([_error(path, UNREADABLE, error.message, error.line)], "", path, config)
+    module, findings = analyze_and_lint(book.text, path, config, rules)
+    return module, [to_cells(finding, book) for finding in findings]
+
+
+def to_cells(finding: Finding, book) -> Finding:
+    """Module positions -> notebook cell and line in the cell (JSON and text output carry the cell)."""
+    cell, line = book.locate(finding.line)
+    end_cell, end_line = book.locate(finding.end_line)
+    finding.cell = cell
+    finding.line = line
+    finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (
+        line, finding.column)
+    if finding.fix is not None:
+        edits = []
+        for edit in finding.fix.edits:
+            (start_cell, start), (stop_cell, stop) = book.locate(edit.line), book.locate(edit.end_line)
+            if start_cell != cell or stop_cell != cell:
+                finding.fix = None  # an edit across cells cannot be told in cell coordinates
+                return finding
+            edits.append(Edit(start, edit.column, stop, edit.end_column, edit.content))
+        finding.fix = Fix(finding.fix.description, finding.fix.applicability, edits)
+    return finding
+
+
+@dataclass
+class FileFix:
+    path: Path
+    shown: str
+    before: bytes
+    after: bytes
+    applied: int
+    remaining: list[Finding]
+    refused: bool = False
+
+
+def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
+    """The fixed bytes of one file (None when it has no Keras code or cannot be read)."""
+    from lstmlint import notebook
+    from lstmlint.analyze import AnalysisError, analyze_source
+    from lstmlint.discover import may_contain_keras
+    from lstmlint.fix import fix_text
+
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not may_contain_keras(data):
+        return None
+    book = None
+    try:
+        if shown.endswith(".ipynb"):
+            book = notebook.load(data, shown)
+            text = book.text
+        else:
+            source = decode(data, shown)
+            text = source.text
+    except DecodeError:
+        return None
+
+    newline = "\n" if book is not None else source.newline
+
+    def lint(code: str) -> list[Finding]:
+        findings = analyze_and_lint(code, shown, config, rules)[1]
+        for finding in findings:
+            if finding.fix is None:
+                continue
+            if book is not None and any("\n" in e.content for e in finding.fix.edits):
+                finding.fix = None  # a fix that adds lines would shift the notebook's cells
+            elif newline != "\n":
+                finding.fix.edits = [Edit(e.line, e.column, e.end_line, e.end_column,
+                                          e.content.replace("\n", newline)) for e in finding.fix.edits]
+        return findings
+
+    def compiles(code: str) -> bool:
+        try:
+            compile(code, shown, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return True
+
+    strict = compiles(text)  # top-level `await` in a notebook never compiles: then libcst alone decides
+
+    def parses(code: str) -> bool:
+        """libcst's grammar accepts it, and so does CPython's compiler where it accepted the original (it
+        also rejects what the grammar allows, such as a repeated keyword argument)."""
+        try:
+            analyze_source(code, shown)
+        except (AnalysisError, RecursionError):
+            return False
+        return compiles(code) or not strict
+
+    outcome = fix_text(text, lint, parses, unsafe)
+    if book is not None:
+        after = book.with_module(outcome.text).encode("utf-8") if outcome.applied else data
+        remaining = [to_cells(f, book) for f in outcome.remaining]
+    else:
+        after = source.encode(outcome.text) if outcome.applied else data
+        remaining = outcome.remaining
+    return FileFix(path, shown, data, after, len(outcome.applied), remaining, outcome.refused)
 
 
 def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None,

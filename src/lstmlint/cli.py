@@ -11,6 +11,7 @@ from lstmlint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
+CHECK_FORMATS = ("text", "json", "sarif", "github")
 
 
 class UsageError(click.ClickException):
@@ -61,7 +62,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
 @click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201).")
 @click.option("--extend-select", help="Codes or prefixes to enable on top of the configured ones.")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
@@ -73,11 +74,17 @@ def main() -> None:
 @click.option("--runtime/--no-runtime", default=False,
               help="Rebuild each fully known model in real Keras (in a worker process) to confirm or refute findings.")
 @click.option("--runtime-timeout", type=float, default=20.0, show_default=True, help="Seconds per model.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply fixes in place (safe ones; see --unsafe-fixes).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
-          exit_zero, runtime, runtime_timeout) -> None:
+          exit_zero, runtime, runtime_timeout, apply_fixes, show_diff, unsafe_fixes) -> None:
     """Check files and folders (default: the current folder). `-` reads stdin."""
     config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
     rules = _rules(config)
+    if apply_fixes or show_diff:
+        _fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
+             exit_zero=exit_zero)
     result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime)
     if runtime:
         from lstmlint.runtime.checker import apply_runtime
@@ -87,10 +94,60 @@ def check(paths, output_format, select, extend_select, ignore, target_keras, con
                                            timeout=runtime_timeout, progress=sys.stderr.isatty())
         result.findings = [f for f in result.findings if config.enabled(f.rule)]
         result.findings.sort(key=lambda f: f.sort_key())
-    click.echo(_render(output_format, result), nl=False)
+    click.echo(_render(output_format, result, rules), nl=False)
     if missing:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, exit_zero: bool):
+    """--fix writes fixed files and reports what is left; --diff shows the fixes and writes nothing."""
+    import difflib
+
+    from lstmlint import api
+    from lstmlint.discover import iter_files
+    from lstmlint.fix import write_atomic
+
+    paths = list(paths) or [Path(".")]
+    if any(str(p) == "-" for p in paths):
+        raise UsageError("--fix and --diff work on files, not on stdin")
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+    result = api.Result()
+    fixed = 0
+    changed = 0
+    for path in iter_files([p for p in paths if p not in missing], config.exclude, config.root):
+        result.files += 1
+        outcome = api.fix_file(path, config, rules, unsafe)
+        if outcome is None:
+            result.findings.extend(api.lint_paths([path], config, rules).findings)
+            continue
+        if outcome.refused:
+            click.echo(f"lstmlint: error: {outcome.shown}: a fix would leave code that does not parse; "
+                       "that fix was not applied", err=True)
+        result.findings.extend(outcome.remaining)
+        if outcome.after == outcome.before:
+            continue
+        changed += 1
+        fixed += outcome.applied
+        if write:
+            write_atomic(path, outcome.after)
+        else:
+            before = outcome.before.decode("utf-8", "replace").splitlines(keepends=True)
+            after = outcome.after.decode("utf-8", "replace").splitlines(keepends=True)
+            click.echo("".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}")),
+                       nl=False)
+    result.findings.sort(key=lambda f: f.sort_key())
+    if write:
+        click.echo(_render(output_format, result, rules), nl=False)
+        if output_format == "text":
+            click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed} file"
+                       f"{'s' if changed != 1 else ''}.")
+        code = EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+    else:
+        code = EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
+    sys.exit(EXIT_ERROR if missing else code)
 
 
 def _lint(paths, config, rules, stdin_filename, keep_modules: bool):
@@ -166,12 +223,12 @@ def _runtime_json(outcome) -> dict:
             "total_params": outcome.total_params}
 
 
-def _render(output_format: str, result) -> str:
-    if output_format == "json":
-        from lstmlint.report import json as reporter
-    else:
-        from lstmlint.report import text as reporter  # type: ignore[no-redef]
-    return reporter.render(result.findings, result.files)
+def _render(output_format: str, result, rules) -> str:
+    """Reporters are modules of lstmlint.report with ``render(findings, files, rules) -> str``."""
+    import importlib
+
+    reporter = importlib.import_module(f"lstmlint.report.{output_format}")
+    return reporter.render(result.findings, result.files, rules)
 
 
 @main.command(name="rules")
@@ -218,6 +275,14 @@ def show_rule(code, config_path) -> None:
     fixable = f"Fix ({rule.fix.get('applicability', 'safe')}): {rule.fix['description']}\n" if rule.fix else ""
     click.echo(f"# {rule.id} {rule.name} [{rule.severity}]\n\n{rule.summary}\n\nApplies to {versions}.\n"
                f"{fixable}\n{rule.explanation.rstrip()}\n")
+
+
+@main.command()
+def server() -> None:
+    """Run the language server on stdio (diagnostics, code actions, hover) for editors."""
+    from lstmlint.lsp import main as serve
+
+    serve()
 
 
 if __name__ == "__main__":  # pragma: no cover

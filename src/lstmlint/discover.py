@@ -11,7 +11,7 @@ SKIP_DIRS = {
     "dist", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".lstmlint_cache", "site-packages",
     ".ipynb_checkpoints", ".eggs", "__pypackages__",
 }
-SUFFIXES = (".py", ".pyi")
+SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 def _is_virtualenv(folder: Path) -> bool:

@@ -112,7 +112,9 @@ class Layer:
     inputs: list[Ref] = field(default_factory=list)
     implicit: bool = False  # an input node made from a layer's input_shape= / input_dim=
     declared_by: str | None = None
-    callee_span: Span | None = None  # the class name in the call (``CuDNNLSTM`` in ``layers.CuDNNLSTM(64)``)  # for implicit inputs: the family of the layer that declared it
+    callee_span: Span | None = None  # the class name in the call (``CuDNNLSTM`` in ``layers.CuDNNLSTM(64)``)
+    callee_text: str | None = None  # how the class was spelled (``layers.CuDNNLSTM``), for fixes
+    added_at: Span | None = None  # the ``model.add(...)`` statement that put the layer in a Sequential  # for implicit inputs: the family of the layer that declared it
     var: str | None = None  # the variable or attribute the layer (or its output) was bound to
 
     def arg(self, name: str) -> Value | None:
@@ -129,6 +131,7 @@ class Call:
     args: dict[str, Arg] = field(default_factory=dict)
     has_star_args: bool = False
     target: str = "model"  # "model" or "layer"
+    statement: bool = False  # the call is a whole statement line on its own (fixes may replace it)
 
 
 @dataclass
@@ -199,6 +202,7 @@ def _layer(d: dict[str, Any]) -> Layer:
             "cells": [_layer(c) for c in d["cells"]],
             "inputs": [Ref(**r) for r in d["inputs"]],
             "callee_span": Span(**d["callee_span"]) if d["callee_span"] else None,
+            "added_at": Span(**d["added_at"]) if d["added_at"] else None,
         }
     )
 

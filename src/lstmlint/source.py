@@ -22,6 +22,13 @@ class Source:
     path: str
     text: str
     newline: str = "\n"
+    encoding: str = "utf-8"
+    bom: bool = False
+
+    def encode(self, text: str) -> bytes:
+        """Text back to bytes in the file's own encoding (and BOM), for fixes."""
+        data = text.encode(self.encoding)
+        return (b"\xef\xbb\xbf" + data) if self.bom and not data.startswith(b"\xef\xbb\xbf") else data
 
 
 def decode(data: bytes, path: str) -> Source:
@@ -34,12 +41,14 @@ def decode(data: bytes, path: str) -> Source:
     except (UnicodeDecodeError, LookupError) as error:
         line = data[: getattr(error, "start", 0)].count(b"\n") + 1
         raise DecodeError(f"cannot decode as {encoding}: {error}", line) from None
+    bom = data.startswith(b"\xef\xbb\xbf")
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
         raise DecodeError("source contains a NUL byte", text[: text.index("\x00")].count("\n") + 1)
     newline = "\r\n" if "\r\n" in text else "\n"
-    return Source(path, text, newline)
+    # utf-8-sig decodes the BOM away; write back plain utf-8 plus the BOM we saw
+    return Source(path, text, newline, "utf-8" if encoding == "utf-8-sig" else encoding, bom)
 
 
 def noqa_lines(text: str) -> dict[int, list[str] | None]:

@@ -191,6 +191,7 @@ class Analyzer:
         self.templates: list[Layer] = []
         self.used_templates: set[int] = set()
         self.models_by_id: dict[int, ModelObj] = {}
+        self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
 
     # ----------------------------------------------------------------- entry
 
@@ -217,8 +218,11 @@ class Analyzer:
 
     def statement(self, node: cst.CSTNode, ctx: Ctx) -> None:
         if isinstance(node, cst.SimpleStatementLine):
+            if len(node.body) == 1 and isinstance(node.body[0], cst.Expr):
+                self.statement_call = node.body[0].value
             for small in node.body:
                 self.small_statement(small, ctx)
+            self.statement_call = None
         elif isinstance(node, cst.FunctionDef):
             self.function_def(node, ctx)
         elif isinstance(node, cst.ClassDef):
@@ -493,6 +497,7 @@ class Analyzer:
         layer = Layer(cls=name, qualname=qualname, family=spec.family if spec else "other", span=self.span(node))
         if isinstance(node.func, (cst.Name, cst.Attribute)):
             layer.callee_span = self.span(node.func if isinstance(node.func, cst.Name) else node.func.attr)
+            layer.callee_text = dotted(node.func)
         positional = spec.positional if spec else ()
         index = 0
         for arg in node.args:
@@ -583,7 +588,7 @@ class Analyzer:
         self.out.models.append(model)
         return obj
 
-    def append_sequential(self, obj: ModelObj, layer: Layer) -> None:
+    def append_sequential(self, obj: ModelObj, layer: Layer, added_at: Span | None = None) -> None:
         model = obj.model
         if layer.family == "unknown":
             model.complete = False
@@ -592,7 +597,7 @@ class Analyzer:
             if declared is not None:
                 model.layers.append(declared)
         previous = len(model.layers) - 1
-        placed = dataclasses.replace(layer, inputs=[Ref(previous)] if previous >= 0 else [])
+        placed = dataclasses.replace(layer, inputs=[Ref(previous)] if previous >= 0 else [], added_at=added_at)
         model.layers.append(placed)
         model.outputs = [Ref(len(model.layers) - 1)]
 
@@ -608,7 +613,7 @@ class Analyzer:
         if ctx.depth != obj.depth:
             obj.model.complete = False
             layer = Layer("?", "?", "unknown", layer.span)
-        self.append_sequential(obj, layer)
+        self.append_sequential(obj, layer, self.span(node) if node is self.statement_call else None)
         self.scan_calls(node.args[0].value, ctx)
         return True
 
@@ -699,7 +704,7 @@ class Analyzer:
             obj, target = owner, "layer"
         if not isinstance(obj, ModelObj):
             return
-        record = Call(method=method, span=self.span(call), target=target)
+        record = Call(method=method, span=self.span(call), target=target, statement=call is self.statement_call)
         positional = _CALL_POSITIONAL.get(method, ())
         index = 0
         for arg in call.args:

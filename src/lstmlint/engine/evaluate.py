@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Iterator
 
 from lstmlint.engine.loader import Rule
@@ -87,8 +88,14 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
 
 def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
     spec = rule.fix
-    if not spec or subject.layer is None:
+    if not spec:
         return None
+    if "reset-stateful-layers" in spec:
+        return _fix(spec, values, _reset_loop(subject))
+    if subject.layer is None:
+        return None
+    if "move-input-shape" in spec:
+        return _fix(spec, values, _move_input_shape(subject))
     layer = effective(subject.layer)
     edits: list[Edit] = []
     if "set-arg" in spec:
@@ -96,6 +103,8 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
         current = layer.args.get(name)
         if layer.has_star_args or layer.extra_positional:
             return None
+        if current is None and difflib.get_close_matches(name, [k for k in layer.args if k != name], 1, 0.8):
+            return None  # the argument is there, misspelled: the rename fix of LSTM502 is the right edit
         if current is not None:
             s = current.span
             edits.append(Edit(s.line, s.column, s.end_line, s.end_column, f"{name}={value}"))
@@ -122,6 +131,73 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
             return None
         s = layer.callee_span
         edits.append(Edit(s.line, s.column, s.end_line, s.end_column, to))
+    return _fix(spec, values, edits)
+
+
+def _fix(spec: dict, values: _Bindings, edits: list[Edit] | None) -> Fix | None:
     if not edits:
         return None
     return Fix(spec["description"].format_map(values), spec.get("applicability", "safe"), edits)
+
+
+def _delete_arg(layer: Layer, name: str) -> Edit:
+    """Remove one keyword argument with the comma that separates it from its neighbour."""
+    spans = sorted((a.span for a in layer.args.values()), key=lambda s: (s.line, s.column))
+    mine = layer.args[name].span
+    before = [s for s in spans if (s.end_line, s.end_column) <= (mine.line, mine.column)]
+    after = [s for s in spans if (s.line, s.column) >= (mine.end_line, mine.end_column)]
+    if before:
+        start = before[-1]
+        return Edit(start.end_line, start.end_column, mine.end_line, mine.end_column, "")
+    if after:
+        return Edit(mine.line, mine.column, after[0].line, after[0].column, "")
+    return Edit(mine.line, mine.column, mine.end_line, mine.end_column, "")
+
+
+def _move_input_shape(subject: Subject) -> list[Edit] | None:
+    """``Sequential([LSTM(8, input_shape=(10, 3)), ...])`` -> ``Sequential([layers.Input(shape=(10, 3)),
+    LSTM(8), ...])``; the ``.add`` form gets its own ``model.add(layers.Input(...))`` line."""
+    model, layer = subject.model, subject.layer
+    if model is None or layer is None or not subject.in_graph() or model.kind != "sequential":
+        return None
+    if subject.index != 1 or not model.layers[0].implicit or "input_dim" in layer.args:
+        return None
+    if "input_shape" not in layer.args or layer.has_star_args or not layer.callee_text:
+        return None
+    parts = layer.callee_text.split(".")
+    if len(parts) < 2 or parts[-2] != "layers":
+        return None  # a bare class name: where Input would come from is not known
+    factory = ".".join([*parts[:-1], "Input"])
+    arguments = [f"shape={layer.args['input_shape'].value.text}"]
+    edits = [_delete_arg(layer, "input_shape")]
+    if "batch_size" in layer.args:
+        arguments.append(f"batch_size={layer.args['batch_size'].value.text}")
+        edits.append(_delete_arg(layer, "batch_size"))
+    created = f"{factory}({', '.join(arguments)})"
+    if layer.added_at is not None:
+        if model.var is None:
+            return None
+        at = layer.added_at
+        indent = " " * (at.column - 1)
+        edits.append(Edit(at.line, at.column, at.line, at.column, f"{model.var}.add({created})\n{indent}"))
+    else:
+        edits.append(Edit(layer.span.line, layer.span.column, layer.span.line, layer.span.column, f"{created}, "))
+    if len({(e.line, e.column) for e in edits}) != len(edits):
+        return None
+    return edits
+
+
+def _reset_loop(subject: Subject) -> list[Edit] | None:
+    """``model.reset_states()`` -> a loop that resets each stateful layer (Keras 3 has no model-level reset)."""
+    call, model = subject.call, subject.model
+    if call is None or model is None or model.var is None:
+        return None
+    s = call.span
+    var = model.var
+    if call.statement:
+        indent = " " * (s.column - 1)
+        text = (f"for layer in {var}.layers:\n{indent}    if getattr(layer, \"stateful\", False):\n"
+                f"{indent}        layer.reset_state()")
+    else:
+        text = f"[layer.reset_state() for layer in {var}.layers if getattr(layer, \"stateful\", False)]"
+    return [Edit(s.line, s.column, s.end_line, s.end_column, text)]

@@ -7,5 +7,5 @@ import json
 from lstmlint.findings import Finding
 
 
-def render(findings: list[Finding], files: int) -> str:
+def render(findings: list[Finding], files: int, rules=None) -> str:
     return json.dumps([f.to_json() for f in findings], indent=2) + "\n"

@@ -11,7 +11,7 @@ def location(finding: Finding) -> str:
     return f"{finding.path}:{finding.line}:{finding.column}"
 
 
-def render(findings: list[Finding], files: int) -> str:
+def render(findings: list[Finding], files: int, rules=None) -> str:
     lines = [f"{location(f)}: {f.rule} [{f.severity}] {f.message}" for f in findings]
     lines.append(summary(findings, files))
     return "\n".join(lines) + "\n"

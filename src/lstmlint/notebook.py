@@ -1,0 +1,120 @@
+"""Jupyter notebooks as one module of their code cells, in order, with a map back to cell and line.
+
+IPython syntax that is not Python (``%magic``, ``!shell``, ``%%cell_magic``, ``x = !cmd``, ``obj?``) is
+masked line by line with ``pass`` at the same indentation, so line numbers never shift. Fixes rewrite only
+the cells' sources; the rest of the notebook JSON is written back as Jupyter writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from lstmlint.source import DecodeError
+
+# Cell magics whose body is Python; any other %%magic (bash, html, writefile…) masks its whole cell.
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "tensorflow_version"}
+_MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?\?|\?)")
+_SHELL_ASSIGN = re.compile(r"^(\s*)[\w.,\s\[\]]+=\s*[!%]")
+_HELP_SUFFIX = re.compile(r"^(\s*)[\w.]+\?\??\s*$")
+
+
+@dataclass
+class Cell:
+    index: int  # position in the notebook's "cells" list
+    number: int  # 1-based among code cells
+    first_line: int  # 1-based line of the module where the cell starts
+    lines: int  # how many module lines the cell occupies
+    as_list: bool  # the JSON held the source as a list of lines
+
+
+@dataclass
+class Notebook:
+    path: str
+    data: dict
+    text: str  # the module built from the code cells
+    cells: list[Cell] = field(default_factory=list)
+
+    def locate(self, line: int) -> tuple[int, int]:
+        """Module line -> (code cell number, line in that cell)."""
+        for cell in self.cells:
+            if cell.first_line <= line < cell.first_line + cell.lines:
+                return cell.number, line - cell.first_line + 1
+        last = self.cells[-1] if self.cells else None
+        return (last.number, line - last.first_line + 1) if last else (1, line)
+
+    def with_module(self, text: str) -> str:
+        """The notebook JSON with each code cell's source taken from ``text`` (a fixed module)."""
+        lines = text.split("\n")
+        for cell in self.cells:
+            raw = self.data["cells"][cell.index]
+            original = _source_text(raw.get("source", ""))
+            fixed_lines = lines[cell.first_line - 1: cell.first_line - 1 + cell.lines]
+            original_lines = original.split("\n")
+            merged = [
+                orig if _masked(orig) else new
+                for orig, new in zip(original_lines, fixed_lines + original_lines[len(fixed_lines):])
+            ]
+            updated = "\n".join(merged)
+            if updated != original:
+                raw["source"] = updated.splitlines(keepends=True) if cell.as_list else updated
+        return json.dumps(self.data, indent=1, ensure_ascii=False) + "\n"
+
+
+def _source_text(source) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _masked(line: str) -> bool:
+    return bool(_MAGIC_LINE.match(line) or _SHELL_ASSIGN.match(line) or _HELP_SUFFIX.match(line))
+
+
+def mask_cell(source: str) -> str:
+    lines = source.split("\n")
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        name = first[2:].split()[0] if len(first) > 2 else ""
+        if name not in _PYTHON_CELL_MAGICS:
+            return "\n".join("" for _ in lines)
+        lines[0] = ""
+    out = []
+    for line in lines:
+        match = _MAGIC_LINE.match(line) or _SHELL_ASSIGN.match(line) or _HELP_SUFFIX.match(line)
+        out.append(f"{match.group(1)}pass" if match else line)
+    return "\n".join(out)
+
+
+def load(data: bytes, path: str) -> Notebook:
+    """Parse a notebook; invalid JSON or a missing key is a DecodeError naming the place."""
+    try:
+        nb = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise DecodeError(f"invalid notebook: not UTF-8 ({error.reason})") from None
+    except json.JSONDecodeError as error:
+        raise DecodeError(f"invalid notebook JSON: {error.msg} (column {error.colno})", error.lineno) from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise DecodeError("invalid notebook: no \"cells\" list")
+    language = (nb.get("metadata") or {}).get("language_info", {}) if isinstance(nb.get("metadata"), dict) else {}
+    if isinstance(language, dict) and language.get("name") not in (None, "python"):
+        return Notebook(path, nb, "")
+    notebook = Notebook(path, nb, "")
+    parts: list[str] = []
+    line = 1
+    number = 0
+    for index, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or "cell_type" not in cell:
+            raise DecodeError(f"invalid notebook: cell {index + 1} has no \"cell_type\"")
+        if cell["cell_type"] != "code":
+            continue
+        if "source" not in cell:
+            raise DecodeError(f"invalid notebook: code cell {number + 1} has no \"source\"")
+        number += 1
+        source = _source_text(cell["source"]).replace("\r\n", "\n")
+        masked = mask_cell(source)
+        count = masked.count("\n") + 1
+        notebook.cells.append(Cell(index, number, line, count, isinstance(cell["source"], list)))
+        parts.append(masked)
+        line += count
+    notebook.text = "\n".join(parts) + "\n"
+    return notebook

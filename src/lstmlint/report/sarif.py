@@ -1,0 +1,208 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers: one run, one reportingDescriptor per rule.
+
+Paths are relative to the working directory and resolved against ``%SRCROOT%`` (run lstmlint from the
+repository root in CI); columns count Unicode code points (``run.columnKind``), ends are exclusive as in SARIF.
+Fixable findings carry ``fixes`` (artifactChanges → replacements), which ruff and semgrep leave out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+from lstmlint import __version__
+from lstmlint.findings import Finding
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/your-org/lstmlint"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "lstmlint/v1"
+
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+# Findings that no YAML rule produces, described here so that every result's ruleId has a descriptor.
+BUILTIN = {
+    "LSTM001": ("syntax-error", "error", "The file does not parse as Python, so lstmlint cannot check it.",
+                "## What it does\nReports a file that is not valid Python (or nests too deeply to analyse), at "
+                "the position of the error. The other files are still checked.\n\n## Why is this bad?\nNothing "
+                "in the file can be checked, and Python rejects it too.\n\n## Example\n```python\n"
+                "model = keras.Sequential([\n```\n\n## Use instead\nFix the syntax error."),
+    "LSTM002": ("unreadable-file", "error", "The file cannot be read or decoded as Python source.",
+                "## What it does\nReports a file that cannot be read, or whose bytes do not decode in the "
+                "encoding Python would use (UTF-8, a BOM or a PEP 263 coding cookie).\n\n## Why is this bad?\n"
+                "Nothing in the file can be checked, and Python cannot import it either.\n\n## Example\n"
+                "A Latin-1 file without a `# -*- coding: latin-1 -*-` line.\n\n## Use instead\nSave the file "
+                "as UTF-8, or declare its encoding with a coding cookie."),
+}
+
+CATEGORIES = {"0": "parse", "1": "shapes", "2": "stateful", "3": "units", "4": "performance", "5": "compatibility"}
+
+
+def render(findings: list[Finding], files: int, rules=None) -> str:
+    descriptors, index = _descriptors(findings, rules or [])
+    results = []
+    seen: dict[tuple, int] = {}
+    cache: dict[str, list[str] | None] = {}
+    for finding in findings:
+        results.append(_result(finding, index[finding.rule], seen, cache))
+    log = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "lstmlint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": descriptors,
+                    }
+                },
+                "originalUriBaseIds": {
+                    SRCROOT: {"description": {"text": "The directory lstmlint ran in (the repository root in CI); "
+                                                      "every path is relative to it."}},
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+                "properties": {"filesChecked": files},
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- rules ------------------------------------------------------------------------------------------------
+
+
+def _descriptors(findings: list[Finding], rules) -> tuple[list[dict], dict[str, int]]:
+    entries: dict[str, dict] = {}
+    for code, (name, severity, summary, explanation) in BUILTIN.items():
+        entries[code] = _descriptor(code, name, severity, summary, explanation, keras=(2, 3), fixable=False)
+    for rule in rules:
+        entries[rule.id] = _descriptor(rule.id, rule.name, rule.severity, rule.summary, rule.explanation,
+                                       keras=tuple(rule.keras), fixable=rule.fix is not None)
+    for finding in findings:  # a finding from a rule the catalog does not list (never expected)
+        if finding.rule not in entries:
+            entries[finding.rule] = _descriptor(finding.rule, finding.name, finding.severity,
+                                                f"{finding.rule} {finding.name}", "", keras=(2, 3), fixable=False)
+    ordered = [entries[code] for code in sorted(entries)]
+    return ordered, {d["id"]: i for i, d in enumerate(ordered)}
+
+
+def _descriptor(code: str, name: str, severity: str, summary: str, explanation: str, keras, fixable: bool) -> dict:
+    category = CATEGORIES.get(code[4:5], "other") if code.startswith("LSTM") else "custom"
+    tags = ["keras", "recurrent", category]
+    tags += [f"keras-{v}" for v in keras]
+    if fixable:
+        tags.append("fixable")
+    help_text = explanation.strip() or summary
+    return {
+        "id": code,
+        "name": name,
+        "shortDescription": {"text": summary.strip()},
+        "fullDescription": {"text": first_section(explanation) or summary.strip()},
+        "help": {"text": help_text, "markdown": help_text},
+        "defaultConfiguration": {"level": LEVELS.get(severity, "warning")},
+        "properties": {"tags": tags},
+    }
+
+
+def first_section(explanation: str) -> str:
+    """The body of the explanation's first ``## `` section, its lines joined into one paragraph."""
+    parts = re.split(r"^##[^\n]*\n", explanation.strip(), flags=re.M)
+    body = next((p for p in parts if p.strip()), "")
+    return " ".join(line.strip() for line in body.strip().splitlines() if line.strip())
+
+
+# -- results ----------------------------------------------------------------------------------------------
+
+
+def artifact_location(path: str) -> dict:
+    """A relative URI against %SRCROOT%; a path outside the working directory stays an absolute file URI."""
+    posix = path.replace("\\", "/")
+    if PurePosixPath(posix).is_absolute() or re.match(r"^[A-Za-z]:/", posix):
+        try:
+            relative = Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError):
+            return {"uri": Path(path).resolve().as_uri()}
+        posix = relative
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return {"uri": quote(posix), "uriBaseId": SRCROOT}
+
+
+def _region(line: int, column: int, end_line: int, end_column: int, empty_ok: bool) -> dict:
+    region = {"startLine": max(line, 1), "startColumn": max(column, 1)}
+    if empty_ok or (end_line, end_column) > (line, column):
+        region["endLine"] = max(end_line, region["startLine"])
+        region["endColumn"] = max(end_column, 1)
+    return region
+
+
+def _result(finding: Finding, rule_index: int, seen: dict, cache: dict) -> dict:
+    message = finding.message if finding.cell is None else f"cell {finding.cell}: {finding.message}"
+    location = artifact_location(finding.path)
+    result: dict = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": LEVELS.get(finding.severity, "warning"),
+        "message": {"text": message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": location,
+                # A zero-width finding (a syntax error's position) becomes the rest of its line.
+                "region": _region(finding.line, finding.column, finding.end_line, finding.end_column, False),
+            }
+        }],
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, seen, cache)},
+    }
+    if finding.fix is not None and finding.fix.edits and finding.cell is None:
+        # Notebook fixes are left out: their positions are inside a cell, not inside the .ipynb file's bytes.
+        result["fixes"] = [{
+            "description": {"text": finding.fix.description},
+            "artifactChanges": [{
+                "artifactLocation": location,
+                "replacements": [
+                    {
+                        "deletedRegion": _region(e.line, e.column, e.end_line, e.end_column, True),
+                        "insertedContent": {"text": e.content},
+                    }
+                    for e in finding.fix.edits
+                ],
+            }],
+            "properties": {"applicability": finding.fix.applicability},
+        }]
+    properties: dict = {"name": finding.name, "runtime": finding.runtime}
+    if finding.cell is not None:
+        properties["cell"] = finding.cell
+    result["properties"] = properties
+    return result
+
+
+def _fingerprint(finding: Finding, seen: dict, cache: dict) -> str:
+    """Stable across edits elsewhere in the file: the rule, path, cell and the flagged line's text, not its number."""
+    text = finding.message
+    if finding.cell is None:
+        lines = _lines(finding.path, cache)
+        if lines is not None and 1 <= finding.line <= len(lines):
+            text = " ".join(lines[finding.line - 1].split())
+    key = (finding.rule, finding.path, finding.cell, text)
+    seen[key] = seen.get(key, 0) + 1
+    digest = hashlib.sha256("\0".join(map(str, key)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{digest}:{seen[key]}"
+
+
+def _lines(path: str, cache: dict) -> list[str] | None:
+    if path not in cache:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            cache[path] = None
+        else:
+            text = data.decode("utf-8", errors="replace")
+            cache[path] = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return cache[path]
