@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,12 @@ import pytest
 
 from conftest import ROOT
 from test_cli import CLEAN, STACKED
+
+NOTEBOOK = json.dumps({
+    "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+               "source": STACKED.splitlines(keepends=True)}],
+    "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5,
+}, indent=1) + "\n"
 
 pytestmark = pytest.mark.slow
 
@@ -32,13 +39,15 @@ def repo(tmp_path_factory):
     (path / "clean.py").write_text(CLEAN)
     (path / "faulty.py").write_text(STACKED)
     (path / "notes.txt").write_text("import keras  # not python\n")
+    (path / "fixme.py").write_text(STACKED)
+    (path / "nb.ipynb").write_text(NOTEBOOK)
     _run(["git", "add", "."], path)
     return path, env
 
 
-def try_repo(repo, *files):
+def try_repo(repo, *files, hook="lstmlint"):
     path, env = repo
-    return _run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "lstmlint", "--files", *files], path, env)
+    return _run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--files", *files], path, env)
 
 
 def test_hook_passes_on_clean_file(repo):
@@ -57,3 +66,19 @@ def test_hook_skips_non_python_files(repo):
     result = try_repo(repo, "notes.txt")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no files to check" in result.stdout.lower()
+
+
+def test_hook_checks_notebooks(repo):
+    result = try_repo(repo, "nb.ipynb")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "nb.ipynb:cell 1:2:49: LSTM101 [error]" in result.stdout
+
+
+def test_fix_hook_rewrites_the_file(repo):
+    path, _ = repo
+    result = try_repo(repo, "fixme.py", hook="lstmlint-fix")
+    assert result.returncode == 1, result.stdout + result.stderr  # pre-commit fails a hook that changed files
+    assert "files were modified by this hook" in result.stdout
+    assert "LSTM(8, return_sequences=True)" in (path / "fixme.py").read_text()
+    again = try_repo(repo, "fixme.py", hook="lstmlint-fix")
+    assert again.returncode == 0, again.stdout + again.stderr
