@@ -6,6 +6,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lstmlint.analyze.models import Analyzer
+from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
 from lstmlint.ir import Module
 
 
@@ -25,6 +26,9 @@ def analyze_source(text: str, path: str) -> Module:
     except cst.ParserSyntaxError as error:
         message = str(error.message if hasattr(error, "message") else error).strip().splitlines()[0]
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    return Analyzer(wrapper.module, path, positions.__getitem__).run()
+    try:
+        return Analyzer(tree, path, Positions(text, tree), text).run()
+    except Unpaired:
+        # the cheap spans do not fit this file: libcst's own (slower) positions are always right
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        return Analyzer(wrapper.module, path, ProviderPositions(wrapper.resolve(PositionProvider)), text).run()

@@ -26,11 +26,12 @@ _MIDDLE_ROOTS = ("layers", "models", "engine", "src", "legacy", "api", "_tf_kera
 
 def dotted(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` as text, or None when the expression is not a plain attribute chain."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
+    kind = type(node)
+    if kind is cst.Name:
+        return node.value  # type: ignore[attr-defined]
+    if kind is cst.Attribute:
+        head = dotted(node.value)  # type: ignore[attr-defined]
+        return f"{head}.{node.attr.value}" if head else None  # type: ignore[attr-defined]
     return None
 
 
@@ -99,8 +100,9 @@ class ImportTable:
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """The dotted path an expression names through the imports, or None."""
         text = dotted(node)
-        if text is None:
-            return None
+        return None if text is None else self.resolve_name(text)
+
+    def resolve_name(self, text: str) -> str | None:
         head, _, tail = text.partition(".")
         base = self.names.get(head)
         if base is None:

@@ -17,6 +17,7 @@ from libcst.metadata import CodeRange
 from lstmlint import keras_api
 from lstmlint.analyze.imports import ImportTable, dotted, keras_distribution, split_keras
 from lstmlint.analyze.values import Binding, Evaluator, Scope, bind_targets
+from lstmlint.analyze.walk import children, walk
 from lstmlint.ir import Arg, Call, Import, Layer, Model, Module, Ref, Span, Value
 
 MODEL_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch",
@@ -108,81 +109,65 @@ class Ctx:
     returns: list[Obj | None] = field(default_factory=list)
 
 
-class _Binder(cst.CSTVisitor):
-    """First pass: which names each scope binds, so values can be read from names bound once."""
+def bind_scopes(module: cst.Module, module_scope: Scope) -> dict[int, Scope]:
+    """First pass: which names each function, lambda and class scope binds (keyed by id of its node), so that
+    values can be read from names bound once."""
+    scopes: dict[int, Scope] = {}
 
-    def __init__(self, module_scope: Scope) -> None:
-        self.stack = [module_scope]
-        self.scopes: dict[int, Scope] = {}
-
-    def _push(self, node: cst.CSTNode, params: cst.Parameters | None) -> None:
-        parent = next(s for s in reversed(self.stack) if not getattr(s, "is_class", False))
+    def push(node: cst.CSTNode, parent: Scope, params: cst.Parameters | None, is_class: bool = False) -> Scope:
         scope = Scope(parent=parent)
+        scope.is_class = is_class  # type: ignore[attr-defined]
         if params is not None:
             for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
                 scope.bind(param.name.value, Binding(None))
             for star in (params.star_arg, params.star_kwarg):
                 if isinstance(star, cst.Param):
                     scope.bind(star.name.value, Binding(None))
-        self.scopes[id(node)] = scope
-        self.stack.append(scope)
+        scopes[id(node)] = scope
+        return scope
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.stack[-1].bind(node.name.value, Binding(None))
-        self._push(node, node.params)
+    def visit(node: cst.CSTNode, scope: Scope, enclosing: Scope) -> None:
+        # ``enclosing`` is the nearest non-class scope: methods do not see class-level names.
+        # Dispatch on the exact type: isinstance on libcst's ABC-based classes is slow in this hot loop.
+        for child in children(node):
+            kind = type(child)
+            if kind is cst.FunctionDef:
+                scope.bind(child.name.value, Binding(None))
+                inner = push(child, enclosing, child.params)
+                visit(child, inner, inner)
+                continue
+            if kind is cst.Lambda:
+                inner = push(child, enclosing, child.params)
+                visit(child, inner, inner)
+                continue
+            if kind is cst.ClassDef:
+                scope.bind(child.name.value, Binding(None))
+                visit(child, push(child, enclosing, None, is_class=True), enclosing)
+                continue
+            if kind is cst.Assign:
+                for target in child.targets:
+                    bind_targets(scope, target.target, child.value)
+            elif kind is cst.AnnAssign or kind is cst.NamedExpr:
+                bind_targets(scope, child.target, child.value)
+            elif kind is cst.AugAssign or kind is cst.For or kind is cst.CompFor:
+                bind_targets(scope, child.target, None)
+            elif kind is cst.WithItem and child.asname is not None:
+                bind_targets(scope, child.asname.name, None)
+            elif kind is cst.ExceptHandler and child.name is not None:
+                bind_targets(scope, child.name.name, None)
+            elif kind is cst.Global:
+                for item in child.names:
+                    scope.bind(item.name.value, Binding(None))
+            visit(child, scope, enclosing)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.stack.pop()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._push(node, node.params)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.stack.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.stack[-1].bind(node.name.value, Binding(None))
-        self._push(node, None)
-        self.stack[-1].is_class = True  # type: ignore[attr-defined]
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.stack.pop()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            bind_targets(self.stack[-1], target.target, node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        bind_targets(self.stack[-1], node.target, node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        bind_targets(self.stack[-1], node.target, None)
-
-    def visit_For(self, node: cst.For) -> None:
-        bind_targets(self.stack[-1], node.target, None)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        bind_targets(self.stack[-1], node.target, None)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            bind_targets(self.stack[-1], node.asname.name, None)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        bind_targets(self.stack[-1], node.target, node.value)
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            bind_targets(self.stack[-1], node.name.name, None)
-
-    def visit_Global(self, node: cst.Global) -> None:
-        for item in node.names:
-            self.stack[-1].bind(item.name.value, Binding(None))
+    visit(module, module_scope, module_scope)
+    return scopes
 
 
 class Analyzer:
-    def __init__(self, module: cst.Module, path: str, positions: Callable[[cst.CSTNode], CodeRange]) -> None:
+    def __init__(self, module: cst.Module, path: str, positions, text: str = "") -> None:
         self.cst_module = module
+        self.lines = text.splitlines(keepends=True)
         self.positions = positions
         self.imports = ImportTable()
         self.evaluator = Evaluator(self.imports, module.code_for_node)
@@ -196,9 +181,7 @@ class Analyzer:
     # ----------------------------------------------------------------- entry
 
     def run(self) -> Module:
-        binder = _Binder(self.module_scope)
-        self.cst_module.visit(binder)
-        self.scopes = binder.scopes
+        self.scopes = bind_scopes(self.cst_module, self.module_scope)
         ctx = Ctx(self.module_scope, {}, Graph())
         self.block(self.cst_module.body, ctx)
         self.out.loose_layers = [t for t in self.templates
@@ -207,8 +190,31 @@ class Analyzer:
         return self.out
 
     def span(self, node: cst.CSTNode) -> Span:
-        rng = self.positions(node)
-        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+        return self.positions.span(node)
+
+    def arg(self, arg: cst.Arg, scope: Scope) -> Arg:
+        """An argument's value, with its exact source text (``input_shape=(10, 3)`` keeps ``(10, 3)``)."""
+        span = self.span(arg)
+        value = self.evaluator.evaluate(arg.value, scope)
+        text = self.source(span)
+        if arg.keyword is not None:
+            text = text.split("=", 1)[1] if "=" in text else text
+        if arg.star:
+            text = text.lstrip("*")
+        return Arg(dataclasses.replace(value, text=text.strip() or value.text), span, arg.keyword is not None)
+
+    def source(self, span: Span) -> str:
+        if not self.lines:
+            return ""
+        if span.line == span.end_line:
+            return self.lines[span.line - 1][span.column - 1: span.end_column - 1]
+        parts = [self.lines[span.line - 1][span.column - 1:], *self.lines[span.line: span.end_line - 1],
+                 self.lines[span.end_line - 1][: span.end_column - 1]]
+        return "".join(parts)
+
+    def span_or(self, node: cst.CSTNode, near: Span) -> Span:
+        """Spans are kept for calls, arguments, classes and imports; other expressions borrow ``near``."""
+        return self.positions.span(node) if self.positions.has(node) else near
 
     # ------------------------------------------------------------ statements
 
@@ -241,7 +247,7 @@ class Analyzer:
             for item in node.items:
                 if item.asname is not None:
                     self.assign(item.asname.name, None, ctx)
-        for child in node.children:
+        for child in children(node):
             if isinstance(child, cst.BaseSuite):
                 body = child.body
                 if isinstance(child, cst.SimpleStatementSuite):
@@ -387,7 +393,7 @@ class Analyzer:
             call_ctx = Ctx(self.scopes[id(call)], env, graph)
             params = [p for p in call.params.params if p.name.value != "self"]
             if params:
-                inp = Layer("Input", "keras.Input", "input", self.span(params[0]), implicit=True,
+                inp = Layer("Input", "keras.Input", "input", model.span, implicit=True,
                             var=params[0].name.value)
                 call_ctx.env[params[0].name.value] = TensorObj(graph, graph.add(inp))
             has_flow_control = any(not isinstance(s, cst.SimpleStatementLine) for s in call.body.body)
@@ -496,7 +502,7 @@ class Analyzer:
         spec = keras_api.spec(name)
         layer = Layer(cls=name, qualname=qualname, family=spec.family if spec else "other", span=self.span(node))
         if isinstance(node.func, (cst.Name, cst.Attribute)):
-            layer.callee_span = self.span(node.func if isinstance(node.func, cst.Name) else node.func.attr)
+            layer.callee_span = self.positions.callee(node)
             layer.callee_text = dotted(node.func)
         positional = spec.positional if spec else ()
         index = 0
@@ -513,20 +519,19 @@ class Analyzer:
                 layer.extra_positional += 1
                 continue
             if key in ("layer", "backward_layer") and layer.family == "wrapper":
-                inner = self.layer_from(arg.value, ctx)
+                inner = self.layer_from(arg.value, ctx, layer.span)
                 if key == "layer":
                     layer.wrapped = inner
             elif key == "cell" and name == "RNN":
                 if isinstance(arg.value, (cst.List, cst.Tuple)):
-                    layer.cells = [self.layer_from(e.value, ctx) for e in arg.value.elements]
+                    layer.cells = [self.layer_from(e.value, ctx, layer.span) for e in arg.value.elements]
                 else:
-                    layer.cells = [self.layer_from(arg.value, ctx)]
-            value = self.evaluator.evaluate(arg.value, ctx.scope)
-            layer.args[key] = Arg(value, self.span(arg), arg.keyword is not None)
+                    layer.cells = [self.layer_from(arg.value, ctx, layer.span)]
+            layer.args[key] = self.arg(arg, ctx.scope)
         self.templates.append(layer)
         return layer
 
-    def layer_from(self, node: cst.BaseExpression, ctx: Ctx) -> Layer:
+    def layer_from(self, node: cst.BaseExpression, ctx: Ctx, near: Span) -> Layer:
         """A layer expression inside a Sequential list, a wrapper or an .add(): construction or a name."""
         obj = self.expr(node, ctx)
         if isinstance(obj, LayerObj):
@@ -535,7 +540,7 @@ class Analyzer:
         if isinstance(obj, TensorObj) and obj.graph.nodes[obj.node].family == "input":
             return obj.graph.nodes[obj.node]
         return Layer("?", dotted(node.func if isinstance(node, cst.Call) else node) or "?", "unknown",
-                     self.span(node))
+                     self.span_or(node, near))
 
     def apply(self, layer: Layer, node: cst.Call, ctx: Ctx, construct_args: bool = True) -> Obj | None:
         self.used_templates.add(id(layer))
@@ -555,7 +560,8 @@ class Analyzer:
                 tensors = []
                 break
         if not tensors:
-            unknown = Layer("?", "?", "unknown", self.span(first) if first is not None else self.span(node))
+            unknown = Layer("?", "?", "unknown", self.span_or(first, self.span(node)) if first is not None
+                            else self.span(node))
             inputs = [Ref(graph.add(unknown))]
         else:
             inputs = [Ref(t.node, t.index) for t in tensors]
@@ -575,12 +581,12 @@ class Analyzer:
                 for element in layers_arg.elements:
                     if isinstance(element, cst.StarredElement):
                         model.complete = False
-                        items.append(Layer("?", "?", "unknown", self.span(element)))
+                        items.append(Layer("?", "?", "unknown", model.span))
                     else:
-                        items.append(self.layer_from(element.value, ctx))
+                        items.append(self.layer_from(element.value, ctx, model.span))
             else:
                 model.complete = False
-                items.append(Layer("?", "?", "unknown", self.span(layers_arg)))
+                items.append(Layer("?", "?", "unknown", model.span))
         obj = ModelObj(model, depth=ctx.depth)
         for layer in items:
             self.append_sequential(obj, layer)
@@ -609,7 +615,7 @@ class Analyzer:
             return False
         if not node.args:
             return True
-        layer = self.layer_from(node.args[0].value, ctx)
+        layer = self.layer_from(node.args[0].value, ctx, self.span(node))
         if ctx.depth != obj.depth:
             obj.model.complete = False
             layer = Layer("?", "?", "unknown", layer.span)
@@ -671,20 +677,14 @@ class Analyzer:
         """Record fit/predict/evaluate/reset_states... calls on known models anywhere inside ``node``."""
         if node is None:
             return
-        analyzer = self
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, call: cst.Call) -> None:
-                if not isinstance(call.func, cst.Attribute):
-                    return
-                method = call.func.attr.value
-                if method in ("reset_states", "reset_state"):
-                    analyzer.out.reset_calls += 1
-                if method not in MODEL_METHODS:
-                    return
-                analyzer.model_call(call, method, ctx)
-
-        node.visit(Finder())
+        for call in walk(node):
+            if type(call) is not cst.Call or type(call.func) is not cst.Attribute:
+                continue
+            method = call.func.attr.value
+            if method in ("reset_states", "reset_state"):
+                self.out.reset_calls += 1
+            if method in MODEL_METHODS:
+                self.model_call(call, method, ctx)
 
     def model_call(self, call: cst.Call, method: str, ctx: Ctx) -> None:
         receiver = call.func.value  # type: ignore[attr-defined]
@@ -718,11 +718,11 @@ class Analyzer:
                 index += 1
             else:
                 continue
-            value = self.evaluator.evaluate(arg.value, ctx.scope)
+            record.args[key] = self.arg(arg, ctx.scope)
             data = self.expr(arg.value, ctx)
             if isinstance(data, DataObj):
-                value = Value.unknown(f"a {data.tag}", value.text, tag=data.tag)
-            record.args[key] = Arg(value, self.span(arg), arg.keyword is not None)
+                text = record.args[key].value.text
+                record.args[key].value = Value.unknown(f"a {data.tag}", text, tag=data.tag)
         if method == "build" and "input_shape" in record.args:
             obj.model.build_shape = record.args["input_shape"].value
         obj.model.calls.append(record)
@@ -760,15 +760,7 @@ def implicit_input(layer: Layer) -> Layer | None:
 
 
 def _contains_yield(node: cst.FunctionDef) -> bool:
-    found = False
-
-    class Finder(cst.CSTVisitor):
-        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
-            return inner is node
-
-        def visit_Yield(self, _: cst.Yield) -> None:
-            nonlocal found
-            found = True
-
-    node.visit(Finder())
-    return found
+    """A generator function (a nested function's yield does not count)."""
+    nested = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    inside = walk(node.body, enter=lambda n: type(n) not in nested)
+    return any(type(n) is cst.Yield for n in inside)

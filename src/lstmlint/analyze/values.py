@@ -67,13 +67,13 @@ class Evaluator:
 
     def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str]) -> None:
         self.imports = imports
-        self.code_of = code_of
+        self.full_code_of = code_of  # libcst codegen: exact but costly, kept for the rare concatenated string
         self._active: set[int] = set()
 
     def name_value(self, name: str, scope: Scope) -> Value:
         bindings = scope.lookup(name)
         if not bindings:
-            resolved = self.imports.resolve(cst.Name(name))
+            resolved = self.imports.resolve_name(name)
             if resolved:
                 return Value("symbol", const=resolved, text=name, name=name)
             return Value.unknown(f"`{name}` is not defined in this file", text=name, name=name)
@@ -95,6 +95,15 @@ class Evaluator:
                 value = Value.unknown(f"`{name}` comes from an unpacking that is not known")
                 break
         return _renamed(value, name)
+
+    def code_of(self, node: cst.CSTNode) -> str:
+        """Source text for messages where it is cheap (names, literals, dotted names); the analyzer puts the
+        exact text of each call argument from the source itself."""
+        if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.SimpleString)):
+            return node.value
+        if isinstance(node, cst.ConcatenatedString):
+            return self.full_code_of(node)
+        return dotted(node) or ""  # type: ignore[arg-type]
 
     def evaluate(self, node: cst.BaseExpression, scope: Scope) -> Value:
         text = self.code_of(node)

@@ -6,7 +6,7 @@ import difflib
 from typing import Iterator
 
 from lstmlint.engine.loader import Rule
-from lstmlint.engine.predicates import Subject, arg_value, effective, evaluate, label
+from lstmlint.engine.predicates import Subject, arg_value, effective, evaluate, label, names
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Layer, Module, Span
 
@@ -16,29 +16,35 @@ class _Bindings(dict):
         return "?"
 
 
-def subjects(module: Module, on: str, target: int) -> Iterator[tuple[Subject, Span]]:
+def subjects(module: Module, on: str, target: int, bases: dict[int, Subject] | None = None,
+             accept=None) -> Iterator[tuple[Subject, Span]]:
+    """Fresh subjects (their bindings are per rule); ``bases`` shares each model's shapes across rules."""
     if on == "import":
         for imp in module.imports:
             yield Subject(module, target, imp=imp), imp.span
         return
     for model in module.models:
-        base = Subject(module, target, model)
+        base = bases.setdefault(id(model), Subject(module, target, model)) if bases is not None else Subject(
+            module, target, model)
         if on == "call":
             for call in model.calls:
-                yield Subject(module, target, model, call=call, shapes=base.shape_info()), call.span
+                yield Subject(module, target, model, call=call, _base=base), call.span
             continue
         for index, layer in enumerate(model.layers):
             if layer.family in ("input", "unknown"):
                 continue
-            subject = base.at(index)
-            yield subject, layer.span
+            if accept is None or accept(layer):
+                yield base.at(index), layer.span
             for inner in _inner_layers(layer):
-                yield Subject(module, target, model, layer=inner, parent=layer, shapes=subject.shapes), inner.span
+                if accept is None or accept(inner):
+                    yield Subject(module, target, model, layer=inner, parent=layer, _base=base), inner.span
     if on == "layer":
         for layer in module.loose_layers:
-            yield Subject(module, target, layer=layer), layer.span
+            if accept is None or accept(layer):
+                yield Subject(module, target, layer=layer), layer.span
             for inner in _inner_layers(layer):
-                yield Subject(module, target, layer=inner, parent=layer), inner.span
+                if accept is None or accept(inner):
+                    yield Subject(module, target, layer=inner, parent=layer), inner.span
 
 
 def _inner_layers(layer: Layer) -> list[Layer]:
@@ -46,13 +52,37 @@ def _inner_layers(layer: Layer) -> list[Layer]:
     return inner + layer.cells
 
 
+def gate(rule: Rule):
+    if rule.gate is None:
+        rule.gate = _make_gate(rule) or (lambda layer: True)
+    return rule.gate
+
+
+def _make_gate(rule: Rule):
+    """A cheap first test from the rule's top-level ``class`` / ``family`` requirements, so that most layers
+    are turned away before a subject is built for them (None: no such requirement)."""
+    clauses = [rule.match, *rule.match.get("all", [])]
+    classes = [set(names(c["class"])) for c in clauses if "class" in c]
+    families = [set(names(c["family"])) for c in clauses if "family" in c]
+    if not classes and not families:
+        return None
+
+    def passes(layer: Layer) -> bool:
+        return all(layer.cls in wanted for wanted in classes) and all(
+            effective(layer).family in wanted for wanted in families)
+
+    return passes
+
+
 def run_rules(module: Module, rules: list[Rule], target: int) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple] = set()
+    bases: dict[int, Subject] = {}
     for rule in rules:
         if target not in rule.keras:
             continue
-        for subject, span in subjects(module, rule.subject, target):
+        quick = gate(rule) if rule.subject == "layer" else None
+        for subject, span in subjects(module, rule.subject, target, bases, quick):
             if evaluate(rule.match, subject) is not True:
                 continue
             key = (rule.id, span)

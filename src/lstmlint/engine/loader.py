@@ -43,6 +43,7 @@ class Rule:
     runtime: dict[str, Any] = field(default_factory=dict)
     examples: dict[str, list[Example]] = field(default_factory=dict)
     path: str = ""
+    gate: Any = field(default=None, repr=False, compare=False)  # a quick layer test, built on first use
 
 
 def builtin_rules_dir() -> Path:

@@ -76,23 +76,29 @@ class Subject:
     shapes: list[LayerShape] | None = None
     bindings: dict[str, Any] = field(default_factory=dict)
     _consumers: dict[int, list[tuple[int, int | None]]] | None = None
+    _base: Subject | None = None  # the model-level subject that owns the shared shapes and consumers
 
     def in_graph(self) -> bool:
         return self.model is not None and self.index is not None and self.parent is None
+
+    def at(self, index: int) -> Subject:
+        assert self.model is not None
+        return Subject(self.module, self.target, self.model, index, self.model.layers[index],
+                       shapes=self.shapes, _consumers=self._consumers, _base=self._base or self)
 
     def shape_info(self) -> list[LayerShape] | None:
         if self.model is None:
             return None
         if self.shapes is None:
-            self.shapes = infer(self.model, self.target)
+            owner = self._base or self
+            if owner.shapes is None:
+                owner.shapes = infer(self.model, self.target)
+            self.shapes = owner.shapes
         return self.shapes
 
-    def at(self, index: int) -> Subject:
-        assert self.model is not None
-        return Subject(self.module, self.target, self.model, index, self.model.layers[index],
-                       shapes=self.shape_info(), _consumers=self.consumers())
-
     def consumers(self) -> dict[int, list[tuple[int, int | None]]]:
+        if self._consumers is None and self._base is not None:
+            self._consumers = self._base.consumers()
         if self._consumers is None:
             found: dict[int, list[tuple[int, int | None]]] = {}
             for i, layer in enumerate(self.model.layers if self.model else []):

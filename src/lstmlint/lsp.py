@@ -1,0 +1,603 @@
+"""The language server: ``lstmlint server`` speaks LSP on stdio (pygls).
+
+- diagnostics on open, on change (debounced; only the latest version is published) and on save;
+- code actions: each finding's fix as a quickfix, and "Disable CODE for this line" (a ``# noqa:`` comment);
+- hover on a recurrent layer call: the advisor's reading of that layer, its output shape and parameters.
+
+Settings come from ``[tool.lstmlint]`` in the nearest pyproject.toml above the document, read again on every
+check; a broken configuration or rule file is shown as an error message, never a crash.
+
+Positions: lstmlint counts 1-based lines and 1-based code-point columns; LSP counts 0-based lines and columns
+in the negotiated encoding (UTF-16 code units unless the client offers another). Lines are split as Python and
+LSP both split them: at ``\\r\\n``, ``\\r`` and ``\\n`` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+import pickle
+import re
+import struct
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from lstmlint import __version__
+from lstmlint.config import Config, ConfigError, load_config
+from lstmlint.findings import Finding
+from lstmlint.ir import Layer, Module, Span
+
+logger = logging.getLogger("lstmlint.lsp")
+
+SOURCE = "lstmlint"
+DEBOUNCE_SECONDS = 0.3
+CHECK_TIMEOUT = float(os.environ.get("LSTMLINT_LSP_TIMEOUT", "30"))
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+_HOVER_CLASSES = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "CuDNNLSTM", "CuDNNGRU")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+
+
+# --------------------------------------------------------------------------------------------- analysis
+
+
+@dataclass
+class Analysis:
+    """One check of one version of a document."""
+
+    version: int | None
+    text: str
+    lines: list[str]
+    module: Module | None = None
+    findings: list[Finding] = field(default_factory=list)
+    config: Config | None = None
+    error: str | None = None  # a configuration or rule-file error: nothing was checked
+    failure: str | None = None  # the analyzer failed (crashed, timed out): nothing was checked
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE_BREAK.split(text)
+
+
+class Checker:
+    """Config and rule loading (rules cached) and the check itself: runs inside the worker process."""
+
+    def __init__(self) -> None:
+        self._rules: dict[tuple, list] = {}
+
+    def _rules_for(self, config: Config) -> list:
+        from lstmlint.api import rules_for
+
+        key = tuple(_folder_signature(p) for p in config.rule_paths)
+        rules = self._rules.get(key)
+        if rules is None:
+            rules = rules_for(config)
+            if len(self._rules) > 16:
+                self._rules.clear()
+            self._rules[key] = rules
+        return rules
+
+    def check(self, text: str, path: str, folder: str, version: int | None) -> Analysis:
+        from lstmlint.api import analyze_and_lint
+        from lstmlint.engine.loader import RuleError
+
+        analysis = Analysis(version, text, split_lines(text))
+        try:
+            config = load_config(start=Path(folder))
+            rules = self._rules_for(config)
+        except (ConfigError, RuleError) as error:
+            analysis.error = str(error)
+            return analysis
+        analysis.config = config
+        if "keras" not in text:  # as the CLI: no Keras spelling, no Keras code, nothing to parse
+            return analysis
+        try:
+            analysis.module, analysis.findings = analyze_and_lint(text, path, config, rules)
+        except Exception as error:  # noqa: BLE001 - reported, never fatal
+            analysis.failure = f"could not analyse {path}: {type(error).__name__}: {error}"
+        return analysis
+
+
+def _send(stream: Any, payload: Any) -> None:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack(">Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream: Any) -> Any:
+    def exactly(size: int) -> bytes:
+        chunks, left = [], size
+        while left:
+            chunk = stream.read(left)
+            if not chunk:
+                raise EOFError("the worker closed its pipe")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    (size,) = struct.unpack(">Q", exactly(8))
+    return pickle.loads(exactly(size))
+
+
+def worker_main() -> None:
+    """The worker process: reads (text, path, folder, version) requests on stdin, answers Analysis objects."""
+    output = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing the analyzer prints can corrupt the answers
+    sys.stdout = sys.stderr
+    checker = Checker()
+    while True:
+        try:
+            request = _receive(sys.stdin.buffer)
+        except (EOFError, OSError):
+            return
+        _send(output, checker.check(*request))
+
+
+class Worker:
+    """The analyzer in a child process: libcst's native parser can overflow its stack (a segfault) or take
+    minutes on pathological input; either way the worker is killed and restarted, and the server lives on."""
+
+    def __init__(self, timeout: float = CHECK_TIMEOUT) -> None:
+        self.timeout = timeout
+        self.process: subprocess.Popen | None = None
+        self.timed_out = False
+
+    def _start(self) -> subprocess.Popen:
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from lstmlint.lsp import worker_main; worker_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        return self.process
+
+    def _kill(self) -> None:
+        self.timed_out = True
+        process = self.process
+        if process is not None:
+            process.kill()
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            process.kill()
+        with contextlib.suppress(Exception):
+            process.wait(timeout=5)
+        for stream in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def check(self, text: str, path: str, folder: Path, version: int | None) -> Analysis:
+        process = self.process
+        if process is None or process.poll() is not None:
+            self.stop()
+            process = self._start()
+        self.timed_out = False
+        timer = threading.Timer(self.timeout, self._kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            _send(process.stdin, (text, path, str(folder), version))
+            result = _receive(process.stdout)
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            code = process.poll()
+            if self.timed_out:
+                reason = f"the analyzer took longer than {self.timeout:g} s"
+            else:
+                reason = f"the analyzer stopped (exit code {code})"
+            self.stop()
+            analysis = Analysis(version, text, split_lines(text))
+            analysis.failure = f"could not analyse {path}: {reason}"
+            return analysis
+        finally:
+            timer.cancel()
+        return result
+
+
+def _folder_signature(folder: Path) -> tuple:
+    """A rule folder and the modification times of its rule files: edited rules are loaded again."""
+    try:
+        files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        return (str(folder.resolve()), tuple((f.name, f.stat().st_mtime_ns) for f in files))
+    except OSError:
+        return (str(folder), ())
+
+
+# --------------------------------------------------------------------------------------------- positions
+
+
+class Positions:
+    """Converts between lstmlint's (1-based line, 1-based code point) and LSP's (0-based line, code units)."""
+
+    def __init__(self, lines: list[str], encoding: Any) -> None:
+        self.lines = lines
+        if encoding == types.PositionEncodingKind.Utf8:
+            self.units = lambda s: len(s.encode("utf-8", "surrogatepass"))
+        elif encoding == types.PositionEncodingKind.Utf32:
+            self.units = len
+        else:
+            self.units = lambda s: len(s) + sum(1 for c in s if ord(c) > 0xFFFF)
+
+    def to_lsp(self, line: int, column: int) -> types.Position:
+        if not self.lines:
+            return types.Position(line=0, character=0)
+        index = line - 1
+        if index >= len(self.lines):
+            index = len(self.lines) - 1
+            column = len(self.lines[index]) + 1
+        index = max(index, 0)
+        text = self.lines[index]
+        column = min(max(column, 1), len(text) + 1)
+        return types.Position(line=index, character=self.units(text[: column - 1]))
+
+    def range(self, line: int, column: int, end_line: int, end_column: int) -> types.Range:
+        return types.Range(start=self.to_lsp(line, column), end=self.to_lsp(end_line, end_column))
+
+    def span(self, span: Span) -> types.Range:
+        return self.range(span.line, span.column, span.end_line, span.end_column)
+
+    def from_lsp(self, position: types.Position) -> tuple[int, int]:
+        """(1-based line, 1-based code-point column)."""
+        if position.line >= len(self.lines):
+            return len(self.lines) + 1, 1
+        text = self.lines[position.line]
+        units = 0
+        for index, char in enumerate(text):
+            if units >= position.character:
+                return position.line + 1, index + 1
+            units += self.units(char)
+        return position.line + 1, len(text) + 1
+
+
+# --------------------------------------------------------------------------------------------- server
+
+
+class LstmlintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "lstmlint",
+            __version__,
+            # Whole texts: no incremental edits to replay, so line splitting can never drift from the client's.
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+        )
+        self.worker = Worker()
+        atexit.register(self.worker.stop)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lstmlint-check")
+        self.analyses: dict[str, Analysis] = {}
+        self.pending: dict[str, asyncio.Task] = {}
+        self.shown_errors: dict[str, str] = {}
+
+    # -- documents
+
+    def document(self, uri: str) -> Any:
+        """The open document (None once it is closed); the workspace keys documents by unquoted URI."""
+        documents = self.workspace.text_documents
+        return documents.get(uri) or documents.get(unquote(uri))
+
+    def is_python(self, uri: str) -> bool:
+        document = self.document(uri)
+        if document is None:
+            return False
+        if document.language_id:
+            return document.language_id == "python"
+        return (document.path or uri).endswith((".py", ".pyi"))
+
+    def _where(self, uri: str) -> tuple[str, Path]:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            return path, Path(path).parent
+        root = self.workspace.root_path
+        return uri, Path(root) if root else Path.cwd()
+
+    def positions(self, analysis: Analysis) -> Positions:
+        return Positions(analysis.lines, self.workspace.position_encoding)
+
+    async def analyse(self, uri: str) -> Analysis | None:
+        """The analysis of the document's current version (from the cache when it is current)."""
+        document = self.document(uri)
+        if document is None:
+            return None
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.version == document.version and cached.text == document.source:
+            return cached
+        text, version = document.source, document.version
+        path, folder = self._where(uri)
+        loop = asyncio.get_running_loop()
+        try:
+            analysis = await loop.run_in_executor(self.executor, self.worker.check, text, path, folder, version)
+        except Exception as error:  # never let one document take the server down
+            logger.exception("lstmlint failed on %s", uri)
+            self.error_once(f"lstmlint failed on {path}: {type(error).__name__}: {error}", uri)
+            analysis = Analysis(version, text, split_lines(text))
+        current = self.document(uri)
+        if current is not None and current.version == version:
+            self.analyses[uri] = analysis
+        return analysis
+
+    async def publish(self, uri: str) -> None:
+        if not self.is_python(uri):
+            return
+        version = self.document(uri).version
+        analysis = await self.analyse(uri)
+        current = self.document(uri)
+        if analysis is None or current is None or current.version != version or analysis.version != version:
+            return  # a newer version is on its way, or the document was closed
+        problem = analysis.error or analysis.failure
+        if problem:
+            self.error_once(problem, uri)
+        else:
+            self.shown_errors.pop(uri, None)
+        positions = self.positions(analysis)
+        diagnostics = [diagnostic(f, positions) for f in analysis.findings]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def schedule(self, uri: str, delay: float) -> None:
+        self.cancel(uri)
+
+        async def later() -> None:
+            try:
+                if delay:
+                    await asyncio.sleep(delay)
+                await self.publish(uri)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("publishing diagnostics for %s failed", uri)
+            finally:
+                if self.pending.get(uri) is task:
+                    del self.pending[uri]
+
+        task = asyncio.get_running_loop().create_task(later())
+        self.pending[uri] = task
+
+    def cancel(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+
+    def error_once(self, message: str, uri: str = "") -> None:
+        """Show an error message, once until the document's problem changes or goes away."""
+        if self.shown_errors.get(uri) == message:
+            return
+        self.shown_errors[uri] = message
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"lstmlint: {message}"))
+
+    def edit(self, uri: str, version: int | None, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
+        supports = False
+        try:
+            supports = bool(self.client_capabilities.workspace.workspace_edit.document_changes)
+        except AttributeError:
+            pass
+        if supports:
+            identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
+            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=identifier, edits=edits)])
+        return types.WorkspaceEdit(changes={uri: edits})
+
+
+def diagnostic(finding: Finding, positions: Positions) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=positions.range(finding.line, finding.column, finding.end_line, finding.end_column),
+        message=finding.message,
+        severity=_SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
+        code=finding.rule,
+        source=SOURCE,
+    )
+
+
+# --------------------------------------------------------------------------------------------- code actions
+
+
+def noqa_edit(finding: Finding, positions: Positions) -> types.TextEdit | None:
+    """Add ``finding.rule`` to the ``# noqa:`` list of its line, or append ``  # noqa: CODE`` to the line."""
+    from lstmlint.source import _NOQA
+
+    index = finding.line - 1
+    if not 0 <= index < len(positions.lines):
+        return None
+    text = positions.lines[index]
+    match = _NOQA.search(text) if "#" in text else None
+    if match is not None:
+        if match.group("codes") is None:
+            return None  # a bare noqa already silences everything on the line
+        at, insert = match.end("codes") + 1, f", {finding.rule}"
+    else:
+        if text.rstrip().endswith("\\"):
+            return None  # a comment cannot follow a line continuation
+        at, insert = len(text) + 1, f"  # noqa: {finding.rule}"
+    position = positions.to_lsp(finding.line, at)
+    return types.TextEdit(range=types.Range(start=position, end=position), new_text=insert)
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(p: types.Position) -> tuple[int, int]:
+        return (p.line, p.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def code_actions(server: LstmlintServer, uri: str, analysis: Analysis, wanted: types.Range,
+                 only: list[str] | None) -> list[types.CodeAction]:
+    if only is not None and not any(types.CodeActionKind.QuickFix.startswith(kind) for kind in only):
+        return []
+    positions = server.positions(analysis)
+    fixes: list[types.CodeAction] = []
+    disables: list[types.CodeAction] = []
+    for finding in analysis.findings:
+        diag = diagnostic(finding, positions)
+        if not _overlaps(diag.range, wanted):
+            continue
+        if finding.fix is not None and finding.fix.edits:
+            edits = [types.TextEdit(range=positions.range(e.line, e.column, e.end_line, e.end_column),
+                                    new_text=e.content) for e in finding.fix.edits]
+            fixes.append(types.CodeAction(
+                title=f"{finding.fix.description} ({finding.rule})",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                is_preferred=finding.fix.applicability == "safe",
+                edit=server.edit(uri, analysis.version, edits),
+            ))
+        noqa = noqa_edit(finding, positions)
+        if noqa is not None:
+            disables.append(types.CodeAction(
+                title=f"Disable {finding.rule} for this line",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                edit=server.edit(uri, analysis.version, [noqa]),
+            ))
+    return fixes + disables
+
+
+# --------------------------------------------------------------------------------------------- hover
+
+
+def _contains(span: Span, line: int, column: int) -> bool:
+    return (span.line, span.column) <= (line, column) < (span.end_line, span.end_column)
+
+
+def _is_recurrent(layer: Layer) -> bool:
+    from lstmlint.engine.predicates import effective
+
+    if layer.family in ("recurrent", "conv-recurrent") or layer.cls.startswith("ConvLSTM"):
+        return True
+    if layer.cls in _HOVER_CLASSES:
+        return True
+    try:
+        return effective(layer).family in ("recurrent", "conv-recurrent")
+    except Exception:  # noqa: BLE001 - no hover rather than an error
+        return False
+
+
+def _shape(shape: Any) -> str:
+    if shape is None:
+        return "unknown"
+    if shape and isinstance(shape[0], list):
+        return ", ".join(_shape(part) for part in shape)
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _escape(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def hover(analysis: Analysis, line: int, column: int, positions: Positions) -> types.Hover | None:
+    from lstmlint.explain import explain_module, shown_layers
+
+    module = analysis.module
+    if module is None or analysis.config is None:
+        return None
+    best: tuple[int, int, Layer] | None = None
+    for m, model in enumerate(module.models):
+        for i in shown_layers(model):
+            layer = model.layers[i]
+            if layer.family == "input" or not _contains(layer.span, line, column) or not _is_recurrent(layer):
+                continue
+            size = (layer.span.end_line - layer.span.line, layer.span.end_column - layer.span.column)
+            if best is None or size < (best[2].span.end_line - best[2].span.line,
+                                       best[2].span.end_column - best[2].span.column):
+                best = (m, i, layer)
+    if best is None:
+        return None
+    m, i, layer = best
+    report = explain_module(module, analysis.findings, analysis.config.target_keras)[m]
+    rows = dict(zip(shown_layers(module.models[m]), report.layers))
+    row = rows.get(i)
+    if row is None:
+        return None
+    params = "unknown" if row.params is None else f"{row.params:,}"
+    parts = [f"**{_escape(row.label or row.cls)}** (line {row.line})",
+             f"Output shape: `{_shape(row.output_shape)}` · Parameters: {params}"]
+    parts.extend(_escape(note) for note in row.notes)
+    content = types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
+    return types.Hover(contents=content, range=positions.span(layer.span))
+
+
+# --------------------------------------------------------------------------------------------- wiring
+
+
+def create_server() -> LstmlintServer:
+    server = LstmlintServer()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: LstmlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: LstmlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, DEBOUNCE_SECONDS)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: LstmlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.analyses.pop(uri, None)  # the configuration beside it may have changed too
+        ls.schedule(uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: LstmlintServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.cancel(uri)
+        ls.analyses.pop(uri, None)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    async def code_action(ls: LstmlintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        uri = params.text_document.uri
+        if not ls.is_python(uri):
+            return None
+        analysis = await ls.analyse(uri)
+        if analysis is None:
+            return None
+        try:
+            return code_actions(ls, uri, analysis, params.range, params.context.only)
+        except Exception:
+            logger.exception("code actions for %s failed", uri)
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def on_hover(ls: LstmlintServer, params: types.HoverParams) -> types.Hover | None:
+        uri = params.text_document.uri
+        if not ls.is_python(uri):
+            return None
+        analysis = await ls.analyse(uri)
+        if analysis is None:
+            return None
+        positions = ls.positions(analysis)
+        line, column = positions.from_lsp(params.position)
+        try:
+            return hover(analysis, line, column, positions)
+        except Exception:
+            logger.exception("hover on %s failed", uri)
+            return None
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: LstmlintServer, *args: Any) -> None:
+        for uri in list(ls.pending):
+            ls.cancel(uri)
+        ls.worker.stop()
+
+    return server
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="lstmlint server: %(levelname)s %(message)s")
+    create_server().start_io()
