@@ -82,3 +82,12 @@ def test_fix_hook_rewrites_the_file(repo):
     assert "LSTM(8, return_sequences=True)" in (path / "fixme.py").read_text()
     again = try_repo(repo, "fixme.py", hook="lstmlint-fix")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_runtime_hook_confirms_findings_in_real_keras(repo):
+    """The hook's own environment gets tensorflow-cpu from additional_dependencies; TensorFlow runs there."""
+    result = try_repo(repo, "faulty.py", hook="lstmlint-runtime")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "faulty.py:2:49: LSTM101 [error]" in result.stdout
+    json_run = try_repo(repo, "clean.py", hook="lstmlint-runtime")
+    assert json_run.returncode == 0, json_run.stdout + json_run.stderr

@@ -21,11 +21,29 @@ class Result:
     files: int = 0  # files looked at
     parsed: int = 0  # files that went through the analyzer (the others had no Keras in them)
     modules: list[Module] = field(default_factory=list)  # kept only when asked for (runtime, explain)
+    cached: int = 0  # files answered from the cache
 
 
-def rules_for(config: Config) -> list[Rule]:
-    """Built-in rules plus the config's rule-paths (raises RuleError on a bad file)."""
-    return load_rules([builtin_rules_dir(), *config.rule_paths])
+def rules_for(config: Config, cache_root: Path | None = None) -> list[Rule]:
+    """Built-in rules plus the config's rule-paths (raises RuleError on a bad file); with ``cache_root``,
+    through the compiled copy in the cache."""
+    from lstmlint.engine.loader import load_rules_cached
+
+    return load_rules_cached([builtin_rules_dir(), *config.rule_paths], cache_root)
+
+
+def open_cache(config: Config):
+    """The per-file findings cache for these settings (in the config's folder, else the working folder)."""
+    from lstmlint.cache import Cache, ensure_folder, rule_files, settings_digest
+
+    root = config.root if config.source is not None else Path.cwd()
+    try:
+        ensure_folder(root)
+    except OSError:
+        return None
+    settings = settings_digest([config.select, config.ignore, config.per_file_ignores, config.target_keras,
+                                rule_files([builtin_rules_dir(), *config.rule_paths])])
+    return Cache(root, settings)
 
 
 def _error(path: str, code: tuple[str, str], message: str, line: int = 1, column: int = 1) -> Finding:
@@ -198,11 +216,14 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
 
 
 def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None,
-               keep_modules: bool = False) -> Result:
-    from lstmlint.discover import iter_files
+               keep_modules: bool = False, jobs: int = 1, cache=None) -> Result:
+    """Lint files and folders: prefilter by bytes, answer from the cache where it can, analyse the rest in
+    ``jobs`` processes. Findings come back in a stable order whatever ``jobs`` is."""
+    from lstmlint.discover import iter_files, may_contain_keras
 
     rules = rules_for(config) if rules is None else rules
     result = Result()
+    todo: list[tuple[str, bytes, str | None]] = []
     for path in iter_files(paths, config.exclude, config.root):
         result.files += 1
         shown = display_path(path)
@@ -214,14 +235,62 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
             reason = error.strerror or str(error)
             result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
             continue
-        module, findings = analyze_and_lint_bytes(data, shown, config, rules)
+        if not may_contain_keras(data):
+            continue
+        key = None
+        if cache is not None and not keep_modules:
+            key = cache.key(shown, data)
+            hit = cache.get(key)
+            if hit is not None:
+                result.findings.extend(hit)
+                result.cached += 1
+                continue
+        todo.append((shown, data, key))
+    for (shown, _, key), (parsed, module, findings) in zip(todo, _analyse(todo, config, rules, jobs, keep_modules)):
         result.findings.extend(findings)
+        result.parsed += parsed
         if module is not None:
-            result.parsed += 1
-            if keep_modules:
-                result.modules.append(module)
+            result.modules.append(module)
+        if key is not None:
+            cache.put(key, findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+# Below this many files a process pool costs more than it saves.
+_POOL_THRESHOLD = 8
+
+
+def _analyse(todo, config: Config, rules: list[Rule], jobs: int, keep_modules: bool):
+    if jobs <= 1 or len(todo) < _POOL_THRESHOLD:
+        return [_one(item, config, rules, keep_modules) for item in todo]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    workers = min(jobs, len(todo))
+    chunk = max(1, len(todo) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                             initializer=_worker_init, initargs=(config, rules, keep_modules)) as pool:
+        return list(pool.map(_worker_one, todo, chunksize=chunk))
+
+
+_WORKER: dict = {}  # the settings of a pool worker process, set once by its initializer
+
+
+def _worker_init(config: Config, rules: list[Rule], keep_modules: bool) -> None:
+    _WORKER.update(config=config, rules=rules, keep_modules=keep_modules)
+
+
+def _worker_one(item):
+    return _one(item, _WORKER["config"], _WORKER["rules"], _WORKER["keep_modules"])
+
+
+def _one(item, config: Config, rules: list[Rule], keep_modules: bool):
+    """(parsed, module when kept, findings) for one file."""
+    shown, data, _ = item
+    module, findings = analyze_and_lint_bytes(data, shown, config, rules)
+    return module is not None, module if keep_modules else None, findings
 
 
 def display_path(path: Path) -> str:

@@ -44,12 +44,12 @@ def _load(config_path: Path | None, select, ignore, extend_select, target_keras)
     return config
 
 
-def _rules(config):
+def _rules(config, cache=None):
     from lstmlint.api import rules_for
     from lstmlint.engine.loader import RuleError
 
     try:
-        return rules_for(config)
+        return rules_for(config, cache.folder.parent.parent if cache is not None else None)
     except RuleError as error:
         raise UsageError(f"invalid rule file: {error}") from None
 
@@ -74,18 +74,27 @@ def main() -> None:
 @click.option("--runtime/--no-runtime", default=False,
               help="Rebuild each fully known model in real Keras (in a worker process) to confirm or refute findings.")
 @click.option("--runtime-timeout", type=float, default=20.0, show_default=True, help="Seconds per model.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes to analyse files in [default: the CPU count].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the .lstmlint_cache folder.")
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply fixes in place (safe ones; see --unsafe-fixes).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
-          exit_zero, runtime, runtime_timeout, apply_fixes, show_diff, unsafe_fixes) -> None:
+          exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes) -> None:
     """Check files and folders (default: the current folder). `-` reads stdin."""
     config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
-    rules = _rules(config)
+    cache = None
+    if not no_cache and not runtime and not (apply_fixes or show_diff):
+        from lstmlint.api import open_cache
+
+        cache = open_cache(config)
+    rules = _rules(config, cache)
     if apply_fixes or show_diff:
         _fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
              exit_zero=exit_zero)
-    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime)
+    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime, jobs=_jobs(jobs),
+                            cache=cache)
     if runtime:
         from lstmlint.runtime.checker import apply_runtime
 
@@ -150,7 +159,13 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
     sys.exit(EXIT_ERROR if missing else code)
 
 
-def _lint(paths, config, rules, stdin_filename, keep_modules: bool):
+def _jobs(jobs: int | None) -> int:
+    import os
+
+    return jobs or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (jobs or os.cpu_count() or 1)
+
+
+def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 1, cache=None):
     """Lint paths (and stdin for `-`); report missing paths on stderr."""
     from lstmlint import api
 
@@ -168,7 +183,8 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool):
     for path in missing:
         click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
     if paths:
-        found = api.lint_paths([p for p in paths if p not in missing], config, rules, keep_modules=keep_modules)
+        found = api.lint_paths([p for p in paths if p not in missing], config, rules, keep_modules=keep_modules,
+                               jobs=jobs, cache=cache)
         result.findings.extend(found.findings)
         result.modules.extend(found.modules)
         result.files += found.files

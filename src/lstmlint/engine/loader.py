@@ -45,6 +45,9 @@ class Rule:
     path: str = ""
     gate: Any = field(default=None, repr=False, compare=False)  # a quick layer test, built on first use
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "gate": None}  # a closure does not pickle; workers rebuild it
+
 
 def builtin_rules_dir() -> Path:
     """The top-level rules/ folder: inside the package when installed from a wheel, beside src/ in a checkout."""
@@ -121,6 +124,40 @@ def _check_regexes(clause: Any, path: str) -> None:
     elif isinstance(clause, list):
         for item in clause:
             _check_regexes(item, path)
+
+
+def rule_to_json(rule: Rule) -> dict[str, Any]:
+    data = {k: v for k, v in rule.__dict__.items() if k != "gate"}
+    data["examples"] = {kind: [e.__dict__ for e in items] for kind, items in rule.examples.items()}
+    return data
+
+
+def rule_from_json(data: dict[str, Any]) -> Rule:
+    examples = {kind: [Example(e["code"], tuple(e["keras"])) for e in items]
+                for kind, items in data["examples"].items()}
+    return Rule(**{**data, "keras": tuple(data["keras"]), "examples": examples})
+
+
+def load_rules_cached(folders: list[Path], cache_root: Path | None) -> list[Rule]:
+    """load_rules, through a compiled copy in the cache keyed by the rule files' sizes and times."""
+    if cache_root is None:
+        return load_rules(folders)
+    from lstmlint.cache import CACHE_DIR, rule_files, settings_digest, write_text_atomic
+
+    from lstmlint import __version__
+
+    key = settings_digest([__version__, rule_files(folders), [str(f) for f in folders]])
+    path = cache_root / CACHE_DIR / __version__ / f"rules-{key[:20]}.json"
+    try:
+        return [rule_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    rules = load_rules(folders)
+    try:
+        write_text_atomic(path, json.dumps([rule_to_json(r) for r in rules]))
+    except OSError:
+        pass
+    return rules
 
 
 def load_rules(folders: list[Path]) -> list[Rule]:

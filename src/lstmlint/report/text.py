@@ -12,9 +12,14 @@ def location(finding: Finding) -> str:
 
 
 def render(findings: list[Finding], files: int, rules=None) -> str:
-    lines = [f"{location(f)}: {f.rule} [{f.severity}] {f.message}" for f in findings]
+    lines = [f"{location(f)}: {f.rule} [{f.severity}] {f.message}{_verdict(f)}" for f in findings]
     lines.append(summary(findings, files))
     return "\n".join(lines) + "\n"
+
+
+def _verdict(finding: Finding) -> str:
+    """What Keras said of the finding with --runtime (nothing when it was not checked)."""
+    return "" if finding.runtime == "unchecked" else f" [keras: {finding.runtime}]"
 
 
 def summary(findings: list[Finding], files: int) -> str:
