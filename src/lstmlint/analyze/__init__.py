@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import warnings
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -20,14 +23,31 @@ class AnalysisError(Exception):
         self.column = column
 
 
+def python_ast(text: str) -> ast.Module:
+    """CPython's own parse, first: it is ten times cheaper than libcst's, its messages are the ones users
+    know, and it refuses the pathological nesting (thousands of brackets, endless operator chains) on which
+    libcst's native parser crashes the whole process."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like are not lstmlint's business
+        try:
+            return ast.parse(text)
+        except SyntaxError as error:
+            raise AnalysisError(f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1)) from None
+        except (RecursionError, MemoryError):
+            raise AnalysisError("syntax error: too deeply nested to analyse", 1, 1) from None
+        except ValueError as error:  # e.g. a NUL byte
+            raise AnalysisError(f"syntax error: {error}", 1, 1) from None
+
+
 def analyze_source(text: str, path: str) -> Module:
+    python = python_ast(text)
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         message = str(error.message if hasattr(error, "message") else error).strip().splitlines()[0]
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None
     try:
-        return Analyzer(tree, path, Positions(text, tree), text).run()
+        return Analyzer(tree, path, Positions(text, tree, python), text).run()
     except Unpaired:
         # the cheap spans do not fit this file: libcst's own (slower) positions are always right
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)

@@ -90,11 +90,7 @@ def _ast_dotted(node: ast.AST) -> str | None:
 class Positions:
     """``span(node)`` for the paired libcst nodes; raises Unpaired when pairing is not possible."""
 
-    def __init__(self, text: str, module: cst.Module) -> None:
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            raise Unpaired("ast cannot parse the file") from None
+    def __init__(self, text: str, module: cst.Module, tree: ast.Module) -> None:
         self.lines = text.splitlines(keepends=True)
         wanted = [n for n in _cst_in_order(module) if type(n) in _PAIRED_CST]
         found = _ast_in_order(tree)
