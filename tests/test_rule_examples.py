@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from lstmlint.config import Config
 from lstmlint.engine.loader import builtin_rules_dir, load_rules
 
 RULES = load_rules([builtin_rules_dir()])

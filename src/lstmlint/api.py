@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstmlint.config import Config
-from lstmlint.engine.loader import Rule, builtin_rules_dir, load_rules
+from lstmlint.engine.loader import Rule, builtin_rules_dir
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Module
 from lstmlint.source import DecodeError, decode, noqa_lines

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from lstmlint import __version__
+from lstmlint.atomic import replace_file
 from lstmlint.findings import Edit, Finding, Fix
 
 CACHE_DIR = ".lstmlint_cache"
@@ -75,18 +75,10 @@ def ensure_folder(root: Path) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Cache entries: atomic (concurrent runs never read half an entry) but not synced: a lost entry is
+    only recomputed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    replace_file(path, text.encode("utf-8"))
 
 
 def settings_digest(parts: list[Any]) -> str:

@@ -3,12 +3,11 @@ writing files atomically with their permissions, encoding and line endings kept.
 
 from __future__ import annotations
 
-import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lstmlint.atomic import replace_file
 from lstmlint.findings import Edit, Finding
 
 MAX_ROUNDS = 10
@@ -114,20 +113,6 @@ def _first_that_parses(text: str, attempts: list[list[Edit]], parses) -> tuple[s
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it over the original: a crash leaves
-    either the old file or the new one, never half of either. Permissions are kept."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".lstmlint-tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    """A fixed file replaces the original atomically, synced to disk, with the original's permissions."""
+    replace_file(path, data, mode=stat.S_IMODE(path.stat().st_mode), durable=True, prefix=f".{path.name}.",
+                 suffix=".lstmlint-tmp")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import Iterator, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 from lstmlint import keras_api
 from lstmlint.analyze.imports import ImportTable, dotted, keras_distribution, split_keras
@@ -504,18 +503,11 @@ class Analyzer:
         if isinstance(node.func, (cst.Name, cst.Attribute)):
             layer.callee_span = self.positions.callee(node)
             layer.callee_text = dotted(node.func)
-        positional = spec.positional if spec else ()
-        index = 0
-        for arg in node.args:
+        for key, arg in named_args(node, spec.positional if spec else ()):
             if arg.star:
                 layer.has_star_args = True
                 continue
-            if arg.keyword is not None:
-                key = arg.keyword.value
-            elif index < len(positional):
-                key = positional[index]
-                index += 1
-            else:
+            if key is None:
                 layer.extra_positional += 1
                 continue
             if key in ("layer", "backward_layer") and layer.family == "wrapper":
@@ -705,18 +697,11 @@ class Analyzer:
         if not isinstance(obj, ModelObj):
             return
         record = Call(method=method, span=self.span(call), target=target, statement=call is self.statement_call)
-        positional = _CALL_POSITIONAL.get(method, ())
-        index = 0
-        for arg in call.args:
+        for key, arg in named_args(call, _CALL_POSITIONAL.get(method, ())):
             if arg.star:
                 record.has_star_args = True
                 continue
-            if arg.keyword is not None:
-                key = arg.keyword.value
-            elif index < len(positional):
-                key = positional[index]
-                index += 1
-            else:
+            if key is None:
                 continue
             record.args[key] = self.arg(arg, ctx.scope)
             data = self.expr(arg.value, ctx)
@@ -732,6 +717,22 @@ class Analyzer:
             if any(m is layer or (m.span == layer.span and m.cls == layer.cls) for m in obj.model.layers):
                 return obj
         return None
+
+
+def named_args(call: cst.Call, positional: tuple[str, ...]) -> Iterator[tuple[str | None, cst.Arg]]:
+    """Each argument with the parameter it binds: its keyword, or the positional parameter in order (None
+    past the known ones; ``*args`` / ``**kwargs`` come with None too and ``arg.star`` set)."""
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            yield None, arg
+        elif arg.keyword is not None:
+            yield arg.keyword.value, arg
+        elif index < len(positional):
+            yield positional[index], arg
+            index += 1
+        else:
+            yield None, arg
 
 
 def obj_var(obj: Obj) -> str | None:

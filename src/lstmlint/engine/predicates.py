@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from lstmlint import keras_api
 from lstmlint.ir import Call, Import, Layer, Model, Module, Value
@@ -186,9 +186,13 @@ def compare_int(got: Any, spec: Any) -> Tri:
 
 def evaluate(clause: dict[str, Any], subject: Subject) -> Tri:
     """all: every key of a clause must hold (a clause with several keys is an implicit all)."""
+    return conjunction(PREDICATES[key](spec, subject) for key, spec in clause.items())
+
+
+def conjunction(outcomes: Iterable[Tri]) -> Tri:
+    """Three-valued AND, lazily: the first False decides; otherwise any unknown makes the whole unknown."""
     result: Tri = True
-    for key, spec in clause.items():
-        outcome = PREDICATES[key](spec, subject)
+    for outcome in outcomes:
         if outcome is False:
             return False
         if outcome is None:
@@ -197,14 +201,7 @@ def evaluate(clause: dict[str, Any], subject: Subject) -> Tri:
 
 
 def _all(spec: list, subject: Subject) -> Tri:
-    result: Tri = True
-    for clause in spec:
-        outcome = evaluate(clause, subject)
-        if outcome is False:
-            return False
-        if outcome is None:
-            result = None
-    return result
+    return conjunction(evaluate(clause, subject) for clause in spec)
 
 
 def p_any(spec: list, subject: Subject) -> Tri:
