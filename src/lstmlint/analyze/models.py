@@ -21,6 +21,7 @@ from lstmlint.ir import Arg, Call, Import, Layer, Model, Module, Ref, Span, Valu
 
 MODEL_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch",
                  "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator"}
+SCANNED_METHODS = MODEL_METHODS | {"reset_states", "reset_state"}
 _CALL_POSITIONAL = {
     "fit": ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
             "shuffle"),
@@ -108,10 +109,11 @@ class Ctx:
     returns: list[Obj | None] = field(default_factory=list)
 
 
-def bind_scopes(module: cst.Module, module_scope: Scope) -> dict[int, Scope]:
+def bind_scopes(module: cst.Module, module_scope: Scope) -> tuple[dict[int, Scope], set[int]]:
     """First pass: which names each function, lambda and class scope binds (keyed by id of its node), so that
-    values can be read from names bound once."""
+    values can be read from names bound once; and the ids of the nodes with a scanned method call below."""
     scopes: dict[int, Scope] = {}
+    hot: set[int] = set()
 
     def push(node: cst.CSTNode, parent: Scope, params: cst.Parameters | None, is_class: bool = False) -> Scope:
         scope = Scope(parent=parent)
@@ -125,24 +127,32 @@ def bind_scopes(module: cst.Module, module_scope: Scope) -> dict[int, Scope]:
         scopes[id(node)] = scope
         return scope
 
-    def visit(node: cst.CSTNode, scope: Scope, enclosing: Scope) -> None:
+    def visit(node: cst.CSTNode, scope: Scope, enclosing: Scope) -> bool:
+        """Binds names below ``node``; True when a method call worth scanning (fit, reset_states…) is below
+        it, so that the analyzer's call scans can skip the subtrees that hold none."""
         # ``enclosing`` is the nearest non-class scope: methods do not see class-level names.
         # Dispatch on the exact type: isinstance on libcst's ABC-based classes is slow in this hot loop.
+        found = False
         for child in children(node):
             kind = type(child)
-            if kind is cst.FunctionDef:
-                scope.bind(child.name.value, Binding(None))
+            if kind is cst.FunctionDef or kind is cst.Lambda:
+                if kind is cst.FunctionDef:
+                    scope.bind(child.name.value, Binding(None))
                 inner = push(child, enclosing, child.params)
-                visit(child, inner, inner)
-                continue
-            if kind is cst.Lambda:
-                inner = push(child, enclosing, child.params)
-                visit(child, inner, inner)
-                continue
-            if kind is cst.ClassDef:
+                below = visit(child, inner, inner)
+            elif kind is cst.ClassDef:
                 scope.bind(child.name.value, Binding(None))
-                visit(child, push(child, enclosing, None, is_class=True), enclosing)
+                below = visit(child, push(child, enclosing, None, is_class=True), enclosing)
+            else:
+                below = None
+            if below is not None:
+                if below:
+                    hot.add(id(child))
+                    found = True
                 continue
+            if kind is cst.Call and type(child.func) is cst.Attribute and child.func.attr.value in SCANNED_METHODS:
+                hot.add(id(child))
+                found = True
             if kind is cst.Assign:
                 for target in child.targets:
                     bind_targets(scope, target.target, child.value)
@@ -157,10 +167,13 @@ def bind_scopes(module: cst.Module, module_scope: Scope) -> dict[int, Scope]:
             elif kind is cst.Global:
                 for item in child.names:
                     scope.bind(item.name.value, Binding(None))
-            visit(child, scope, enclosing)
+            if visit(child, scope, enclosing):
+                hot.add(id(child))
+                found = True
+        return found
 
     visit(module, module_scope, module_scope)
-    return scopes
+    return scopes, hot
 
 
 class Analyzer:
@@ -180,7 +193,7 @@ class Analyzer:
     # ----------------------------------------------------------------- entry
 
     def run(self) -> Module:
-        self.scopes = bind_scopes(self.cst_module, self.module_scope)
+        self.scopes, self.hot = bind_scopes(self.cst_module, self.module_scope)
         ctx = Ctx(self.module_scope, {}, Graph())
         self.block(self.cst_module.body, ctx)
         self.out.loose_layers = [t for t in self.templates
@@ -667,9 +680,9 @@ class Analyzer:
 
     def scan_calls(self, node: cst.CSTNode | None, ctx: Ctx) -> None:
         """Record fit/predict/evaluate/reset_states... calls on known models anywhere inside ``node``."""
-        if node is None:
+        if node is None or id(node) not in self.hot:
             return
-        for call in walk(node):
+        for call in walk(node, enter=lambda n: id(n) in self.hot):
             if type(call) is not cst.Call or type(call.func) is not cst.Attribute:
                 continue
             method = call.func.attr.value

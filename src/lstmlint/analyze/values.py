@@ -109,7 +109,7 @@ class Evaluator:
         text = self.code_of(node)
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             try:
-                literal = ast.literal_eval(text)
+                literal = _literal(node, text)
             except (ValueError, SyntaxError):
                 return Value.unknown("not a literal", text)
             # bytes would break the IR's JSON round trip and no rule needs them
@@ -212,6 +212,19 @@ class Evaluator:
             except IndexError:
                 pass
         return Value.unknown("subscript of an unknown value", text)
+
+
+def _literal(node: cst.BaseExpression, text: str):
+    """Numbers and plain strings directly; ast.literal_eval (which compiles) only for the rest."""
+    kind = type(node)
+    if kind is cst.Integer:
+        return int(text.replace("_", ""), 0)
+    if kind is cst.Float:
+        return float(text.replace("_", ""))
+    simple = len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0] and text[:3] not in ("'''", '"""')
+    if kind is cst.SimpleString and simple and "\\" not in text:
+        return text[1:-1]
+    return ast.literal_eval(text)
 
 
 def _renamed(value: Value, name: str) -> Value:

@@ -6,7 +6,7 @@ import difflib
 from typing import Iterator
 
 from lstmlint.engine.loader import Rule
-from lstmlint.engine.predicates import Subject, arg_value, effective, evaluate, label, names
+from lstmlint.engine.predicates import Subject, arg_value, compile_match, effective, label, names
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Layer, Module, Span
 
@@ -75,21 +75,29 @@ def _make_gate(rule: Rule):
 
 
 def run_rules(module: Module, rules: list[Rule], target: int) -> list[Finding]:
+    """Each subject is built once and every rule of its kind runs on it, with fresh bindings per rule."""
     findings: list[Finding] = []
     seen: set[tuple] = set()
     bases: dict[int, Subject] = {}
-    for rule in rules:
-        if target not in rule.keras:
+    for kind in ("layer", "call", "import"):
+        active = [r for r in rules if r.subject == kind and target in r.keras]
+        if not active:
             continue
-        quick = gate(rule) if rule.subject == "layer" else None
-        for subject, span in subjects(module, rule.subject, target, bases, quick):
-            if evaluate(rule.match, subject) is not True:
-                continue
-            key = (rule.id, span)
-            if key in seen:  # a layer object shared by two models is reported once
-                continue
-            seen.add(key)
-            findings.append(make_finding(rule, subject, span, module.path))
+        gates = [gate(r) if kind == "layer" else None for r in active]
+        for subject, span in subjects(module, kind, target, bases):
+            for rule, quick in zip(active, gates):
+                if quick is not None and not quick(subject.layer):
+                    continue
+                subject.bindings = {}
+                if rule.compiled is None:
+                    rule.compiled = compile_match(rule.match)
+                if rule.compiled(subject) is not True:
+                    continue
+                key = (rule.id, span)
+                if key in seen:  # a layer object shared by two models is reported once
+                    continue
+                seen.add(key)
+                findings.append(make_finding(rule, subject, span, module.path))
     return findings
 
 

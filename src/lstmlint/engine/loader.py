@@ -44,9 +44,10 @@ class Rule:
     examples: dict[str, list[Example]] = field(default_factory=dict)
     path: str = ""
     gate: Any = field(default=None, repr=False, compare=False)  # a quick layer test, built on first use
+    compiled: Any = field(default=None, repr=False, compare=False)  # the match as closures, built on first use
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "gate": None}  # a closure does not pickle; workers rebuild it
+        return {**self.__dict__, "gate": None, "compiled": None}  # closures do not pickle; workers rebuild them
 
 
 def builtin_rules_dir() -> Path:
@@ -69,6 +70,8 @@ def load_rule(path: Path) -> Rule:
     import yaml
 
     try:
+        if path.stat().st_size > MAX_RULE_BYTES:
+            raise RuleError(str(path), "", f"rule file larger than {MAX_RULE_BYTES // 1024} KiB")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise RuleError(str(path), "", f"cannot read: {error}") from None
@@ -80,8 +83,11 @@ def load_rule(path: Path) -> Rule:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         raise RuleError(str(path), where, f"invalid YAML: {getattr(error, 'problem', None) or error}") from None
+    except RecursionError:
+        raise RuleError(str(path), "", "invalid YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise RuleError(str(path), "", "a rule file must be a mapping")
+    _check_size(data, str(path))
     errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:
         error = errors[0]
@@ -114,22 +120,111 @@ def _example(item: str | dict[str, Any], versions) -> Example:
     return Example(item["code"], tuple(v for v in item["keras"] if v in versions))
 
 
-def _check_regexes(clause: Any, path: str) -> None:
+# A rule file is small; these bound what a hostile one can cost before the schema validator (and later the
+# evaluator, and the rules cache) walk it.
+MAX_RULE_BYTES = 256 * 1024
+# YAML anchors and aliases are built by reference, so a few hundred bytes can stand for billions of nodes
+# ("billion laughs"): everything after loading walks the expanded tree. Count it first, sharing-aware.
+MAX_RULE_NODES = 20_000
+
+
+def _check_size(data: Any, path: str) -> None:
+    """Reject a document whose alias-expanded tree exceeds MAX_RULE_NODES, or that contains itself (a
+    recursive alias). Linear in the distinct nodes: each is expanded once and its size remembered."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = list(node.values()) if isinstance(node, dict) else node
+        if done:
+            active.discard(key)
+            size = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if size > MAX_RULE_NODES:
+                raise RuleError(path, "", f"the document expands to more than {MAX_RULE_NODES} nodes "
+                                          "(YAML aliases nested too deeply?)")
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise RuleError(path, "", "a YAML alias refers to a node that contains it (a recursive document)")
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
+
+
+# `name-matches` runs Python's backtracking `re` on names taken from the linted files, so the dialect is
+# restricted to patterns that cannot backtrack catastrophically: no backreferences or lookaround, no repeated
+# group that itself contains a repetition or an alternation (star height 1: `(a+)+`, `(a|ab)*`), at most
+# MAX_REGEX_REPEATS repetitions in all; and names longer than MAX_NAME_LENGTH are not matched (unknown).
+MAX_REGEX_REPEATS = 3
+MAX_NAME_LENGTH = 100
+
+
+def _check_regexes(clause: Any, path: str, where: str = "match") -> None:
     if isinstance(clause, dict):
         for key, value in clause.items():
-            if key == "name-matches":
-                try:
-                    re.compile(value)
-                except re.error as error:
-                    raise RuleError(path, "match/arg/name-matches", f"invalid regular expression: {error}") from None
-            _check_regexes(value, path)
+            if key == "name-matches" and isinstance(value, str):
+                reason = regex_problem(value)
+                if reason is not None:
+                    raise RuleError(path, f"{where}/name-matches", reason)
+            _check_regexes(value, path, f"{where}/{key}")
     elif isinstance(clause, list):
-        for item in clause:
-            _check_regexes(item, path)
+        for index, item in enumerate(clause):
+            _check_regexes(item, path, f"{where}/{index}")
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not allowed in `name-matches` (None when it is)."""
+    try:
+        re.compile(pattern)
+        parsed = _sre_parse(pattern)
+    except re.error as error:
+        return f"invalid regular expression: {error}"
+    except RecursionError:
+        return "regular expression nested too deeply"
+    repeats = 0
+    stack: list[tuple[Any, bool]] = [(parsed, False)]  # (subpattern, inside a repeat that can match twice)
+    while stack:
+        items, in_repeat = stack.pop()
+        for op, arg in items:
+            name = str(op)
+            if name in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "ASSERT", "ASSERT_NOT"):
+                return "regular expression uses a backreference or lookaround, which `name-matches` does not allow"
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, high, body = arg
+                if high > 1:
+                    if in_repeat:
+                        return ("regular expression repeats a repetition (like `(a+)+`), which can take "
+                                "exponential time; `name-matches` does not allow it")
+                    repeats += 1
+                    if repeats > MAX_REGEX_REPEATS:
+                        return f"regular expression has more than {MAX_REGEX_REPEATS} repetitions"
+                stack.append((body, in_repeat or high > 1))
+            elif name == "BRANCH":
+                if in_repeat:
+                    return ("regular expression repeats an alternation (like `(a|ab)*`), which can take "
+                            "exponential time; use a character class or drop the repetition")
+                stack.extend((branch, in_repeat) for branch in arg[1])
+            elif name == "SUBPATTERN":
+                stack.append((arg[-1], in_repeat))
+            elif name == "ATOMIC_GROUP":
+                stack.append((arg, in_repeat))
+    return None
+
+
+def _sre_parse(pattern: str):
+    try:
+        from re import _parser as parser  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    return parser.parse(pattern)
 
 
 def rule_to_json(rule: Rule) -> dict[str, Any]:
-    data = {k: v for k, v in rule.__dict__.items() if k != "gate"}
+    data = {k: v for k, v in rule.__dict__.items() if k not in ("gate", "compiled")}
     data["examples"] = {kind: [e.__dict__ for e in items] for kind, items in rule.examples.items()}
     return data
 
