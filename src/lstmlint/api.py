@@ -13,6 +13,9 @@ from lstmlint.source import DecodeError, decode, noqa_lines
 
 SYNTAX_ERROR = ("LSTM001", "syntax-error")
 UNREADABLE = ("LSTM002", "unreadable-file")
+# libcst parses about 8,000 lines a second: a larger file (generated code, a pasted data dump) would hold the
+# whole run for minutes, so it is reported as unreadable instead of analysed. No hand-written model comes close.
+MAX_BYTES = 1 << 20
 
 
 @dataclass
@@ -22,6 +25,14 @@ class Result:
     parsed: int = 0  # files that went through the analyzer (the others had no Keras in them)
     modules: list[Module] = field(default_factory=list)  # kept only when asked for (runtime, explain)
     cached: int = 0  # files answered from the cache
+    skipped: int = 0  # files never parsed because their text has no "keras" in it
+
+    def statistics(self) -> str:
+        """One line for --statistics: how many files were parsed, skipped, and could not be parsed or read."""
+        unparseable = len({f.path for f in self.findings if f.rule == SYNTAX_ERROR[0]})
+        unreadable = len({f.path for f in self.findings if f.rule == UNREADABLE[0]})
+        return (f"{self.files} files: {self.parsed} parsed, {self.cached} from the cache, {self.skipped} skipped "
+                f"(no Keras), {unparseable} could not be parsed, {unreadable} could not be read")
 
 
 def rules_for(config: Config, cache_root: Path | None = None) -> list[Rule]:
@@ -97,6 +108,9 @@ def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[R
 
     if not may_contain_keras(data):
         return None, []
+    if len(data) > MAX_BYTES:
+        message = f"file too large to analyse ({len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB)"
+        return None, filter_findings([_error(path, UNREADABLE, message)], "", path, config)
     if path.endswith(".ipynb"):
         return _lint_notebook(data, path, config, rules)
     try:
@@ -157,11 +171,11 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
 
     shown = display_path(path)
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
     except OSError:
         return None
-    if not may_contain_keras(data):
-        return None
+    if not may_contain_keras(data) or len(data) > MAX_BYTES:
+        return None  # the caller lints it instead, which reports why it was not analysed
     book = None
     try:
         if shown.endswith(".ipynb"):
@@ -228,7 +242,7 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
         result.files += 1
         shown = display_path(path)
         try:
-            data = path.read_bytes()
+            data = _read_regular(path)
         except IsADirectoryError:
             continue
         except OSError as error:
@@ -236,6 +250,7 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
             result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
             continue
         if not may_contain_keras(data):
+            result.skipped += 1
             continue
         key = None
         if cache is not None and not keep_modules:
@@ -255,6 +270,28 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
             cache.put(key, findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _read_regular(path: Path) -> bytes:
+    """The file's bytes; a FIFO, socket or device is refused (reading a FIFO with no writer blocks forever)."""
+    import stat
+
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        raise OSError(f"not a regular file ({_kind(mode)})")
+    return path.read_bytes()
+
+
+def _kind(mode: int) -> str:
+    import stat
+
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 # Below this many files a process pool costs more than it saves.
@@ -296,6 +333,8 @@ def _one(item, config: Config, rules: list[Rule], keep_modules: bool):
 def display_path(path: Path) -> str:
     """Paths relative to the working directory when below it, as ruff prints them."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
+        # the folder resolved, the name kept: a symlinked (or dangling) file is reported under its own name
+        full = path.parent.resolve() / path.name if path.name not in ("", "..") else path.resolve()
+        return full.relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()

@@ -80,8 +80,11 @@ def main() -> None:
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply fixes in place (safe ones; see --unsafe-fixes).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--statistics", is_flag=True,
+              help="Print on stderr how many files were parsed, skipped and could not be parsed or read.")
 def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
-          exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes) -> None:
+          exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes,
+          statistics) -> None:
     """Check files and folders (default: the current folder). `-` reads stdin."""
     config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
     cache = None
@@ -104,6 +107,8 @@ def check(paths, output_format, select, extend_select, ignore, target_keras, con
         result.findings = [f for f in result.findings if config.enabled(f.rule)]
         result.findings.sort(key=lambda f: f.sort_key())
     click.echo(_render(output_format, result, rules), nl=False)
+    if statistics:
+        click.echo(result.statistics(), err=True)
     if missing:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
@@ -126,6 +131,7 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
     result = api.Result()
     fixed = 0
     changed = 0
+    failed: list[Path] = []
     for path in iter_files([p for p in paths if p not in missing], config.exclude, config.root):
         result.files += 1
         outcome = api.fix_file(path, config, rules, unsafe)
@@ -141,7 +147,15 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
         changed += 1
         fixed += outcome.applied
         if write:
-            write_atomic(path, outcome.after)
+            try:
+                write_atomic(path, outcome.after)
+            except OSError as error:  # a full disk, a read-only folder: the original is intact, say so
+                click.echo(f"lstmlint: error: {outcome.shown}: cannot write the fix: {error.strerror or error}; "
+                           "the file is unchanged", err=True)
+                failed.append(path)
+                changed -= 1
+                fixed -= outcome.applied
+                continue
         else:
             before = outcome.before.decode("utf-8", "replace").splitlines(keepends=True)
             after = outcome.after.decode("utf-8", "replace").splitlines(keepends=True)
@@ -156,7 +170,7 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
         code = EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
     else:
         code = EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
-    sys.exit(EXIT_ERROR if missing else code)
+    sys.exit(EXIT_ERROR if missing or failed else code)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -176,6 +190,7 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
         module, findings = api.analyze_and_lint_bytes(data, stdin_filename or "-", config, rules)
         result.findings.extend(findings)
         result.files += 1
+        result.parsed += module is not None
         if module is not None and keep_modules:
             result.modules.append(module)
         paths = [p for p in paths if str(p) != "-"]
@@ -188,6 +203,9 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
         result.findings.extend(found.findings)
         result.modules.extend(found.modules)
         result.files += found.files
+        result.parsed += found.parsed
+        result.cached += found.cached
+        result.skipped += found.skipped
     result.findings.sort(key=lambda f: f.sort_key())
     return result, missing
 

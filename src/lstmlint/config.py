@@ -55,7 +55,7 @@ def _matches(code: str, prefixes: list[str]) -> bool:
 def _relative(path: str, root: Path) -> str:
     try:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return Path(path).as_posix()
 
 

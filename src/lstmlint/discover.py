@@ -31,7 +31,7 @@ def iter_files(paths: list[Path], exclude: list[str], root: Path) -> Iterator[Pa
             return False
         try:
             relative = path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
             relative = path.as_posix()
         return spec.match_file(relative) or spec.match_file(relative + "/")
 

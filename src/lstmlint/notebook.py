@@ -110,7 +110,11 @@ def load(data: bytes, path: str) -> Notebook:
         if "source" not in cell:
             raise DecodeError(f"invalid notebook: code cell {number + 1} has no \"source\"")
         number += 1
-        source = _source_text(cell["source"]).replace("\r\n", "\n")
+        raw = cell["source"]
+        # nbformat: a string or a list of strings; anything else would be linted as its repr (or crash join)
+        if not (isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(x, str) for x in raw))):
+            raise DecodeError(f"invalid notebook: code cell {number} \"source\" is not a string or a list of strings")
+        source = _source_text(raw).replace("\r\n", "\n")
         masked = mask_cell(source)
         count = masked.count("\n") + 1
         notebook.cells.append(Cell(index, number, line, count, isinstance(cell["source"], list)))

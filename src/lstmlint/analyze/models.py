@@ -135,6 +135,19 @@ def bind_scopes(module: cst.Module, module_scope: Scope) -> tuple[dict[int, Scop
         found = False
         for child in children(node):
             kind = type(child)
+            if kind is cst.ConcatenatedString:
+                # "a" "b" "c"… nests one level per part (pydoc_data/topics.py has hundreds: a RecursionError
+                # reported as a syntax error); walk the parts in a loop, visiting only the f-strings, the only
+                # parts that can hold names or calls.
+                todo = [child]
+                while todo:
+                    part = todo.pop()
+                    if type(part) is cst.ConcatenatedString:
+                        todo += [part.right, part.left]
+                    elif type(part) is cst.FormattedString and visit(part, scope, enclosing):
+                        hot.add(id(child))
+                        found = True
+                continue
             if kind is cst.FunctionDef or kind is cst.Lambda:
                 if kind is cst.FunctionDef:
                     scope.bind(child.name.value, Binding(None))

@@ -75,6 +75,8 @@ def load_rule(path: Path) -> Rule:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise RuleError(str(path), "", f"cannot read: {error}") from None
+    if _flow_depth(text) > MAX_RULE_DEPTH:  # libyaml's C parser overflows the stack (SIGSEGV) at ~30,000
+        raise RuleError(str(path), "", f"nested more than {MAX_RULE_DEPTH} levels deep")
     try:
         # libyaml's safe loader when PyYAML was built with it (several times faster); both build only plain
         # Python data — no tags that construct objects
@@ -126,6 +128,20 @@ MAX_RULE_BYTES = 256 * 1024
 # YAML anchors and aliases are built by reference, so a few hundred bytes can stand for billions of nodes
 # ("billion laughs"): everything after loading walks the expanded tree. Count it first, sharing-aware.
 MAX_RULE_NODES = 20_000
+MAX_RULE_DEPTH = 200  # the schema validator recurses once per level; real rules nest a handful of levels
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of YAML flow brackets, counted over the raw text (quoted brackets included: an
+    over-estimate that only matters for absurd files)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _check_size(data: Any, path: str) -> None:
@@ -133,9 +149,11 @@ def _check_size(data: Any, path: str) -> None:
     recursive alias). Linear in the distinct nodes: each is expanded once and its size remembered."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(data, False)]
+    stack: list[tuple[Any, bool, int]] = [(data, False, 0)]
     while stack:
-        node, done = stack.pop()
+        node, done, depth = stack.pop()
+        if depth > MAX_RULE_DEPTH:
+            raise RuleError(path, "", f"nested more than {MAX_RULE_DEPTH} levels deep")
         key = id(node)
         children = list(node.values()) if isinstance(node, dict) else node
         if done:
@@ -151,8 +169,8 @@ def _check_size(data: Any, path: str) -> None:
         if key in active:
             raise RuleError(path, "", "a YAML alias refers to a node that contains it (a recursive document)")
         active.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
+        stack.append((node, True, depth))
+        stack.extend((c, False, depth + 1) for c in children if isinstance(c, (dict, list)))
 
 
 # `name-matches` runs Python's backtracking `re` on names taken from the linted files, so the dialect is
