@@ -312,3 +312,17 @@ def test_progress_on_a_tty():
     assert proc.stdout.strip() == str(["built"] * 4)
     assert "runtime: built 4/4 models" in err
     assert "tensorflow" not in err.lower() and "absl" not in err  # TF's noise stays in the worker
+
+
+def test_lstm900_obeys_noqa_and_ignore_through_the_cli(tmp_path):
+    """Keras refuses this (Keras 3 flips go_backwards itself for the backward copy, keras-facts §4)."""
+    from conftest import run_cli
+
+    code = ("import keras\nmodel = keras.Sequential([keras.Input((5, 3)), "
+            "keras.layers.Bidirectional(keras.layers.LSTM(4, go_backwards=True))])")
+    (tmp_path / "m.py").write_text(code + "\n")
+    run = run_cli("check", "m.py", "--runtime", cwd=tmp_path)
+    assert run.code == 1 and "m.py:2:48: LSTM900 [error]" in run.out
+    assert run_cli("check", "m.py", "--runtime", "--ignore", "LSTM900", cwd=tmp_path).code == 0
+    (tmp_path / "m.py").write_text(code + "  # noqa: LSTM900\n")
+    assert run_cli("check", "m.py", "--runtime", cwd=tmp_path).code == 0

@@ -202,10 +202,14 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
         return findings
 
     def compiles(code: str) -> bool:
-        try:
-            compile(code, shown, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return False
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
+            try:
+                compile(code, shown, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return False
         return True
 
     strict = compiles(text)  # top-level `await` in a notebook never compiles: then libcst alone decides
@@ -328,6 +332,33 @@ def _one(item, config: Config, rules: list[Rule], keep_modules: bool):
     shown, data, _ = item
     module, findings = analyze_and_lint_bytes(data, shown, config, rules)
     return module is not None, module if keep_modules else None, findings
+
+
+def suppressed(findings: list[Finding], config: Config) -> list[Finding]:
+    """Findings made after linting (LSTM900 from the runtime checker) go through the same select/ignore,
+    per-file-ignores and noqa as the static ones; each file's text is read once for its noqa comments."""
+    texts: dict[str, str] = {}
+    kept = []
+    for finding in findings:
+        if finding.path not in texts:
+            try:
+                data = Path(finding.path).read_bytes()
+                texts[finding.path] = notebook_or_source_text(data, finding.path)
+            except (OSError, DecodeError):
+                texts[finding.path] = ""
+        if finding.cell is not None:  # noqa lines of notebooks are in module coordinates: already applied
+            kept.append(finding)
+            continue
+        kept.extend(filter_findings([finding], texts[finding.path], finding.path, config))
+    return sorted(kept, key=Finding.sort_key)
+
+
+def notebook_or_source_text(data: bytes, path: str) -> str:
+    if path.endswith(".ipynb"):
+        from lstmlint import notebook
+
+        return notebook.load(data, path).text
+    return decode(data, path).text
 
 
 def display_path(path: Path) -> str:

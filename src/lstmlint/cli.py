@@ -104,8 +104,9 @@ def check(paths, output_format, select, extend_select, ignore, target_keras, con
         by_id = {r.id: r for r in rules}
         result.findings, _ = apply_runtime(result.modules, result.findings, by_id, config.target_keras,
                                            timeout=runtime_timeout, progress=sys.stderr.isatty())
-        result.findings = [f for f in result.findings if config.enabled(f.rule)]
-        result.findings.sort(key=lambda f: f.sort_key())
+        from lstmlint.api import suppressed
+
+        result.findings = suppressed(result.findings, config)
     click.echo(_render(output_format, result, rules), nl=False)
     if statistics:
         click.echo(result.statistics(), err=True)
