@@ -72,6 +72,46 @@ LAYER_BASE_K2: frozenset[str] = _s(
 _B3 = LAYER_BASE_K3
 _B2 = LAYER_BASE_K2
 
+
+def _conv_lstm(name: str) -> LayerSpec:
+    # ConvLSTM1D, 2D and 3D take the same arguments in both versions; only the rank differs
+    return LayerSpec(
+        name=name, family='conv-recurrent',
+        positional=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
+            'go_backwards stateful'
+        ),
+        k3=_B3 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
+            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
+            'return_state seed stateful strides unit_forget_bias unroll use_bias '
+            'zero_output_for_mask'
+        ),
+        k2=_B2 | _s(
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
+            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
+            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
+            'use_bias zero_output_for_mask'
+        ),
+        positional_k2=_t(
+            'filters kernel_size strides padding data_format dilation_rate activation '
+            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
+            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
+            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
+            'bias_constraint return_sequences return_state go_backwards stateful dropout '
+            'recurrent_dropout'
+        ),
+    )
+
+
 LAYERS: dict[str, LayerSpec] = {
     # K3 keras/src/layers/rnn/lstm.py:448; K2 keras/src/layers/rnn/lstm.py:496
     # implementation popped silently (lstm.py:114 cell, :497 layer); zero_output_for_mask via RNN
@@ -228,115 +268,13 @@ LAYERS: dict[str, LayerSpec] = {
     ),
     # K3 keras/src/layers/rnn/conv_lstm1d.py:123; K2 keras/src/layers/rnn/conv_lstm1d.py:130
     # unroll/zero_output_for_mask forwarded to RNN via **kwargs
-    'ConvLSTM1D': LayerSpec(
-        name='ConvLSTM1D', family='conv-recurrent',
-        positional=_t(
-            'filters kernel_size strides padding data_format dilation_rate activation '
-            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
-            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
-            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
-            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
-            'go_backwards stateful'
-        ),
-        k3=_B3 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
-            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
-            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
-            'return_state seed stateful strides unit_forget_bias unroll use_bias '
-            'zero_output_for_mask'
-        ),
-        k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
-            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
-            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
-            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
-            'use_bias zero_output_for_mask'
-        ),
-        positional_k2=_t(
-            'filters kernel_size strides padding data_format dilation_rate activation '
-            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
-            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
-            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
-            'bias_constraint return_sequences return_state go_backwards stateful dropout '
-            'recurrent_dropout'
-        ),
-    ),
+    'ConvLSTM1D': _conv_lstm('ConvLSTM1D'),
     # K3 keras/src/layers/rnn/conv_lstm2d.py:123; K2 keras/src/layers/rnn/conv_lstm2d.py:132
     # unroll/zero_output_for_mask forwarded to RNN via **kwargs
-    'ConvLSTM2D': LayerSpec(
-        name='ConvLSTM2D', family='conv-recurrent',
-        positional=_t(
-            'filters kernel_size strides padding data_format dilation_rate activation '
-            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
-            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
-            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
-            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
-            'go_backwards stateful'
-        ),
-        k3=_B3 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
-            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
-            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
-            'return_state seed stateful strides unit_forget_bias unroll use_bias '
-            'zero_output_for_mask'
-        ),
-        k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
-            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
-            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
-            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
-            'use_bias zero_output_for_mask'
-        ),
-        positional_k2=_t(
-            'filters kernel_size strides padding data_format dilation_rate activation '
-            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
-            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
-            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
-            'bias_constraint return_sequences return_state go_backwards stateful dropout '
-            'recurrent_dropout'
-        ),
-    ),
+    'ConvLSTM2D': _conv_lstm('ConvLSTM2D'),
     # K3 keras/src/layers/rnn/conv_lstm3d.py:122; K2 keras/src/layers/rnn/conv_lstm3d.py:132
     # unroll/zero_output_for_mask forwarded to RNN via **kwargs
-    'ConvLSTM3D': LayerSpec(
-        name='ConvLSTM3D', family='conv-recurrent',
-        positional=_t(
-            'filters kernel_size strides padding data_format dilation_rate activation '
-            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
-            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
-            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
-            'bias_constraint dropout recurrent_dropout seed return_sequences return_state '
-            'go_backwards stateful'
-        ),
-        k3=_B3 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
-            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
-            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
-            'return_state seed stateful strides unit_forget_bias unroll use_bias '
-            'zero_output_for_mask'
-        ),
-        k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
-            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
-            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
-            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
-            'use_bias zero_output_for_mask'
-        ),
-        positional_k2=_t(
-            'filters kernel_size strides padding data_format dilation_rate activation '
-            'recurrent_activation use_bias kernel_initializer recurrent_initializer '
-            'bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer '
-            'bias_regularizer activity_regularizer kernel_constraint recurrent_constraint '
-            'bias_constraint return_sequences return_state go_backwards stateful dropout '
-            'recurrent_dropout'
-        ),
-    ),
+    'ConvLSTM3D': _conv_lstm('ConvLSTM3D'),
     # K3 keras/src/layers/rnn/lstm.py:88; K2 keras/src/layers/rnn/lstm.py:122
     'LSTMCell': LayerSpec(
         name='LSTMCell', family='cell',
