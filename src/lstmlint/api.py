@@ -98,10 +98,6 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
     return sorted(kept, key=Finding.sort_key)
 
 
-def lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]) -> list[Finding]:
-    return analyze_and_lint_bytes(data, path, config, rules)[1]
-
-
 def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
                            ) -> tuple[Module | None, list[Finding]]:
     from lstmlint.discover import may_contain_keras

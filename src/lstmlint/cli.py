@@ -175,9 +175,14 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
 
 
 def _jobs(jobs: int | None) -> int:
+    """--jobs, else the CPUs this process may run on."""
     import os
 
-    return jobs or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (jobs or os.cpu_count() or 1)
+    if jobs:
+        return jobs
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 1, cache=None):

@@ -167,7 +167,6 @@ class Module:
     loose_layers: list[Layer] = field(default_factory=list)  # layers outside any model
     imports: list[Import] = field(default_factory=list)
     reset_calls: int = 0  # reset_state(s) calls anywhere in the file, attributed or not
-    noqa: dict[int, list[str] | None] = field(default_factory=dict)  # line -> codes (None = bare noqa)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -180,7 +179,6 @@ class Module:
             loose_layers=[_layer(x) for x in data["loose_layers"]],
             imports=[Import(**{**i, "span": Span(**i["span"])}) for i in data["imports"]],
             reset_calls=data["reset_calls"],
-            noqa={int(k): v for k, v in data["noqa"].items()},
         )
 
 

@@ -16,16 +16,15 @@ class _Bindings(dict):
         return "?"
 
 
-def subjects(module: Module, on: str, target: int, bases: dict[int, Subject] | None = None,
-             accept=None) -> Iterator[tuple[Subject, Span]]:
-    """Fresh subjects (their bindings are per rule); ``bases`` shares each model's shapes across rules."""
+def subjects(module: Module, on: str, target: int, bases: dict[int, Subject]) -> Iterator[tuple[Subject, Span]]:
+    """Each subject of one kind, once; ``bases`` holds one model-level subject per model, so that its shapes
+    and consumers are computed once for all kinds."""
     if on == "import":
         for imp in module.imports:
             yield Subject(module, target, imp=imp), imp.span
         return
     for model in module.models:
-        base = bases.setdefault(id(model), Subject(module, target, model)) if bases is not None else Subject(
-            module, target, model)
+        base = bases.setdefault(id(model), Subject(module, target, model))
         if on == "call":
             for call in model.calls:
                 yield Subject(module, target, model, call=call, _base=base), call.span
@@ -33,18 +32,14 @@ def subjects(module: Module, on: str, target: int, bases: dict[int, Subject] | N
         for index, layer in enumerate(model.layers):
             if layer.family in ("input", "unknown"):
                 continue
-            if accept is None or accept(layer):
-                yield base.at(index), layer.span
+            yield base.at(index), layer.span
             for inner in _inner_layers(layer):
-                if accept is None or accept(inner):
-                    yield Subject(module, target, model, layer=inner, parent=layer, _base=base), inner.span
+                yield Subject(module, target, model, layer=inner, parent=layer, _base=base), inner.span
     if on == "layer":
         for layer in module.loose_layers:
-            if accept is None or accept(layer):
-                yield Subject(module, target, layer=layer), layer.span
+            yield Subject(module, target, layer=layer), layer.span
             for inner in _inner_layers(layer):
-                if accept is None or accept(inner):
-                    yield Subject(module, target, layer=inner, parent=layer), inner.span
+                yield Subject(module, target, layer=inner, parent=layer), inner.span
 
 
 def _inner_layers(layer: Layer) -> list[Layer]:

@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             module = Module.from_dict({"path": "", "models": [job["model"]], "loose_layers": [], "imports": [],
-                                       "reset_calls": 0, "noqa": {}})
+                                       "reset_calls": 0})
             result = Builder(keras, tf, module.models[0], job["target"]).run()
         except Exception as error:  # noqa: BLE001 - a bug of the rebuild, not Keras's verdict
             reason = "out of memory" if out_of_memory(error) else \
