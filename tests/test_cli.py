@@ -265,14 +265,24 @@ def test_rule_yaml_is_loaded_safely(tmp_path, cli):
 
 
 def test_python_dash_m_matches_console_script(tmp_path):
-    import shutil
+    """The installed `lstmlint` script (found beside this interpreter, never on PATH) and `python -m lstmlint`
+    give the same output and exit code."""
     import subprocess
+    import sysconfig
+    from importlib.metadata import entry_points
 
-    script = shutil.which("lstmlint")
-    assert script, "the lstmlint console script is installed with the package"
-    via_script = subprocess.run([script, "check", "examples"], cwd=ROOT, capture_output=True, text=True)
-    via_module = run_cli("check", "examples")
-    assert (via_script.returncode, via_script.stdout) == (via_module.code, via_module.out)
+    [entry] = [e for e in entry_points(group="console_scripts") if e.name == "lstmlint"]
+    assert entry.value == "lstmlint.cli:main"
+    name = "lstmlint.exe" if sys.platform == "win32" else "lstmlint"
+    folders = {Path(sysconfig.get_path("scripts")), Path(sys.executable).parent}
+    scripts = [folder / name for folder in folders if (folder / name).is_file()]
+    assert scripts, f"the lstmlint console script is installed with the package, in one of {sorted(folders)}"
+    env = {**os.environ, "PATH": os.defpath}  # nothing of the caller's PATH is needed
+    via_script = subprocess.run([str(scripts[0]), "check", "examples"], cwd=ROOT, capture_output=True, text=True,
+                                env=env)
+    via_module = run_cli("check", "examples", env={"PATH": os.defpath})
+    assert (via_script.returncode, via_script.stdout) == (via_module.code, via_module.out) == (1, via_module.out)
+    assert via_module.out.startswith("examples/")
 
 
 def test_static_check_never_imports_tensorflow_or_keras(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lstmlint import __version__
+from lstmlint import __version__, builtin_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
@@ -18,6 +18,71 @@ class UsageError(click.ClickException):
     """Configuration and rule-file errors: exit 2, like click's own usage errors (and ruff)."""
 
     exit_code = EXIT_ERROR
+
+
+class Lstmlint(click.Group):
+    """The command group; anything unexpected outside a file ends the run with one line on stderr and exit 2
+    (never a traceback, never Python's default exit code 1, which CI would read as "findings")."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            _quiet_stdout()  # `lstmlint check | head`: the reader left; nothing more to say
+            sys.exit(EXIT_ERROR)
+        except Exception as error:  # noqa: BLE001 - see the class docstring
+            import traceback
+
+            if ctx.meta.get(SHOW_TRACEBACK):
+                _emit(traceback.format_exc(), err=True)
+            text = " ".join(str(error).split())
+            hint = "" if ctx.meta.get(SHOW_TRACEBACK) or not ctx.meta.get(TRACEBACK_OFFERED) else \
+                "; --show-traceback prints the details"
+            _emit(f"lstmlint: internal error: {type(error).__name__}{': ' + text if text else ''}. This is a bug "
+                  f"in lstmlint: please report it at {builtin_codes.ISSUES_URL}{hint}\n", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+SHOW_TRACEBACK = "lstmlint.show_traceback"
+TRACEBACK_OFFERED = "lstmlint.traceback_offered"
+
+
+def _show_traceback_option(function):
+    def remember(ctx: click.Context, _param, value: bool) -> bool:
+        ctx.meta[TRACEBACK_OFFERED] = True
+        ctx.meta[SHOW_TRACEBACK] = value
+        return value
+
+    return click.option("--show-traceback", is_flag=True, expose_value=False, callback=remember, is_eager=True,
+                        help="Print the traceback of an internal error (LSTM003) on stderr.")(function)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so that Python's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _emit(text: str, err: bool = False) -> None:
+    """Write text as it is, file names that are not valid UTF-8 included: their undecodable bytes (kept as
+    surrogates by Python) go out as the original bytes, so a printed path names the real file."""
+    stream = sys.stderr if err else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        data = text.encode(encoding, "surrogateescape")
+    except UnicodeEncodeError:  # a terminal encoding that cannot show some character of a message
+        data = text.encode(encoding, "backslashreplace")
+    binary = click.get_binary_stream("stderr" if err else "stdout")
+    stream.flush()
+    binary.write(data)
+    binary.flush()
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -49,12 +114,12 @@ def _rules(config, cache=None):
     from lstmlint.engine.loader import RuleError
 
     try:
-        return rules_for(config, cache.folder.parent.parent if cache is not None else None)
+        return rules_for(config, cache)
     except RuleError as error:
         raise UsageError(f"invalid rule file: {error}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Lstmlint, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lstmlint")
 def main() -> None:
     """Find the ways Keras recurrent layers (LSTM, GRU, SimpleRNN…) get misconfigured, before anything runs."""
@@ -82,6 +147,7 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--statistics", is_flag=True,
               help="Print on stderr how many files were parsed, skipped and could not be parsed or read.")
+@_show_traceback_option
 def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
           exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes,
           statistics) -> None:
@@ -91,28 +157,62 @@ def check(paths, output_format, select, extend_select, ignore, target_keras, con
     if not no_cache and not runtime and not (apply_fixes or show_diff):
         from lstmlint.api import open_cache
 
-        cache = open_cache(config)
+        cache = open_cache(config, warn=lambda message: _emit(f"lstmlint: warning: {message}\n", err=True))
     rules = _rules(config, cache)
     if apply_fixes or show_diff:
         _fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
              exit_zero=exit_zero)
     result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime, jobs=_jobs(jobs),
                             cache=cache)
+    runtime_failed = False
     if runtime:
         from lstmlint.runtime.checker import apply_runtime
 
-        by_id = {r.id: r for r in rules}
-        result.findings, _ = apply_runtime(result.modules, result.findings, by_id, config.target_keras,
-                                           timeout=runtime_timeout, progress=sys.stderr.isatty())
-        from lstmlint.api import suppressed
+        def verdicts():
+            by_id = {r.id: r for r in rules}
+            result.findings, _ = apply_runtime(result.modules, result.findings, by_id, config.target_keras,
+                                               timeout=runtime_timeout, progress=sys.stderr.isatty())
+            from lstmlint.api import suppressed
 
-        result.findings = suppressed(result.findings, config)
-    click.echo(_render(output_format, result, rules), nl=False)
+            result.findings = suppressed(result.findings, config)
+
+        runtime_failed = not _runtime_contained(verdicts)
+    _emit(_render(output_format, result, rules))
     if statistics:
-        click.echo(result.statistics(), err=True)
-    if missing:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+        _emit(result.statistics() + "\n", err=True)
+    _report_internal_errors(result)
+    sys.exit(_exit_code(result, missing or runtime_failed, exit_zero))
+
+
+def _exit_code(result, failed: bool, exit_zero: bool) -> int:
+    """2 for a usage error, a missing path or an internal error (even with --exit-zero, as ruff); else 1 for
+    findings (0 with --exit-zero), else 0."""
+    if failed or result.internal_errors():
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+
+
+def _report_internal_errors(result) -> None:
+    """--show-traceback: the traceback of each file's internal error, on stderr."""
+    if not click.get_current_context().meta.get(SHOW_TRACEBACK):
+        return
+    for finding in result.internal_errors():
+        if finding.traceback:
+            _emit(f"lstmlint: traceback of the internal error in {finding.path}:\n{finding.traceback}", err=True)
+
+
+def _runtime_contained(run) -> bool:
+    """Run the runtime checker; an exception of lstmlint's own there leaves the static findings as they are
+    (unchecked), says so in one line and makes the run exit 2. False when it failed."""
+    try:
+        run()
+    except Exception as error:  # noqa: BLE001 - the static results are still worth printing
+        text = " ".join(str(error).split())
+        _emit(f"lstmlint: internal error in the runtime checker: {type(error).__name__}{': ' + text if text else ''}"
+              f"; findings are left unchecked. This is a bug in lstmlint: please report it at "
+              f"{builtin_codes.ISSUES_URL}\n", err=True)
+        return False
+    return True
 
 
 def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, exit_zero: bool):
@@ -128,14 +228,18 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
         raise UsageError("--fix and --diff work on files, not on stdin")
     missing = [p for p in paths if not p.exists()]
     for path in missing:
-        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+        _emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
     result = api.Result()
     fixed = 0
     changed = 0
     failed: list[Path] = []
     for path in iter_files([p for p in paths if p not in missing], config.exclude, config.root):
         result.files += 1
-        outcome = api.fix_file(path, config, rules, unsafe)
+        try:
+            outcome = api.fix_file(path, config, rules, unsafe)
+        except Exception as error:  # noqa: BLE001 - this file alone: left as it was, reported, the run goes on
+            result.findings.append(api.internal_error(api.display_path(path), error))
+            continue
         if outcome is None:
             result.findings.extend(api.lint_paths([path], config, rules).findings)
             continue
@@ -143,8 +247,9 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
             click.echo(f"lstmlint: error: {outcome.shown}: a fix would leave code that does not parse; "
                        "that fix was not applied", err=True)
         result.findings.extend(outcome.remaining)
-        if outcome.after == outcome.before:
-            continue
+        if outcome.after == outcome.before or any(f.rule == builtin_codes.INTERNAL_ERROR.id
+                                                  for f in outcome.remaining):
+            continue  # (a fixed text lstmlint then failed on is not written: it could not be checked)
         changed += 1
         fixed += outcome.applied
         if write:
@@ -160,18 +265,20 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
         else:
             before = outcome.before.decode("utf-8", "replace").splitlines(keepends=True)
             after = outcome.after.decode("utf-8", "replace").splitlines(keepends=True)
-            click.echo("".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}")),
-                       nl=False)
+            _emit("".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}")))
     result.findings.sort(key=lambda f: f.sort_key())
     if write:
-        click.echo(_render(output_format, result, rules), nl=False)
+        _emit(_render(output_format, result, rules))
         if output_format == "text":
             click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed} file"
                        f"{'s' if changed != 1 else ''}.")
         code = EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
     else:
         code = EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
-    sys.exit(EXIT_ERROR if missing or failed else code)
+        for finding in result.internal_errors():  # --diff prints no findings: name the files it could not fix
+            _emit(f"lstmlint: error: {finding.path}: {finding.message}\n", err=True)
+    _report_internal_errors(result)
+    sys.exit(EXIT_ERROR if missing or failed or result.internal_errors() else code)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -202,7 +309,7 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
         paths = [p for p in paths if str(p) != "-"]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:
-        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+        _emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
     if paths:
         found = api.lint_paths([p for p in paths if p not in missing], config, rules, keep_modules=keep_modules,
                                jobs=jobs, cache=cache)
@@ -224,35 +331,51 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
 @click.option("--target-keras", type=click.Choice(["2", "3"]), help="Keras major version the code targets [default: 3].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--stdin-filename", help="The name to report for code read from stdin (`-`).")
+@_show_traceback_option
 def explain(paths, output_format, runtime, runtime_timeout, target_keras, config_path, stdin_filename) -> None:
     """Per model: output shapes, parameter counts and a plain reading of each recurrent layer."""
     import json
 
+    from lstmlint.api import internal_error
     from lstmlint.explain import explain_module, render_text
+    from lstmlint.report.text import location
 
     config = _load(config_path, None, None, None, target_keras)
     rules = _rules(config)
-    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=True)
-    reports = []
-    keras_results = {}
+    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=True, jobs=_jobs(None))
+    keras_results: dict = {}
+    runtime_failed = False
     if runtime:
         from lstmlint.runtime.checker import apply_runtime
 
-        result.findings, keras_results = apply_runtime(result.modules, result.findings, {r.id: r for r in rules},
-                                                       config.target_keras, timeout=runtime_timeout,
-                                                       progress=sys.stderr.isatty())
+        def verdicts():
+            result.findings, results = apply_runtime(result.modules, result.findings, {r.id: r for r in rules},
+                                                     config.target_keras, timeout=runtime_timeout,
+                                                     progress=sys.stderr.isatty())
+            keras_results.update(results)
+
+        runtime_failed = not _runtime_contained(verdicts)
+    rendered = []  # per module: its JSON objects, or its text
     for module in result.modules:
         findings = [f for f in result.findings if f.path == module.path]
-        for index, report in enumerate(explain_module(module, findings, config.target_keras)):
-            if runtime:
-                outcome = keras_results.get((module.path, index))
-                report.runtime = _runtime_json(outcome)
-            reports.append(report)
+        try:  # one module the advisor fails on is an internal error of that file; the others are explained
+            reports = explain_module(module, findings, config.target_keras)
+            for index, report in enumerate(reports):
+                if runtime:
+                    report.runtime = _runtime_json(keras_results.get((module.path, index)))
+            if reports:
+                rendered.append([r.to_json() for r in reports] if output_format == "json" else render_text(reports))
+        except Exception as error:  # noqa: BLE001
+            result.findings.append(internal_error(module.path, error))
     if output_format == "json":
-        click.echo(json.dumps([r.to_json() for r in reports], indent=2))
+        _emit(json.dumps([item for part in rendered for item in part], indent=2) + "\n")
     else:
-        click.echo(render_text(reports), nl=False)
-    sys.exit(EXIT_ERROR if missing else EXIT_CLEAN)
+        _emit("\n".join(rendered) if rendered else render_text([]))
+    # explain prints models, not findings: the files it could not explain are named on stderr
+    for finding in sorted(result.internal_errors(), key=lambda f: f.sort_key()):
+        _emit(f"{location(finding)}: {finding.rule} [{finding.severity}] {finding.message}\n", err=True)
+    _report_internal_errors(result)
+    sys.exit(EXIT_ERROR if missing or runtime_failed or result.internal_errors() else EXIT_CLEAN)
 
 
 def _runtime_json(outcome) -> dict:
@@ -264,10 +387,28 @@ def _runtime_json(outcome) -> dict:
 
 
 def _render(output_format: str, result, rules) -> str:
-    """Reporters are modules of lstmlint.report with ``render(findings, files, rules) -> str``."""
+    """Reporters are modules of lstmlint.report with ``render(findings, files, rules) -> str``. A file whose
+    findings the reporter fails on gets an internal error in their place; the other files are reported."""
     import importlib
 
     reporter = importlib.import_module(f"lstmlint.report.{output_format}")
+    try:
+        return reporter.render(result.findings, result.files, rules)
+    except Exception:  # noqa: BLE001 - find the file(s) it fails on, below
+        pass
+    from lstmlint.api import internal_error
+
+    by_path: dict[str, list] = {}
+    for finding in result.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    kept = []
+    for path, findings in by_path.items():
+        try:
+            reporter.render(findings, 1, rules)
+            kept.extend(findings)
+        except Exception as error:  # noqa: BLE001
+            kept.append(internal_error(path, error))
+    result.findings = sorted(kept, key=lambda f: f.sort_key())
     return reporter.render(result.findings, result.files, rules)
 
 
@@ -307,8 +448,10 @@ def rules_markdown(rules) -> str:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def show_rule(code, config_path) -> None:
     """Print one rule's explanation: what it does, why it is bad, an example, what to use instead."""
-    rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None))}
-    rule = rules.get(code.upper())
+    rule = builtin_codes.lookup(code)
+    if rule is None:
+        rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None))}
+        rule = rules.get(code.upper())
     if rule is None:
         raise UsageError(f"unknown rule {code!r}; `lstmlint rules` lists them")
     versions = " and ".join(f"Keras {v}" for v in rule.keras)

@@ -253,25 +253,25 @@ def rule_from_json(data: dict[str, Any]) -> Rule:
     return Rule(**{**data, "keras": tuple(data["keras"]), "examples": examples})
 
 
-def load_rules_cached(folders: list[Path], cache_root: Path | None) -> list[Rule]:
-    """load_rules, through a compiled copy in the cache keyed by the rule files' sizes and times."""
-    if cache_root is None:
+def load_rules_cached(folders: list[Path], cache) -> list[Rule]:
+    """load_rules, through a compiled copy in the cache (a :class:`lstmlint.cache.Cache`, or None) keyed by the
+    rule files' sizes and times."""
+    if cache is None:
         return load_rules(folders)
-    from lstmlint.cache import CACHE_DIR, rule_files, settings_digest, write_text_atomic
+    from lstmlint.cache import rule_files, settings_digest
 
     from lstmlint import __version__
 
     key = settings_digest([__version__, rule_files(folders), [str(f) for f in folders]])
-    path = cache_root / CACHE_DIR / __version__ / f"rules-{key[:20]}.json"
-    try:
-        return [rule_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    name = f"rules-{key[:20]}.json"
+    text = cache.read_blob(name)
+    if text is not None:
+        try:
+            return [rule_from_json(item) for item in json.loads(text)]
+        except (ValueError, KeyError, TypeError):
+            pass
     rules = load_rules(folders)
-    try:
-        write_text_atomic(path, json.dumps([rule_to_json(r) for r in rules]))
-    except OSError:
-        pass
+    cache.write_blob(name, json.dumps([rule_to_json(r) for r in rules]))
     return rules
 
 

@@ -47,9 +47,10 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
         ``LSTM900 keras-build-error [error]`` finding at the failing layer with Keras's message (first line).
         LSTM900 findings are not filtered by select/ignore/noqa here: the caller does that.
 
-The worker (``python -m lstmlint.runtime.worker``) runs with TF_CPP_MIN_LOG_LEVEL=3, KERAS_BACKEND=tensorflow,
-no visible GPU, TF_USE_LEGACY_KERAS=1 for target-keras 2 (tf_keras must be installed), its cwd in a fresh
-empty folder (so no file of the user's can shadow a module) and its stderr discarded. Static findings and the
+The worker (``lstmlint.runtime.worker``) runs with TF_CPP_MIN_LOG_LEVEL=3, KERAS_BACKEND=tensorflow,
+no visible GPU, TF_USE_LEGACY_KERAS=1 for target-keras 2 (tf_keras must be installed), started isolated by
+:mod:`lstmlint.subprocess_worker` (``python -I``, its cwd in a fresh empty folder, so no file of the user's can
+shadow a module) and its stderr discarded. Static findings and the
 exit code never depend on what happens here.
 """
 
@@ -59,15 +60,13 @@ import importlib.util
 import json
 import os
 import select
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
+from lstmlint import builtin_codes
 from lstmlint.engine.loader import Rule
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Model, Module
@@ -79,7 +78,7 @@ STARTUP_TIMEOUT = 180.0  # importing TensorFlow, separate from the per-model tim
 NO_TENSORFLOW = "TensorFlow is not installed: runtime check needs `pip install 'lstmlint[runtime]'`"
 NO_TF_KERAS = ("tf_keras is not installed: runtime check for target-keras 2 needs `pip install tf_keras` "
                "(with TensorFlow)")
-KERAS_BUILD_ERROR = ("LSTM900", "keras-build-error")
+KERAS_BUILD_ERROR = (builtin_codes.KERAS_BUILD_ERROR.id, builtin_codes.KERAS_BUILD_ERROR.name)
 
 
 @dataclass
@@ -230,38 +229,39 @@ class WorkerError(Exception):
 
 
 class Worker:
-    """One ``python -m lstmlint.runtime.worker`` process and its line protocol."""
+    """One runtime worker process (started isolated by :mod:`lstmlint.subprocess_worker`) and its line protocol."""
 
     def __init__(self, target: int, memory_limit: int) -> None:
         self.target = target
         self.memory_limit = memory_limit
-        self.proc: subprocess.Popen | None = None
+        self.child = None
         self.buffer = b""
-        self.folder: str | None = None
         self.import_seconds: float | None = None
         self.keras_version: str | None = None
 
+    @property
+    def proc(self) -> subprocess.Popen | None:
+        return self.child.process if self.child is not None else None
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
-                   PYTHONWARNINGS="ignore", PYTHONDONTWRITEBYTECODE="1")
+        env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="")
         if self.target == 2:
             env["TF_USE_LEGACY_KERAS"] = "1"
         else:
             env.pop("TF_USE_LEGACY_KERAS", None)
-        package_root = str(Path(__file__).resolve().parents[2])  # the folder holding lstmlint/
-        env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
         return env
 
     def start(self) -> None:
         """Start the worker and wait for TensorFlow to be imported; raises WorkerError with the reason."""
-        self.folder = tempfile.mkdtemp(prefix="lstmlint-runtime-")
+        from lstmlint.subprocess_worker import Child
+
         self.buffer = b""
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lstmlint.runtime.worker", "--memory-limit", str(self.memory_limit)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.folder, env=self.env(), start_new_session=True,
-        )
+        # -W ignore -B: what PYTHONWARNINGS / PYTHONDONTWRITEBYTECODE said before; `python -I` ignores them
+        self.child = Child("lstmlint.runtime.worker:main", ["--memory-limit", str(self.memory_limit)],
+                           memory_limit=self.memory_limit, env=self.env(), stderr=subprocess.DEVNULL,
+                           python_flags=("-W", "ignore", "-B"))
+        self.child.start()
         try:
             hello = self.read(max(STARTUP_TIMEOUT, 0.0))
         except TimeoutError:
@@ -310,35 +310,15 @@ class Worker:
                 return answer
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.child is not None and self.child.alive()
 
     def kill(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, 9)
-                except (ProcessLookupError, PermissionError):
-                    proc.kill()
-            proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    stream.close()
-                except (OSError, AttributeError):
-                    pass
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        if self.child is not None:
+            self.child.stop()
 
     def close(self) -> None:
-        proc = self.proc
-        if proc is not None and proc.poll() is None and proc.stdin is not None:
-            try:
-                proc.stdin.close()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        self.kill()
+        if self.child is not None:
+            self.child.close()
 
 
 def _result(answer: dict[str, Any]) -> ModelResult:
