@@ -98,9 +98,11 @@ def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list
     return analyze_and_lint(text, path, config, rules)[1]
 
 
-def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) -> tuple[Module | None, list[Finding]]:
+def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *, details: str = SHOW_TRACEBACK
+                     ) -> tuple[Module | None, list[Finding]]:
     """The module's IR (None when it does not parse, or when lstmlint failed on it) and its findings. An
-    exception of lstmlint's own becomes an LSTM003 finding for this file alone."""
+    exception of lstmlint's own becomes an LSTM003 finding for this file alone (``details``: where its
+    traceback can be seen)."""
     from lstmlint.analyze import AnalysisError, analyze_source
     from lstmlint.engine.evaluate import run_rules
 
@@ -112,13 +114,13 @@ def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) ->
     except RecursionError:
         findings = [_error(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
     except Exception as error:  # noqa: BLE001 - contained: one file never sinks a run
-        return None, [internal_error(path, error)]
+        return None, [internal_error(path, error, details)]
     else:
         try:
             active = [r for r in rules if config.enabled(r.id)]
             return module, filter_findings(run_rules(module, active, config.target_keras), text, path, config)
         except Exception as error:  # noqa: BLE001 - the file was not checked: nothing downstream may use it
-            return None, [internal_error(path, error)]
+            return None, [internal_error(path, error, details)]
     return module, filter_findings(findings, text, path, config)
 
 

@@ -46,6 +46,7 @@ DEBOUNCE_SECONDS = 0.3
 CHECK_TIMEOUT = float(os.environ.get("LSTMLINT_LSP_TIMEOUT", "30"))
 # The analyzer's address-space limit: a 1 MB document (the size limit) of dense Keras code peaks near 1.6 GB.
 DEFAULT_MEMORY_LIMIT = 3 * 2**30
+LOG_DETAILS = "the server's log has the details"  # where an internal error's traceback goes
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -110,11 +111,11 @@ class Checker:
         if "keras" not in text:  # as the CLI: no Keras spelling, no Keras code, nothing to parse
             return analysis
         try:  # (analyze_and_lint contains its own exceptions as LSTM003; this is for anything around it)
-            analysis.module, analysis.findings = analyze_and_lint(text, path, config, rules)
+            analysis.module, analysis.findings = analyze_and_lint(text, path, config, rules, details=LOG_DETAILS)
         except Exception as error:  # noqa: BLE001 - reported as a diagnostic, never fatal
             from lstmlint.api import internal_error
 
-            analysis.findings = [internal_error(path, error, "the server's log has the details")]
+            analysis.findings = [internal_error(path, error, LOG_DETAILS)]
         for finding in analysis.findings:
             if finding.traceback:
                 logger.error("internal error on %s:\n%s", path, finding.traceback)
@@ -216,7 +217,7 @@ def _memory_limit() -> int:
 def _failure(path: str, what: str) -> Finding:
     from lstmlint.api import internal_failure
 
-    return internal_failure(path, what, "the server's log has the details")
+    return internal_failure(path, what, LOG_DETAILS)
 
 
 def _folder_signature(folder: Path) -> tuple:
@@ -353,7 +354,7 @@ class LstmlintServer(LanguageServer):
 
             logger.exception("lstmlint failed on %s", uri)
             analysis = Analysis(version, text, split_lines(text))
-            analysis.findings = [internal_error(path, error, "the server's log has the details")]
+            analysis.findings = [internal_error(path, error, LOG_DETAILS)]
         current = self.document(uri)
         if current is not None and current.version == version:
             self.analyses[uri] = analysis
