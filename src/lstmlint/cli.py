@@ -27,8 +27,11 @@ class Lstmlint(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            _emit("lstmlint: interrupted\n", err=True)
+            sys.exit(130)  # 128 + SIGINT, as shells report it; never 1, which would read as "findings"
         except BrokenPipeError:
             _quiet_stdout()  # `lstmlint check | head`: the reader left; nothing more to say
             sys.exit(EXIT_ERROR)

@@ -155,7 +155,16 @@ def worker_main() -> None:
             request = _receive(sys.stdin.buffer)
         except (EOFError, OSError):
             return
-        _send(output, checker.check(*request))
+        try:
+            answer = checker.check(*request)
+        except Exception as error:  # noqa: BLE001 - e.g. reading the configuration: this document only
+            from lstmlint.api import internal_error
+
+            text, path, _, version = request
+            logger.exception("internal error on %s", path)
+            answer = Analysis(version, text, split_lines(text), findings=[internal_error(path, error, LOG_DETAILS)])
+            answer.findings[0].traceback = None
+        _send(output, answer)
 
 
 class Worker:
