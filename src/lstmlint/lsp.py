@@ -39,13 +39,13 @@ from lstmlint import __version__
 from lstmlint.config import Config, ConfigError, load_config
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Module, Span
+from lstmlint.lines import split_lines
 
 logger = logging.getLogger("lstmlint.lsp")
 
 SOURCE = "lstmlint"
 DEBOUNCE_SECONDS = 0.3
 CHECK_TIMEOUT = float(os.environ.get("LSTMLINT_LSP_TIMEOUT", "30"))
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -70,10 +70,6 @@ class Analysis:
     config: Config | None = None
     error: str | None = None  # a configuration or rule-file error: nothing was checked
     failure: str | None = None  # the analyzer failed (crashed, timed out): nothing was checked
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 class Checker:

@@ -1,0 +1,255 @@
+"""Proof that a fix changed only what it meant to: black's "equivalent AST" check, narrowed to our edits.
+
+Each edit belongs to the smallest syntax node of the original that holds it (an insertion right before a node
+belongs to that node: a statement or list element put in front of it). Those nodes are the fix's *regions*.
+The fixed text must then
+
+- equal the original character for character outside the regions, and
+- have the same syntax tree as the original once each region is masked on both sides: in the fixed tree a
+  region is the node, or the run of sibling nodes (statements, list elements), that exactly covers the
+  region's new text.
+
+So an edit that lands one character outside the call it was meant for, or that changes how the code around
+it parses (an unclosed bracket or quote, a keyword moved into the enclosing call), is caught even when the
+result still parses.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass
+
+from lstmlint.lines import line_starts
+
+Position = tuple[int, int]  # (1-based line, 0-based UTF-8 byte column): CPython's own coordinates
+_PLACEHOLDER = "\x00edited region {}"
+
+
+@dataclass
+class Region:
+    start: Position
+    end: Position
+    node: ast.AST
+    depth: int
+    edits: list[int]  # indexes of the edits it holds
+
+
+class Locator:
+    """Character offsets of a text <-> CPython's (line, UTF-8 byte column) positions."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = line_starts(text)
+
+    def position(self, offset: int) -> Position:
+        line = _bisect(self.starts, offset)
+        start = self.starts[line - 1]
+        return line, len(self.text[start:offset].encode("utf-8", "surrogatepass"))
+
+    def offset(self, position: Position) -> int:
+        line, column = position
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        encoded = self.text[start:end].encode("utf-8", "surrogatepass")
+        return start + len(encoded[:column].decode("utf-8", "surrogatepass"))
+
+
+def _bisect(starts: list[int], offset: int) -> int:
+    low, high = 0, len(starts)
+    while low + 1 < high:
+        middle = (low + high) // 2
+        if starts[middle] <= offset:
+            low = middle
+        else:
+            high = middle
+    return low + 1
+
+
+def _parse(text: str) -> ast.Module | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+
+def _span(node: ast.AST) -> tuple[Position, Position] | None:
+    if getattr(node, "end_lineno", None) is None or getattr(node, "lineno", None) is None:
+        return None
+    return (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+
+def _positioned(tree: ast.AST):
+    """(node, depth, start, end) for every node with a position, outer nodes first."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        span = _span(node)
+        if span is not None:
+            yield node, depth, span[0], span[1]
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _region_for(nodes, start: Position, end: Position) -> tuple[ast.AST, int, Position, Position] | None:
+    """The smallest node holding [start, end); for an insertion, the outermost node that begins there,
+    else the smallest node that holds the point strictly inside."""
+    if start == end:
+        beginning = [n for n in nodes if n[2] == start]
+        if beginning:
+            return min(beginning, key=lambda n: n[1])
+        holders = [n for n in nodes if n[2] < start < n[3]]
+    else:
+        holders = [n for n in nodes if n[2] <= start and end <= n[3]]
+    if not holders:
+        return None
+    # the holders nest: the innermost starts last and, among those, ends first; then the outermost of equals
+    return min(holders, key=lambda n: ((-n[2][0], -n[2][1]), n[3], n[1]))
+
+
+def _kind(node: ast.AST, callee_edited: bool) -> tuple[str, str | None]:
+    """What an edited expression must stay: its node type and, for a call whose callee no edit touches, the
+    callee (a keyword inserted into ``LSTM(4)`` may not turn it into ``LSTM(4)(x)`` or ``LSTM(4) + 1``)."""
+    if isinstance(node, ast.Call) and not callee_edited:
+        return type(node).__name__, ast.dump(node.func)
+    return type(node).__name__, None
+
+
+def _mask(tree: ast.AST, regions: list[tuple[Position, Position]],
+          kinds: list[tuple[str, str | None] | None] | None = None) -> tuple[set[int], set[int]]:
+    """Replace, in place, each region by a placeholder name: the outermost node with exactly its span, or a
+    run of sibling nodes in one list field from its start to its end. With ``kinds``, a region that was an
+    expression must be (or, for a run, hold) a node of the same kind. Returns the regions met and those of
+    the wrong kind."""
+    by_start = {start: (index, end) for index, (start, end) in enumerate(regions)}
+    met: set[int] = set()
+    wrong: set[int] = set()
+
+    def placeholder(index: int, nodes: list[ast.AST]) -> ast.Name:
+        met.add(index)
+        wanted = kinds[index] if kinds is not None else None
+        if wanted is not None and not any(_kind(n, wanted[1] is None) == wanted for n in nodes):
+            wrong.add(index)
+        return ast.Name(id=_PLACEHOLDER.format(index), ctx=ast.Load())
+
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                replaced: list = []
+                i = 0
+                while i < len(value):
+                    child = value[i]
+                    run = _run(value, i, by_start)
+                    if run is not None:
+                        replaced.append(placeholder(run[0], value[i: run[1] + 1]))
+                        i = run[1] + 1
+                        continue
+                    replaced.append(child)
+                    if isinstance(child, ast.AST):
+                        stack.append(child)
+                    i += 1
+                setattr(node, field, replaced)
+            elif isinstance(value, ast.AST):
+                span = _span(value)
+                hit = by_start.get(span[0]) if span else None
+                if hit is not None and span[1] == hit[1]:
+                    setattr(node, field, placeholder(hit[0], [value]))
+                else:
+                    stack.append(value)
+    return met, wrong
+
+
+def _run(siblings: list, first: int, by_start) -> tuple[int, int] | None:
+    """(region, index of the last sibling) when the siblings from ``first`` on exactly cover a region."""
+    span = _span(siblings[first]) if isinstance(siblings[first], ast.AST) else None
+    hit = by_start.get(span[0]) if span else None
+    if hit is None:
+        return None
+    index, end = hit
+    for last in range(first, len(siblings)):
+        later = _span(siblings[last]) if isinstance(siblings[last], ast.AST) else None
+        if later is None or later[1] > end:
+            return None
+        if later[1] == end:
+            return index, last
+    return None
+
+
+def check(before: str, after: str, edits: list[tuple[int, int, str]]) -> str | None:
+    """None when ``after`` is ``before`` with ``edits`` (character offsets ``[start, end)`` in ``before`` and
+    the new text, sorted and not overlapping) changing nothing outside the syntax nodes they edit; else why
+    not, in a few words."""
+    if not edits:
+        return None if before == after else "the text changed where no edit was"
+    old_tree, new_tree = _parse(before), _parse(after)
+    if old_tree is None or new_tree is None:
+        return "the code does not parse"
+    old, new = Locator(before), Locator(after)
+    nodes = list(_positioned(old_tree))
+    found: list[Region] = []
+    for number, (start, end, _) in enumerate(edits):
+        hit = _region_for(nodes, old.position(start), old.position(end))
+        if hit is None:
+            return "an edit lies outside any statement"
+        node, depth, s, e = hit
+        found.append(Region(s, e, node, depth, [number]))
+    # nested or equal regions merge into the outer one
+    found.sort(key=lambda r: (r.start, (-r.end[0], -r.end[1]), r.depth))
+    regions: list[Region] = []
+    for region in found:
+        if regions and region.start >= regions[-1].start and region.end <= regions[-1].end:
+            regions[-1].edits.extend(region.edits)
+        elif regions and region.start < regions[-1].end:
+            return "two edited regions overlap"
+        else:
+            regions.append(region)
+    # each region's text in the fixed file: shifted by the edits before it, grown by its own
+    shift = 0
+    spans_before: list[tuple[int, int]] = []
+    spans_after: list[tuple[int, int]] = []
+    for region in regions:
+        a, b = old.offset(region.start), old.offset(region.end)
+        own = sum(len(edits[i][2]) - (edits[i][1] - edits[i][0]) for i in region.edits)
+        if any(not a <= edits[i][0] <= edits[i][1] <= b for i in region.edits):
+            return "an edit lies outside its region"
+        spans_before.append((a, b))
+        spans_after.append((a + shift, b + shift + own))
+        shift += own
+    if len(after) != len(before) + shift:
+        return "the text changed where no edit was"
+    previous_old = previous_new = 0
+    for (a, b), (a2, b2) in zip(spans_before, spans_after):
+        if before[previous_old:a] != after[previous_new:a2]:
+            return "the text changed outside the edited code"
+        previous_old, previous_new = b, b2
+    if before[previous_old:] != after[previous_new:]:
+        return "the text changed outside the edited code"
+    old_marks = [(r.start, r.end) for r in regions]
+    try:
+        new_marks = [(new.position(a), new.position(b)) for a, b in spans_after]
+    except IndexError:
+        return "the text changed outside the edited code"
+    everything = set(range(len(regions)))
+    kinds = [None if isinstance(r.node, ast.stmt) else _kind(r.node, _callee_edited(r, edits, old)) for r in regions]
+    if _mask(old_tree, old_marks)[0] != everything:
+        return "an edited region is not a syntax node"
+    met, wrong = _mask(new_tree, new_marks, kinds)
+    if met != everything:
+        return "the edited code does not form the same syntax nodes"
+    if wrong:
+        return "an edited expression became another kind of expression"
+    if ast.dump(old_tree) != ast.dump(new_tree):
+        return "the syntax tree changed outside the edited code"
+    return None
+
+
+def _callee_edited(region: Region, edits: list[tuple[int, int, str]], old: Locator) -> bool:
+    func = getattr(region.node, "func", None)
+    span = _span(func) if func is not None else None
+    if span is None:
+        return False
+    start, end = old.offset(span[0]), old.offset(span[1])
+    return any(edits[i][0] < end and edits[i][1] > start for i in region.edits)
