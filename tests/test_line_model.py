@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 # The reproductions of issue 9: before, a lone \r in a comment made --fix write `LSTM(1, return_sequences=True6)`,
@@ -132,3 +131,17 @@ def test_notebook_fix_keeps_a_foreign_cell_magic_whole(tmp_path):
     fix = run_cli("check", "--fix", "nb.ipynb", cwd=tmp_path)
     assert (fix.code, fix.err) == (0, "")
     assert path.read_text(encoding="utf-8") == original.replace("LSTM(8)", "LSTM(8, return_sequences=True)")
+
+
+def test_notebook_fix_that_would_remove_a_line_is_not_offered(tmp_path):
+    """Moving an input_shape= written on its own line deletes a line break: in a notebook that shifted every
+    later cell by one line (their sources were rewritten, garbled). Such a fix is not offered in notebooks."""
+    model = ("import keras\nmodel = keras.Sequential([\n    keras.layers.LSTM(8,\n"
+             "                      input_shape=(10, 3)),\n    keras.layers.Dense(1)])")
+    path = tmp_path / "nb.ipynb"
+    original = write_notebook(path, notebook(model, "!ls\nprint('after')\n", "model.summary()"))
+    report = run_cli("check", "--no-cache", "--select", "LSTM503", "--format", "json", "nb.ipynb", cwd=tmp_path).json()
+    assert [(f["rule"], f["cell"], f["line"], f["fix"]) for f in report] == [("LSTM503", 1, 3, None)]
+    fix = run_cli("check", "--fix", "--select", "LSTM503", "nb.ipynb", cwd=tmp_path)
+    assert (fix.code, fix.err) == (1, "")
+    assert path.read_text(encoding="utf-8") == original

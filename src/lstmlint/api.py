@@ -135,6 +135,8 @@ def to_cells(finding: Finding, book) -> Finding:
     finding.line = line
     finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (
         line, finding.column)
+    if finding.fix is not None and not _fits_cells(finding.fix):
+        finding.fix = None
     if finding.fix is not None:
         edits = []
         for edit in finding.fix.edits:
@@ -145,6 +147,13 @@ def to_cells(finding: Finding, book) -> Finding:
             edits.append(Edit(start, edit.column, stop, edit.end_column, edit.content))
         finding.fix = Fix(finding.fix.description, finding.fix.applicability, edits)
     return finding
+
+
+def _fits_cells(fix: Fix) -> bool:
+    """A fix that adds or removes lines would shift every later cell of a notebook: not offered there."""
+    from lstmlint.lines import LINE_BREAK
+
+    return not any(LINE_BREAK.search(e.content) or e.line != e.end_line for e in fix.edits)
 
 
 @dataclass
@@ -181,7 +190,6 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
     from lstmlint.analyze import AnalysisError, analyze_source
     from lstmlint.discover import may_contain_keras
     from lstmlint.fix import fix_text
-    from lstmlint.lines import LINE_BREAK
 
     shown = display_path(path)
     if not may_contain_keras(data) or len(data) > MAX_BYTES:
@@ -204,8 +212,8 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
         for finding in findings:
             if finding.fix is None:
                 continue
-            if book is not None and any(LINE_BREAK.search(e.content) for e in finding.fix.edits):
-                finding.fix = None  # a fix that adds lines would shift the notebook's cells
+            if book is not None and not _fits_cells(finding.fix):
+                finding.fix = None
             elif newline != "\n":
                 finding.fix.edits = [Edit(e.line, e.column, e.end_line, e.end_column,
                                           e.content.replace("\n", newline)) for e in finding.fix.edits]

@@ -5,12 +5,9 @@ fixed; a fix that fails is refused, with the reason, and the others go on."""
 from __future__ import annotations
 
 import dataclasses
-import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lstmlint import proof
-from lstmlint.atomic import replace_file
 from lstmlint.findings import Edit, Finding
 from lstmlint.lines import line_starts, split_lines
 
@@ -180,12 +177,14 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, pars
     old = _Text(text)
     try:
         spans = _spans(old, [e for f in fixes for e in f.fix.edits])
+        aims = {(old.offset(e.line, e.column), old.offset(e.end_line, e.end_column), e.content):
+                (old.offset(f.line, f.column), old.offset(f.end_line, f.end_column)) for f in fixes for e in f.fix.edits}
     except FixError as error:
         return f"its edits do not fit the file ({error})"
     candidate = _apply(text, spans)
     if not parses(candidate):
         return "the result does not parse"
-    problem = proof.check(text, candidate, spans)
+    problem = proof.check(text, candidate, spans, [aims[span] for span in spans])
     if problem is not None:
         return problem
     after = lint(candidate)
@@ -198,8 +197,3 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, pars
             return "the finding is still there after the fix"
     return candidate, spans, after
 
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """A fixed file replaces the original atomically, synced to disk, with the original's permissions."""
-    replace_file(path, data, mode=stat.S_IMODE(path.stat().st_mode), durable=True, prefix=f".{path.name}.",
-                 suffix=".lstmlint-tmp")

@@ -39,7 +39,7 @@ from lstmlint import __version__
 from lstmlint.config import Config, ConfigError, load_config
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Module, Span
-from lstmlint.lines import split_lines
+from lstmlint.lines import dominant_newline, split_lines
 
 logger = logging.getLogger("lstmlint.lsp")
 
@@ -443,8 +443,9 @@ def code_actions(server: LstmlintServer, uri: str, analysis: Analysis, wanted: t
         if not _overlaps(diag.range, wanted):
             continue
         if finding.fix is not None and finding.fix.edits:
+            newline = dominant_newline(analysis.text)  # new lines end as the document's do
             edits = [types.TextEdit(range=positions.range(e.line, e.column, e.end_line, e.end_column),
-                                    new_text=e.content) for e in finding.fix.edits]
+                                    new_text=e.content.replace("\n", newline)) for e in finding.fix.edits]
             fixes.append(types.CodeAction(
                 title=f"{finding.fix.description} ({finding.rule})",
                 kind=types.CodeActionKind.QuickFix,

@@ -108,29 +108,40 @@ def _region_for(nodes, start: Position, end: Position) -> tuple[ast.AST, int, Po
     return min(holders, key=lambda n: ((-n[2][0], -n[2][1]), n[3], n[1]))
 
 
+@dataclass
+class Expected:
+    """What a region may become in the fixed tree."""
+
+    kind: tuple[str, str | None] | None  # the node type (and a call's callee) it keeps; None: anything
+    run: bool  # may become several sibling nodes (an insertion put one in front of it)
+
+
 def _kind(node: ast.AST, callee_edited: bool) -> tuple[str, str | None]:
-    """What an edited expression must stay: its node type and, for a call whose callee no edit touches, the
-    callee (a keyword inserted into ``LSTM(4)`` may not turn it into ``LSTM(4)(x)`` or ``LSTM(4) + 1``)."""
+    """What an edited node must stay: its type and, for a call whose callee no edit touches, the callee (a
+    keyword inserted into ``LSTM(4)`` may not turn it into ``LSTM(4)(x)`` or ``LSTM(4) + 1``)."""
     if isinstance(node, ast.Call) and not callee_edited:
         return type(node).__name__, ast.dump(node.func)
     return type(node).__name__, None
 
 
 def _mask(tree: ast.AST, regions: list[tuple[Position, Position]],
-          kinds: list[tuple[str, str | None] | None] | None = None) -> tuple[set[int], set[int]]:
+          expected: list[Expected] | None = None) -> tuple[set[int], set[int]]:
     """Replace, in place, each region by a placeholder name: the outermost node with exactly its span, or a
-    run of sibling nodes in one list field from its start to its end. With ``kinds``, a region that was an
-    expression must be (or, for a run, hold) a node of the same kind. Returns the regions met and those of
-    the wrong kind."""
+    run of sibling nodes in one list field from its start to its end. With ``expected``, the node (or a
+    run's last node, the one that was there) must keep its kind. Returns the regions met and those that did
+    not become what was expected."""
     by_start = {start: (index, end) for index, (start, end) in enumerate(regions)}
     met: set[int] = set()
     wrong: set[int] = set()
 
     def placeholder(index: int, nodes: list[ast.AST]) -> ast.Name:
         met.add(index)
-        wanted = kinds[index] if kinds is not None else None
-        if wanted is not None and not any(_kind(n, wanted[1] is None) == wanted for n in nodes):
-            wrong.add(index)
+        if expected is not None:
+            rule = expected[index]
+            if len(nodes) > 1 and not rule.run:
+                wrong.add(index)
+            if rule.kind is not None and _kind(nodes[-1], rule.kind[1] is None) != rule.kind:
+                wrong.add(index)
         return ast.Name(id=_PLACEHOLDER.format(index), ctx=ast.Load())
 
     stack = [tree]
@@ -178,10 +189,13 @@ def _run(siblings: list, first: int, by_start) -> tuple[int, int] | None:
     return None
 
 
-def check(before: str, after: str, edits: list[tuple[int, int, str]]) -> str | None:
+def check(before: str, after: str, edits: list[tuple[int, int, str]],
+          targets: list[tuple[int, int]] | None = None) -> str | None:
     """None when ``after`` is ``before`` with ``edits`` (character offsets ``[start, end)`` in ``before`` and
     the new text, sorted and not overlapping) changing nothing outside the syntax nodes they edit; else why
-    not, in a few words."""
+    not, in a few words. ``targets`` (one per edit) are the spans of the code each edit is meant for (the
+    finding's layer or call): an edit's node must lie inside it or, for an insertion in front of a node,
+    hold it."""
     if not edits:
         return None if before == after else "the text changed where no edit was"
     old_tree, new_tree = _parse(before), _parse(after)
@@ -195,6 +209,15 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]]) -> str | N
         if hit is None:
             return "an edit lies outside any statement"
         node, depth, s, e = hit
+        if targets is not None:
+            first, last = old.offset(s), old.offset(e)
+            aim = targets[number]
+            if start == end == first:
+                inside = first <= aim[0] and aim[1] <= last
+            else:
+                inside = aim[0] <= first and last <= aim[1]
+            if not inside:
+                return "an edit lies outside the code it fixes"
         found.append(Region(s, e, node, depth, [number]))
     # nested or equal regions merge into the outer one
     found.sort(key=lambda r: (r.start, (-r.end[0], -r.end[1]), r.depth))
@@ -233,23 +256,29 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]]) -> str | N
     except IndexError:
         return "the text changed outside the edited code"
     everything = set(range(len(regions)))
-    kinds = [None if isinstance(r.node, ast.stmt) else _kind(r.node, _callee_edited(r, edits, old)) for r in regions]
+    expected = [_expected(r, span, edits, old) for r, span in zip(regions, spans_before)]
     if _mask(old_tree, old_marks)[0] != everything:
         return "an edited region is not a syntax node"
-    met, wrong = _mask(new_tree, new_marks, kinds)
+    met, wrong = _mask(new_tree, new_marks, expected)
     if met != everything:
         return "the edited code does not form the same syntax nodes"
     if wrong:
-        return "an edited expression became another kind of expression"
+        return "an edited node became a different kind of node"
     if ast.dump(old_tree) != ast.dump(new_tree):
         return "the syntax tree changed outside the edited code"
     return None
 
 
-def _callee_edited(region: Region, edits: list[tuple[int, int, str]], old: Locator) -> bool:
+def _expected(region: Region, span: tuple[int, int], edits: list[tuple[int, int, str]], old: Locator) -> Expected:
+    """A region replaced as a whole may become anything (``model.reset_states()`` -> a loop); one with an
+    insertion at its start may gain siblings in front (an ``Input`` before the layer); otherwise it keeps its
+    kind, and a call keeps its callee unless an edit is in it."""
+    mine = [edits[i] for i in region.edits]
+    if any((start, end) == span for start, end, _ in mine):
+        return Expected(None, run=False)
+    run = any(start == end == span[0] for start, end, _ in mine)
     func = getattr(region.node, "func", None)
-    span = _span(func) if func is not None else None
-    if span is None:
-        return False
-    start, end = old.offset(span[0]), old.offset(span[1])
-    return any(edits[i][0] < end and edits[i][1] > start for i in region.edits)
+    callee = _span(func) if isinstance(region.node, ast.Call) and func is not None else None
+    edited = callee is not None and any(
+        start < old.offset(callee[1]) and end > old.offset(callee[0]) for start, end, _ in mine)
+    return Expected(_kind(region.node, edited), run)

@@ -22,7 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 try:
     import fcntl
@@ -152,7 +152,7 @@ class Target:
         except BaseException as error:
             try:
                 _overwrite(self.path, original)
-            except BaseException:
+            except BaseException:  # noqa: BLE001 - whatever failed, the backup is where the content is
                 raise NotWritten(f"writing the fix failed ({_reason(error)}) and so did restoring the file: "
                                  f"its original content is in {backup}") from error
             os.unlink(backup)
