@@ -17,6 +17,7 @@ result still parses.
 from __future__ import annotations
 
 import ast
+import bisect
 import warnings
 from dataclasses import dataclass
 
@@ -31,7 +32,6 @@ class Region:
     start: Position
     end: Position
     node: ast.AST
-    depth: int
     edits: list[int]  # indexes of the edits it holds
 
 
@@ -81,31 +81,61 @@ def _span(node: ast.AST) -> tuple[Position, Position] | None:
     return (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
 
-def _positioned(tree: ast.AST):
-    """(node, depth, start, end) for every node with a position, outer nodes first."""
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        span = _span(node)
-        if span is not None:
-            yield node, depth, span[0], span[1]
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+class _Tree:
+    """Finds the node an edit is in by walking down from the root (each level bisected by position)."""
 
+    def __init__(self, tree: ast.AST) -> None:
+        self.tree = tree
+        self.levels: dict[int, tuple[list[ast.AST], list[Position]]] = {}
 
-def _region_for(nodes, start: Position, end: Position) -> tuple[ast.AST, int, Position, Position] | None:
-    """The smallest node holding [start, end); for an insertion, the outermost node that begins there,
-    else the smallest node that holds the point strictly inside."""
-    if start == end:
-        beginning = [n for n in nodes if n[2] == start]
-        if beginning:
-            return min(beginning, key=lambda n: n[1])
-        holders = [n for n in nodes if n[2] < start < n[3]]
-    else:
-        holders = [n for n in nodes if n[2] <= start and end <= n[3]]
-    if not holders:
+    def _children(self, node: ast.AST) -> tuple[list[ast.AST], list[Position]]:
+        """The positioned nodes right below ``node`` (through nodes without a position, such as ``arguments``),
+        in source order, and their starts."""
+        cached = self.levels.get(id(node))
+        if cached is None:
+            found: list[ast.AST] = []
+            stack = list(reversed(list(ast.iter_child_nodes(node))))
+            while stack:
+                child = stack.pop()
+                if _span(child) is None:
+                    stack.extend(reversed(list(ast.iter_child_nodes(child))))
+                else:
+                    found.append(child)
+            found.sort(key=lambda n: _span(n)[0])
+            cached = self.levels[id(node)] = (found, [_span(n)[0] for n in found])
+        return cached
+
+    def _holder(self, node: ast.AST, start: Position, end: Position, strict: bool) -> ast.AST | None:
+        """The child of ``node`` that holds [start, end) (strictly inside, for a point)."""
+        children, starts = self._children(node)
+        index = bisect.bisect_right(starts, start)
+        # siblings do not overlap: the holder is among the last ones that start at or before ``start``
+        for child in reversed(children[max(index - 3, 0): index]):
+            s, e = _span(child)
+            if (s < start < e) if strict else (s <= start and end <= e):
+                return child
         return None
-    # the holders nest: the innermost starts last and, among those, ends first; then the outermost of equals
-    return min(holders, key=lambda n: ((-n[2][0], -n[2][1]), n[3], n[1]))
+
+    def region(self, start: Position, end: Position) -> ast.AST | None:
+        """The smallest node holding [start, end) (the outermost of nodes with that same span); for an
+        insertion, the outermost node that begins there, else the smallest holding the point strictly."""
+        path: list[ast.AST] = []
+        node = self.tree
+        while True:
+            if start == end:
+                children, starts = self._children(node)
+                index = bisect.bisect_left(starts, start)
+                if index < len(starts) and starts[index] == start:
+                    return children[index]
+            child = self._holder(node, start, end, strict=start == end)
+            if child is None:
+                break
+            path.append(child)
+            node = child
+        if not path:
+            return None
+        span = _span(path[-1])
+        return next(n for n in path if _span(n) == span)
 
 
 @dataclass
@@ -202,13 +232,13 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     if old_tree is None or new_tree is None:
         return "the code does not parse"
     old, new = Locator(before), Locator(after)
-    nodes = list(_positioned(old_tree))
+    finder = _Tree(old_tree)
     found: list[Region] = []
     for number, (start, end, _) in enumerate(edits):
-        hit = _region_for(nodes, old.position(start), old.position(end))
-        if hit is None:
+        node = finder.region(old.position(start), old.position(end))
+        if node is None:
             return "an edit lies outside any statement"
-        node, depth, s, e = hit
+        s, e = _span(node)
         if targets is not None:
             first, last = old.offset(s), old.offset(e)
             aim = targets[number]
@@ -218,9 +248,9 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
                 inside = aim[0] <= first and last <= aim[1]
             if not inside:
                 return "an edit lies outside the code it fixes"
-        found.append(Region(s, e, node, depth, [number]))
+        found.append(Region(s, e, node, [number]))
     # nested or equal regions merge into the outer one
-    found.sort(key=lambda r: (r.start, (-r.end[0], -r.end[1]), r.depth))
+    found.sort(key=lambda r: (r.start, (-r.end[0], -r.end[1])))
     regions: list[Region] = []
     for region in found:
         if regions and region.start >= regions[-1].start and region.end <= regions[-1].end:
