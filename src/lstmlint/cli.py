@@ -139,12 +139,12 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
                 failed.append(path)
             result.findings.extend(api.lint_paths([path], config, rules).findings)
             continue
-        _report_refusals(outcome)
         if problem is not None:
             click.echo(f"lstmlint: error: {outcome.shown}: {problem}", err=True)
             failed.append(path)
             result.findings.extend(outcome.initial)
             continue
+        _report_refusals(outcome)
         result.findings.extend(outcome.remaining)
         if outcome.after == outcome.before:
             continue
