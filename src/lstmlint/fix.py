@@ -4,6 +4,7 @@ fixed; a fix that fails is refused, with the reason, and the others go on."""
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -53,14 +54,8 @@ class _Text:
         return self.starts[line - 1] + column - 1
 
     def position(self, offset: int) -> tuple[int, int]:
-        low, high = 0, len(self.starts)
-        while low + 1 < high:
-            middle = (low + high) // 2
-            if self.starts[middle] <= offset:
-                low = middle
-            else:
-                high = middle
-        return low + 1, offset - self.starts[low] + 1
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def _spans(text: _Text, edits: list[Edit]) -> list[tuple[int, int, str]]:

@@ -7,7 +7,11 @@ The fixed text must then
 - equal the original character for character outside the regions, and
 - have the same syntax tree as the original once each region is masked on both sides: in the fixed tree a
   region is the node, or the run of sibling nodes (statements, list elements), that exactly covers the
-  region's new text.
+  region's new text;
+- keep each region's kind (a call keeps its callee unless an edit is in it; several siblings only where an
+  insertion put one in front; anything only where an edit replaced the whole node), and
+- with targets (the layer or call each finding is about), hold each region inside its target, or, for an
+  insertion in front of a node, hold the target.
 
 So an edit that lands one character outside the call it was meant for, or that changes how the code around
 it parses (an unclosed bracket or quote, a keyword moved into the enclosing call), is caught even when the
@@ -43,7 +47,7 @@ class Locator:
         self.starts = line_starts(text)
 
     def position(self, offset: int) -> Position:
-        line = _bisect(self.starts, offset)
+        line = bisect.bisect_right(self.starts, offset)
         start = self.starts[line - 1]
         return line, len(self.text[start:offset].encode("utf-8", "surrogatepass"))
 
@@ -53,17 +57,6 @@ class Locator:
         end = self.starts[line] if line < len(self.starts) else len(self.text)
         encoded = self.text[start:end].encode("utf-8", "surrogatepass")
         return start + len(encoded[:column].decode("utf-8", "surrogatepass"))
-
-
-def _bisect(starts: list[int], offset: int) -> int:
-    low, high = 0, len(starts)
-    while low + 1 < high:
-        middle = (low + high) // 2
-        if starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle
-    return low + 1
 
 
 def _parse(text: str) -> ast.Module | None:
