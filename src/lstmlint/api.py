@@ -196,6 +196,8 @@ def to_cells(finding: Finding, book) -> Finding:
     finding.line = line
     finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (
         line, finding.column)
+    if finding.fix is not None and not _fits_cells(finding.fix):
+        finding.fix = None
     if finding.fix is not None:
         edits = []
         for edit in finding.fix.edits:
@@ -208,6 +210,13 @@ def to_cells(finding: Finding, book) -> Finding:
     return finding
 
 
+def _fits_cells(fix: Fix) -> bool:
+    """A fix that adds or removes lines would shift every later cell of a notebook: not offered there."""
+    from lstmlint.lines import LINE_BREAK
+
+    return not any(LINE_BREAK.search(e.content) or e.line != e.end_line for e in fix.edits)
+
+
 @dataclass
 class FileFix:
     path: Path
@@ -215,22 +224,35 @@ class FileFix:
     before: bytes
     after: bytes
     applied: int
-    remaining: list[Finding]
-    refused: bool = False
+    remaining: list[Finding]  # on ``after``
+    refusals: list[tuple[Finding, str]] = field(default_factory=list)  # fixes not applied, and why
+    initial: list[Finding] = field(default_factory=list)  # on ``before``: what stays if ``after`` is not written
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
 
 
 def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
     """The fixed bytes of one file (None when it has no Keras code or cannot be read)."""
+    try:
+        data = _read_regular(path)
+    except OSError:
+        return None
+    return fix_bytes(data, path, config, rules, unsafe)
+
+
+def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
+    """The fixed bytes of a file's content ``data`` (None when it has no Keras code or cannot be decoded).
+    Every fix is proven (:func:`lstmlint.fix.fix_text`); the bytes must decode back to the fixed text."""
+    import copy
+
     from lstmlint import notebook
     from lstmlint.analyze import AnalysisError, analyze_source
     from lstmlint.discover import may_contain_keras
     from lstmlint.fix import fix_text
 
     shown = display_path(path)
-    try:
-        data = _read_regular(path)
-    except OSError:
-        return None
     if not may_contain_keras(data) or len(data) > MAX_BYTES:
         return None  # the caller lints it instead, which reports why it was not analysed
     book = None
@@ -251,8 +273,8 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
         for finding in findings:
             if finding.fix is None:
                 continue
-            if book is not None and any("\n" in e.content for e in finding.fix.edits):
-                finding.fix = None  # a fix that adds lines would shift the notebook's cells
+            if book is not None and not _fits_cells(finding.fix):
+                finding.fix = None
             elif newline != "\n":
                 finding.fix.edits = [Edit(e.line, e.column, e.end_line, e.end_column,
                                           e.content.replace("\n", newline)) for e in finding.fix.edits]
@@ -281,13 +303,42 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
         return compiles(code) or not strict
 
     outcome = fix_text(text, lint, parses, unsafe)
+
+    def place(finding: Finding) -> Finding:
+        return to_cells(copy.copy(finding), book) if book is not None else finding
+
+    refusals = [(place(r.finding), r.reason) for r in outcome.refusals]
+    initial = [place(f) for f in outcome.initial]
+    after = data
+    if outcome.applied:
+        try:
+            after = _encode_fixed(outcome.text, book, source if book is None else None)
+        except ValueError as error:  # the bytes would not read back as the fixed code: write nothing
+            refusals.extend((place(f), str(error)) for f in outcome.applied)
+            return FileFix(path, shown, data, data, 0, initial, refusals, initial)
+    remaining = [place(f) for f in outcome.remaining] if after != data else initial
+    return FileFix(path, shown, data, after, len(outcome.applied), remaining, refusals, initial)
+
+
+def _encode_fixed(text: str, book, source) -> bytes:
+    """The file's bytes for the fixed text, checked to read back as exactly that text (ValueError if not)."""
+    from lstmlint import notebook
+
     if book is not None:
-        after = book.with_module(outcome.text).encode("utf-8") if outcome.applied else data
-        remaining = [to_cells(f, book) for f in outcome.remaining]
-    else:
-        after = source.encode(outcome.text) if outcome.applied else data
-        remaining = outcome.remaining
-    return FileFix(path, shown, data, after, len(outcome.applied), remaining, outcome.refused)
+        try:
+            data = book.with_module(text).encode("utf-8")
+        except notebook.CellMapError as error:
+            raise ValueError(f"the fix does not map back onto the notebook's cells ({error})") from None
+        if notebook.load(data, book.path).text != text:
+            raise ValueError("the fixed notebook does not read back as the fixed code")
+        return data
+    try:
+        data = source.encode(text)
+    except UnicodeEncodeError:
+        raise ValueError(f"the fixed code cannot be written in the file's encoding ({source.encoding})") from None
+    if decode(data, source.path).text != text:
+        raise ValueError("the fixed file does not read back as the fixed code")
+    return data
 
 
 def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None,

@@ -220,11 +220,8 @@ def _runtime_contained(run) -> bool:
 
 def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, exit_zero: bool):
     """--fix writes fixed files and reports what is left; --diff shows the fixes and writes nothing."""
-    import difflib
-
     from lstmlint import api
     from lstmlint.discover import iter_files
-    from lstmlint.fix import write_atomic
 
     paths = list(paths) or [Path(".")]
     if any(str(p) == "-" for p in paths):
@@ -239,36 +236,30 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
     for path in iter_files([p for p in paths if p not in missing], config.exclude, config.root):
         result.files += 1
         try:
-            outcome = api.fix_file(path, config, rules, unsafe)
+            outcome, problem = _fix_one(path, config, rules, unsafe, write)
         except Exception as error:  # noqa: BLE001 - this file alone: left as it was, reported, the run goes on
             result.findings.append(api.internal_error(api.display_path(path), error))
             continue
         if outcome is None:
+            if problem is not None:
+                click.echo(f"lstmlint: error: {api.display_path(path)}: {problem}", err=True)
+                failed.append(path)
             result.findings.extend(api.lint_paths([path], config, rules).findings)
             continue
-        if outcome.refused:
-            click.echo(f"lstmlint: error: {outcome.shown}: a fix would leave code that does not parse; "
-                       "that fix was not applied", err=True)
+        if problem is not None:
+            click.echo(f"lstmlint: error: {outcome.shown}: {problem}", err=True)
+            failed.append(path)
+            result.findings.extend(outcome.initial)
+            continue
+        _report_refusals(outcome)
         result.findings.extend(outcome.remaining)
         if outcome.after == outcome.before or any(f.rule == builtin_codes.INTERNAL_ERROR.id
                                                   for f in outcome.remaining):
             continue  # (a fixed text lstmlint then failed on is not written: it could not be checked)
         changed += 1
         fixed += outcome.applied
-        if write:
-            try:
-                write_atomic(path, outcome.after)
-            except OSError as error:  # a full disk, a read-only folder: the original is intact, say so
-                click.echo(f"lstmlint: error: {outcome.shown}: cannot write the fix: {error.strerror or error}; "
-                           "the file is unchanged", err=True)
-                failed.append(path)
-                changed -= 1
-                fixed -= outcome.applied
-                continue
-        else:
-            before = outcome.before.decode("utf-8", "replace").splitlines(keepends=True)
-            after = outcome.after.decode("utf-8", "replace").splitlines(keepends=True)
-            _emit("".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}")))
+        if not write:
+            _emit(_diff(outcome))
     result.findings.sort(key=lambda f: f.sort_key())
     if write:
         _emit(_render(output_format, result, rules))
@@ -282,6 +273,49 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
             _emit(f"lstmlint: error: {finding.path}: {finding.message}\n", err=True)
     _report_internal_errors(result)
     sys.exit(EXIT_ERROR if missing or failed or result.internal_errors() else code)
+
+
+def _fix_one(path: Path, config, rules, unsafe: bool, write: bool):
+    """(the file's fix or None, why it was not written or None). With ``write``, the file is locked from
+    its read to the write of its fix (lstmlint.writeback)."""
+    from lstmlint import api, writeback
+
+    if not write:
+        return api.fix_file(path, config, rules, unsafe), None
+    outcome = None
+    try:
+        with writeback.locked(path) as target:
+            data = target.read(api.MAX_BYTES + 1)
+            outcome = api.fix_bytes(data, path, config, rules, unsafe)
+            if (outcome is not None and outcome.after != outcome.before
+                    and not any(f.rule == builtin_codes.INTERNAL_ERROR.id for f in outcome.remaining)):
+                target.write(outcome.after)  # (a fixed text lstmlint then failed on is not written)
+    except writeback.NotWritten as error:
+        return outcome, str(error)
+    except OSError as error:  # a full disk, a read-only folder: the original is intact, say so
+        reason = error.strerror or str(error)
+        if outcome is None:
+            return None, None  # not even readable: linting it reports why
+        return outcome, f"cannot write the fix: {reason}; the file is unchanged"
+    return outcome, None
+
+
+def _report_refusals(outcome) -> None:
+    from lstmlint.report.text import location
+
+    for finding, reason in outcome.refusals:
+        click.echo(f"lstmlint: error: {location(finding)}: the fix for {finding.rule} was not applied: {reason}",
+                   err=True)
+
+
+def _diff(outcome) -> str:
+    import difflib
+
+    from lstmlint.lines import lines_with_ends
+
+    before = lines_with_ends(outcome.before.decode("utf-8", "replace"))
+    after = lines_with_ends(outcome.after.decode("utf-8", "replace"))
+    return "".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}"))
 
 
 def _jobs(jobs: int | None) -> int:

@@ -38,6 +38,7 @@ from lstmlint import __version__
 from lstmlint.config import Config, ConfigError, load_config
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Module, Span
+from lstmlint.lines import dominant_newline, split_lines
 
 logger = logging.getLogger("lstmlint.lsp")
 
@@ -47,7 +48,6 @@ CHECK_TIMEOUT = float(os.environ.get("LSTMLINT_LSP_TIMEOUT", "30"))
 # The analyzer's address-space limit: a 1 MB document (the size limit) of dense Keras code peaks near 1.6 GB.
 DEFAULT_MEMORY_LIMIT = 3 * 2**30
 LOG_DETAILS = "the server's log has the details"  # where an internal error's traceback goes
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -72,10 +72,6 @@ class Analysis:
     config: Config | None = None
     error: str | None = None  # a configuration or rule-file error: nothing was checked
     failure: str | None = None  # the analyzer failed (crashed, timed out): nothing was checked
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 class Checker:
@@ -483,8 +479,9 @@ def code_actions(server: LstmlintServer, uri: str, analysis: Analysis, wanted: t
         if not _overlaps(diag.range, wanted):
             continue
         if finding.fix is not None and finding.fix.edits:
+            newline = dominant_newline(analysis.text)  # new lines end as the document's do
             edits = [types.TextEdit(range=positions.range(e.line, e.column, e.end_line, e.end_column),
-                                    new_text=e.content) for e in finding.fix.edits]
+                                    new_text=e.content.replace("\n", newline)) for e in finding.fix.edits]
             fixes.append(types.CodeAction(
                 title=f"{finding.fix.description} ({finding.rule})",
                 kind=types.CodeActionKind.QuickFix,

@@ -11,6 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from lstmlint.analyze.models import Analyzer
 from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
 from lstmlint.ir import Module
+from lstmlint.lines import split_lines
 
 
 class AnalysisError(Exception):
@@ -44,7 +45,7 @@ def analyze_source(text: str, path: str) -> Module:
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = str(error.message if hasattr(error, "message") else error).strip().splitlines()[0]
+        message = split_lines(str(error.message if hasattr(error, "message") else error).strip())[0]
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None
     try:
         return Analyzer(tree, path, Positions(text, tree, python), text).run()

@@ -18,6 +18,7 @@ from lstmlint.analyze.imports import ImportTable, dotted, keras_distribution, sp
 from lstmlint.analyze.values import Binding, Evaluator, Scope, bind_targets
 from lstmlint.analyze.walk import children, walk
 from lstmlint.ir import Arg, Call, Import, Layer, Model, Module, Ref, Span, Value
+from lstmlint.lines import lines_with_ends
 
 MODEL_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch",
                  "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator"}
@@ -192,7 +193,7 @@ def bind_scopes(module: cst.Module, module_scope: Scope) -> tuple[dict[int, Scop
 class Analyzer:
     def __init__(self, module: cst.Module, path: str, positions, text: str = "") -> None:
         self.cst_module = module
-        self.lines = text.splitlines(keepends=True)
+        self.lines = lines_with_ends(text)
         self.positions = positions
         self.imports = ImportTable()
         self.evaluator = Evaluator(self.imports, module.code_for_node)

@@ -17,6 +17,7 @@ import libcst as cst
 from lstmlint.analyze.imports import dotted
 from lstmlint.analyze.walk import children, is_node
 from lstmlint.ir import Span
+from lstmlint.lines import lines_with_ends
 
 # libcst fields that are not in source order in the dataclass; calls in them must be met in source order
 _SOURCE_ORDER = {
@@ -91,7 +92,7 @@ class Positions:
     """``span(node)`` for the paired libcst nodes; raises Unpaired when pairing is not possible."""
 
     def __init__(self, text: str, module: cst.Module, tree: ast.Module) -> None:
-        self.lines = text.splitlines(keepends=True)
+        self.lines = lines_with_ends(text)  # CPython's lines: its byte columns count within them
         wanted = [n for n in _cst_in_order(module) if type(n) in _PAIRED_CST]
         found = _ast_in_order(tree)
         if len(wanted) != len(found):
