@@ -26,11 +26,14 @@ def _codes(value: str | None) -> list[str] | None:
     return [c.strip().upper() for c in value.split(",") if c.strip()]
 
 
-def _load(config_path: Path | None, select, ignore, extend_select, target_keras):
+def _load(config_path: Path | None, select, ignore, extend_select, target_keras, fail_on=None):
     from lstmlint.config import ConfigError, load_config, parse_target
 
     try:
         config = load_config(config_path)
+        for option, codes in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+            if codes:
+                config.code_sources.append((option, codes))
         if select is not None:
             config.select = select
         if extend_select:
@@ -39,19 +42,28 @@ def _load(config_path: Path | None, select, ignore, extend_select, target_keras)
             config.ignore = [*config.ignore, *ignore]
         if target_keras is not None:
             config.target_keras = parse_target(target_keras)
+        if fail_on is not None:
+            config.fail_on = fail_on
     except ConfigError as error:
         raise UsageError(f"configuration error: {error}") from None
     return config
 
 
 def _rules(config, cache=None):
+    """The rules, once every code the settings name is known to exist (built-in or from rule-paths)."""
     from lstmlint.api import rules_for
+    from lstmlint.config import ConfigError, check_codes
     from lstmlint.engine.loader import RuleError
 
     try:
-        return rules_for(config, cache.folder.parent.parent if cache is not None else None)
+        rules = rules_for(config, cache.folder.parent.parent if cache is not None else None)
     except RuleError as error:
         raise UsageError(f"invalid rule file: {error}") from None
+    try:
+        check_codes(config, {r.id for r in rules})
+    except ConfigError as error:
+        raise UsageError(f"configuration error: {error}") from None
+    return rules
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,9 +75,14 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
-@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201).")
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201) "
+                                "[default: every rule, rule-paths included].")
 @click.option("--extend-select", help="Codes or prefixes to enable on top of the configured ones.")
-@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--ignore", "--extend-ignore", "ignore",
+              help="Comma-separated rule codes or prefixes to disable (on top of the configured ones).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="The lowest severity that makes the run exit 1; findings below it are shown but pass "
+                   "[default: warning].")
 @click.option("--target-keras", type=click.Choice(["2", "3"]), help="Keras major version the code targets [default: 3].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this TOML file instead of the nearest pyproject.toml.")
@@ -82,11 +99,11 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--statistics", is_flag=True,
               help="Print on stderr how many files were parsed, skipped and could not be parsed or read.")
-def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
+def check(paths, output_format, select, extend_select, ignore, fail_on, target_keras, config_path, stdin_filename,
           exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes,
           statistics) -> None:
     """Check files and folders (default: the current folder). `-` reads stdin."""
-    config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
+    config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras, fail_on)
     cache = None
     if not no_cache and not runtime and not (apply_fixes or show_diff):
         from lstmlint.api import open_cache
@@ -107,12 +124,26 @@ def check(paths, output_format, select, extend_select, ignore, target_keras, con
         from lstmlint.api import suppressed
 
         result.findings = suppressed(result.findings, config)
-    click.echo(_render(output_format, result, rules), nl=False)
+    if not result.files and not missing:
+        click.echo(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths or ['.']))}", err=True)
+    if _summary_is_true(output_format, result, missing):
+        click.echo(_render(output_format, result, rules), nl=False)
     if statistics:
         click.echo(result.statistics(), err=True)
     if missing:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+    sys.exit(_exit_code(result.findings, config, exit_zero))
+
+
+def _summary_is_true(output_format: str, result, missing) -> bool:
+    """The text report ends in "All checks passed (N files checked)" when there is no finding: not when a path
+    was missing or nothing was checked (stderr says why). Other formats are data: always written."""
+    return output_format != "text" or bool(result.findings) or (result.files > 0 and not missing)
+
+
+def _exit_code(findings, config, exit_zero: bool) -> int:
+    """1 when a finding at or above `fail-on` remains (and not --exit-zero); info findings alone pass."""
+    return EXIT_FINDINGS if not exit_zero and any(config.fails(f.severity) for f in findings) else EXIT_CLEAN
 
 
 def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, exit_zero: bool):
@@ -163,12 +194,15 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
             click.echo("".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}")),
                        nl=False)
     result.findings.sort(key=lambda f: f.sort_key())
+    if not result.files and not missing:
+        click.echo(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths))}", err=True)
     if write:
-        click.echo(_render(output_format, result, rules), nl=False)
+        if _summary_is_true(output_format, result, missing):
+            click.echo(_render(output_format, result, rules), nl=False)
         if output_format == "text":
             click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed} file"
                        f"{'s' if changed != 1 else ''}.")
-        code = EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+        code = _exit_code(result.findings, config, exit_zero)
     else:
         code = EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
     sys.exit(EXIT_ERROR if missing or failed else code)
