@@ -264,10 +264,15 @@ def _sparse_5_gb(path: Path) -> None:
         handle.truncate(5 << 30)  # no disk used, but a plain read would want 5 GB of memory
 
 
+def _dangling(path: Path) -> None:
+    os.symlink("nowhere.yaml", path)
+
+
 @pytest.mark.parametrize("make, words", [
     (_fifo, "not a regular file (a FIFO)"),
     (_dev_zero, "not a regular file (a character device)"),
     (_sparse_5_gb, "larger than 256 KiB"),
+    (_dangling, "cannot read: No such file or directory"),
 ])
 def test_rule_file_that_never_ends_is_refused_by_check_rules_and_server(tmp_path, make, words):
     """A FIFO blocked `check`, `rules` and the server forever; /dev/zero ate memory at ~1 GB/s."""
@@ -275,7 +280,7 @@ def test_rule_file_that_never_ends_is_refused_by_check_rules_and_server(tmp_path
     make(tmp_path / "rules" / "TEAM001.yaml")
     (tmp_path / "pyproject.toml").write_text('[tool.lstmlint]\nrule-paths = ["rules"]\n')
     (tmp_path / "faulty.py").write_text(FAULTY)
-    for args in (("check", "--no-cache", "faulty.py"), ("rules",), ("rule", "LSTM101")):
+    for args in (("check", "--no-cache", "faulty.py"), ("check", "faulty.py"), ("rules",), ("rule", "LSTM101")):
         start = time.monotonic()
         run = run_cli(*args, cwd=tmp_path)
         assert time.monotonic() - start < 30

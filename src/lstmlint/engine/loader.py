@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -272,7 +273,12 @@ def load_rules_cached(folders: list[Path], cache_root: Path | None) -> list[Rule
 
     from lstmlint import __version__
 
-    key = settings_digest([__version__, rule_files(folders), [str(f) for f in folders]])
+    # the checks a rule passed when it was cached are part of the key: a rule file that stricter checks reject
+    # must not keep loading from an entry written before them
+    checks = [Path(__file__).read_bytes(), SCHEMA_PATH.read_bytes(),
+              Path(__file__).with_name("placeholders.py").read_bytes()]
+    key = settings_digest([__version__, [hashlib.sha256(c).hexdigest() for c in checks], rule_files(folders),
+                           [str(f) for f in folders]])
     path = cache_root / CACHE_DIR / __version__ / f"rules-{key[:20]}.json"
     try:
         return [rule_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
