@@ -373,6 +373,8 @@ def test_unknown_code_in_the_configuration_is_an_error(tmp_path, cli, toml, name
     for command in (["check", "bad.py"], ["explain", "bad.py"]):
         run = cli(*command, cwd=tmp_path)
         assert run.code == 2 and named in run.err and "Traceback" not in run.err, run
+    run = cli("rules", cwd=tmp_path)  # the catalog, where the right code is looked up, still answers
+    assert run.code == 0 and "LSTM101" in run.out, run
 
 
 def test_builtin_codes_and_rule_path_codes_are_known(tmp_path, cli):

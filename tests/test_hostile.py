@@ -355,6 +355,46 @@ def test_name_regex_is_linear_where_backtracking_hangs(tmp_path, pattern, fires,
     assert [(f["rule"], f["line"]) for f in run.json()] == [("TEAM001", 4)]
 
 
+def _ambiguous_patterns():
+    """Patterns built to be ambiguous (nested repetitions, overlapping alternations, optional runs): each one
+    of the shapes that made Python's backtracking `re` exponential."""
+    from hypothesis import strategies as st
+
+    atom = st.sampled_from(["a", "a?", "aa?", "[ab]", r"\w", "."])
+
+    def extend(inner):
+        return st.one_of(
+            st.tuples(inner, inner).map("".join),
+            st.tuples(inner, inner).map(lambda p: f"(?:{p[0]}|{p[1]})"),
+            st.tuples(inner, st.sampled_from(["*", "+", "?", "{2,5}", "{7}"])).map(lambda p: f"(?:{p[0]}){p[1]}"),
+        )
+
+    body = st.recursive(atom, extend, max_leaves=8)
+    return st.tuples(st.sampled_from(["", "^"]), body, st.sampled_from(["", "$", "b$", "!"])).map("".join)
+
+
+def test_generated_ambiguous_name_patterns_match_in_linear_time():
+    """Whatever the pattern a rule author writes, `name-matches` on a 5,000-character name (the worst case for
+    backtracking: a long run the pattern almost matches) takes milliseconds, or the pattern is refused at load."""
+    from hypothesis import HealthCheck, given, settings
+
+    from lstmlint.engine.loader import name_regex, regex_problem
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_ambiguous_patterns())
+    def run(pattern):
+        if regex_problem(pattern) is not None:
+            assert "RE2 cannot compile" in regex_problem(pattern)
+            return
+        compiled = name_regex(pattern)
+        for name in ("a" * 5000 + "c", "ab" * 2500 + "!", "a" * 4999):
+            start = time.perf_counter()
+            compiled.search(name)
+            assert time.perf_counter() - start < 0.25, (pattern, len(name))
+
+    run()
+
+
 DEEP_PATTERN = "**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/b"
 
 

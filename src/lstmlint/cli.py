@@ -49,10 +49,12 @@ def _load(config_path: Path | None, select, ignore, extend_select, target_keras,
     return config
 
 
-def _rules(config, cache=None):
-    """The rules, once every code the settings name is known to exist (built-in or from rule-paths)."""
+def _rules(config, cache=None, check_codes: bool = True):
+    """The rules, once every code the settings name is known to exist (built-in or from rule-paths). The
+    catalog commands skip that check: they are where a user looks the right code up."""
     from lstmlint.api import rules_for
-    from lstmlint.config import ConfigError, check_codes
+    from lstmlint.config import ConfigError
+    from lstmlint.config import check_codes as known_codes
     from lstmlint.engine.loader import RuleError
 
     try:
@@ -60,7 +62,8 @@ def _rules(config, cache=None):
     except RuleError as error:
         raise UsageError(f"invalid rule file: {error}") from None
     try:
-        check_codes(config, {r.id for r in rules})
+        if check_codes:
+            known_codes(config, {r.id for r in rules})
     except ConfigError as error:
         raise UsageError(f"configuration error: {error}") from None
     return rules
@@ -313,7 +316,7 @@ def list_rules(output_format, config_path) -> None:
     """List the rule catalog (built-in rules and the configured rule-paths)."""
     import json
 
-    rules = _rules(_load(config_path, None, None, None, None))
+    rules = _rules(_load(config_path, None, None, None, None), check_codes=False)
     if output_format == "json":
         click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
                                 "keras": list(r.keras), "fixable": r.fix is not None} for r in rules], indent=2))
@@ -341,7 +344,7 @@ def rules_markdown(rules) -> str:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def show_rule(code, config_path) -> None:
     """Print one rule's explanation: what it does, why it is bad, an example, what to use instead."""
-    rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None))}
+    rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None), check_codes=False)}
     rule = rules.get(code.upper())
     if rule is None:
         raise UsageError(f"unknown rule {code!r}; `lstmlint rules` lists them")
