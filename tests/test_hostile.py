@@ -432,6 +432,8 @@ def test_path_patterns_on_a_deep_tree_are_linear(tmp_path):
     ("[tool.lstmlint\n", "invalid TOML"),
     ('[tool.lstmlint]\nper-file-ignores = {"*.py" = "LSTM1"}\n', "per-file-ignores"),
     ("[tool]\nlstmlint = 3\n", "must be a table"),
+    ('[tool.lstmlint]\nexclude = ["ok/", "[z-a]"]\n', "`exclude`: invalid path pattern '[z-a]'"),
+    ('[tool.lstmlint.per-file-ignores]\n"!" = ["LSTM1"]\n', "`per-file-ignores`: invalid path pattern '!'"),
 ])
 def test_bad_configuration_is_exit_2_naming_file_and_key(tmp_path, toml, words):
     (tmp_path / "pyproject.toml").write_text(toml)

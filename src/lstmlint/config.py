@@ -118,6 +118,18 @@ def check_codes(config: Config, known: set[str]) -> None:
                               "`lstmlint rules` lists them")
 
 
+def _check_pattern(pattern: str, key: str, where: str) -> None:
+    """A path pattern that cannot be compiled is a configuration error now, not a traceback mid-walk."""
+    import re as python_re
+
+    import re2
+
+    try:
+        path_spec((pattern,))
+    except (ValueError, python_re.error, re2.error) as error:
+        raise ConfigError(f"{where}: `{key}`: invalid path pattern {pattern!r}: {error}") from None
+
+
 def parse_fail_on(value: Any, where: str = "--fail-on") -> str:
     if value in SEVERITIES:
         return value
@@ -158,6 +170,8 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: `per-file-ignores` must be a table of pattern = [codes]")
         config.per_file_ignores = {k: _codes(v, f"per-file-ignores.{k}", where, config) for k, v in table.items()}
+        for pattern in table:
+            _check_pattern(pattern, "per-file-ignores", where)
     if "fail-on" in section:
         config.fail_on = parse_fail_on(section["fail-on"], where)
     for key in ("exclude", "extend-exclude"):
@@ -165,6 +179,8 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
             value = section[key]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: `{key}` must be a list of path patterns")
+            for pattern in value:
+                _check_pattern(pattern, key, where)
             config.exclude.extend(value)
     if "target-keras" in section:
         config.target_keras = parse_target(section["target-keras"], where)
