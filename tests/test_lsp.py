@@ -299,6 +299,30 @@ async def test_broken_config_is_shown_not_fatal(client: LanguageClient, tmp_path
 
 
 @pytest.mark.asyncio
+async def test_typo_in_select_and_fifo_rule_file_are_shown_not_silent(client: LanguageClient, tmp_path: Path):
+    """A code that names no rule would silence every diagnostic; a FIFO rule file hung the worker."""
+    typo = tmp_path / "typo"
+    typo.mkdir()
+    (typo / "pyproject.toml").write_text('[tool.lstmlint]\nselect = ["LTSM1"]\n', encoding="utf-8")
+    _, diagnostics = await open_document(client, typo / "train.py", MULTILINE)
+    assert list(diagnostics) == []
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert any("`LTSM1` is not a rule code" in m for m in errors), errors
+
+    fifo = tmp_path / "fifo"
+    (fifo / "rules").mkdir(parents=True)
+    os.mkfifo(fifo / "rules" / "TEAM001.yaml")
+    (fifo / "pyproject.toml").write_text('[tool.lstmlint]\nrule-paths = ["rules"]\n', encoding="utf-8")
+    _, diagnostics = await open_document(client, fifo / "train.py", MULTILINE)
+    assert list(diagnostics) == []
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert any("TEAM001.yaml: not a regular file (a FIFO)" in m for m in errors), errors
+
+    _, diagnostics = await open_document(client, tmp_path / "ok" / "train.py", MULTILINE)
+    assert by_code(diagnostics, "LSTM101")
+
+
+@pytest.mark.asyncio
 async def test_syntax_error_is_a_diagnostic_and_the_server_keeps_working(client: LanguageClient, tmp_path: Path):
     uri, diagnostics = await open_document(client, tmp_path / "broken.py", SYNTAX_ERROR)
     [error] = by_code(diagnostics, "LSTM001")

@@ -377,11 +377,11 @@ def test_github_escaping_through_the_cli(tmp_path):
         """))
     write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\nselect = ["TEAM"]\n')
     write(tmp_path, "a,b:100%.py", "import keras\nlayer = keras.layers.LSTM(8)\n")
-    run = run_cli("check", ".", "--format", "github", cwd=tmp_path)
+    run = run_cli("check", ".", "--format", "github", "--fail-on", "info", cwd=tmp_path)  # an info finding
     assert run.code == 1, run.err
     assert run.out == ("::notice file=a%2Cb%3A100%25.py,line=2,col=9,endLine=2,endColumn=29,"
                        "title=TEAM001 small-lstm::LSTM(8): 100%25 too small, at least 16%0D%0Aunits\n")
-    log = sarif(".", cwd=tmp_path)
+    log = sarif(".", cwd=tmp_path, code=0)  # one info finding: shown, and passes under the default fail-on
     (result,) = log["runs"][0]["results"]
     assert result["message"]["text"] == "LSTM(8): 100% too small, at least 16\r\nunits"
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a%2Cb%3A100%25.py"

@@ -209,6 +209,10 @@ def rule_files(folders: list[Path]) -> list[tuple[str, int, int]]:
             continue
         for entry in entries:
             if entry.name.endswith((".yaml", ".yml")):
-                info = entry.stat()
+                try:
+                    info = entry.stat()
+                except OSError:  # a dangling link: loading the rules reports it, naming the file
+                    found.append((entry.path, -1, -1))
+                    continue
                 found.append((entry.path, info.st_size, info.st_mtime_ns))
     return found

@@ -94,11 +94,14 @@ def _codes(value: str | None) -> list[str] | None:
     return [c.strip().upper() for c in value.split(",") if c.strip()]
 
 
-def _load(config_path: Path | None, select, ignore, extend_select, target_keras):
+def _load(config_path: Path | None, select, ignore, extend_select, target_keras, fail_on=None):
     from lstmlint.config import ConfigError, load_config, parse_target
 
     try:
         config = load_config(config_path)
+        for option, codes in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+            if codes:
+                config.code_sources.append((option, codes))
         if select is not None:
             config.select = select
         if extend_select:
@@ -107,19 +110,31 @@ def _load(config_path: Path | None, select, ignore, extend_select, target_keras)
             config.ignore = [*config.ignore, *ignore]
         if target_keras is not None:
             config.target_keras = parse_target(target_keras)
+        if fail_on is not None:
+            config.fail_on = fail_on
     except ConfigError as error:
         raise UsageError(f"configuration error: {error}") from None
     return config
 
 
-def _rules(config, cache=None):
+def _rules(config, cache=None, check_codes: bool = True):
+    """The rules, once every code the settings name is known to exist (built-in or from rule-paths). The
+    catalog commands skip that check: they are where a user looks the right code up."""
     from lstmlint.api import rules_for
+    from lstmlint.config import ConfigError
+    from lstmlint.config import check_codes as known_codes
     from lstmlint.engine.loader import RuleError
 
     try:
-        return rules_for(config, cache)
+        rules = rules_for(config, cache)
     except RuleError as error:
         raise UsageError(f"invalid rule file: {error}") from None
+    try:
+        if check_codes:
+            known_codes(config, {r.id for r in rules})
+    except ConfigError as error:
+        raise UsageError(f"configuration error: {error}") from None
+    return rules
 
 
 @click.group(cls=Lstmlint, context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,9 +146,14 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
-@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201).")
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201) "
+                                "[default: every rule, rule-paths included].")
 @click.option("--extend-select", help="Codes or prefixes to enable on top of the configured ones.")
-@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--ignore", "--extend-ignore", "ignore",
+              help="Comma-separated rule codes or prefixes to disable (on top of the configured ones).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="The lowest severity that makes the run exit 1; findings below it are shown but pass "
+                   "[default: warning].")
 @click.option("--target-keras", type=click.Choice(["2", "3"]), help="Keras major version the code targets [default: 3].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this TOML file instead of the nearest pyproject.toml.")
@@ -151,11 +171,11 @@ def main() -> None:
 @click.option("--statistics", is_flag=True,
               help="Print on stderr how many files were parsed, skipped and could not be parsed or read.")
 @_show_traceback_option
-def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
+def check(paths, output_format, select, extend_select, ignore, fail_on, target_keras, config_path, stdin_filename,
           exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes,
           statistics) -> None:
     """Check files and folders (default: the current folder). `-` reads stdin."""
-    config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
+    config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras, fail_on)
     cache = None
     if not no_cache and not runtime and not (apply_fixes or show_diff):
         from lstmlint.api import open_cache
@@ -180,19 +200,30 @@ def check(paths, output_format, select, extend_select, ignore, target_keras, con
             result.findings = suppressed(result.findings, config)
 
         runtime_failed = not _runtime_contained(verdicts)
-    _emit(_render(output_format, result, rules))
+    if not result.files and not missing:
+        _emit(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths or ['.']))}\n", err=True)
+    if _summary_is_true(output_format, result, missing):
+        _emit(_render(output_format, result, rules))
     if statistics:
         _emit(result.statistics() + "\n", err=True)
     _report_internal_errors(result)
-    sys.exit(_exit_code(result, missing or runtime_failed, exit_zero))
+    sys.exit(_exit_code(result, config, missing or runtime_failed, exit_zero))
 
 
-def _exit_code(result, failed: bool, exit_zero: bool) -> int:
-    """2 for a usage error, a missing path or an internal error (even with --exit-zero, as ruff); else 1 for
-    findings (0 with --exit-zero), else 0."""
+def _summary_is_true(output_format: str, result, missing) -> bool:
+    """The text report ends in "All checks passed (N files checked)" when there is no finding: not when a path
+    was missing or nothing was checked (stderr says why). Other formats are data: always written."""
+    return output_format != "text" or bool(result.findings) or (result.files > 0 and not missing)
+
+
+def _exit_code(result, config, failed: bool, exit_zero: bool) -> int:
+    """2 for a usage error, a missing path or an internal error (even with --exit-zero, as ruff); else 1 when a
+    finding at or above `fail-on` remains (0 with --exit-zero; info findings alone pass by default), else 0."""
     if failed or result.internal_errors():
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+    if not exit_zero and any(config.fails(f.severity) for f in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
 
 
 def _report_internal_errors(result) -> None:
@@ -261,12 +292,15 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
         if not write:
             _emit(_diff(outcome))
     result.findings.sort(key=lambda f: f.sort_key())
+    if not result.files and not missing:
+        _emit(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths))}\n", err=True)
     if write:
-        _emit(_render(output_format, result, rules))
+        if _summary_is_true(output_format, result, missing):
+            _emit(_render(output_format, result, rules))
         if output_format == "text":
             click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed} file"
                        f"{'s' if changed != 1 else ''}.")
-        code = EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+        code = _exit_code(result, config, False, exit_zero)
     else:
         code = EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
         for finding in result.internal_errors():  # --diff prints no findings: name the files it could not fix
@@ -457,7 +491,7 @@ def list_rules(output_format, config_path) -> None:
     """List the rule catalog (built-in rules and the configured rule-paths)."""
     import json
 
-    rules = _rules(_load(config_path, None, None, None, None))
+    rules = _rules(_load(config_path, None, None, None, None), check_codes=False)
     if output_format == "json":
         click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
                                 "keras": list(r.keras), "fixable": r.fix is not None} for r in rules], indent=2))
@@ -487,7 +521,7 @@ def show_rule(code, config_path) -> None:
     """Print one rule's explanation: what it does, why it is bad, an example, what to use instead."""
     rule = builtin_codes.lookup(code)
     if rule is None:
-        rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None))}
+        rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None), check_codes=False)}
         rule = rules.get(code.upper())
     if rule is None:
         raise UsageError(f"unknown rule {code!r}; `lstmlint rules` lists them")

@@ -35,7 +35,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from lstmlint import __version__
-from lstmlint.config import Config, ConfigError, load_config
+from lstmlint.config import Config, ConfigError, check_codes, load_config
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Module, Span
 from lstmlint.lines import dominant_newline, split_lines
@@ -100,6 +100,7 @@ class Checker:
         try:
             config = load_config(start=Path(folder))
             rules = self._rules_for(config)
+            check_codes(config, {r.id for r in rules})  # a typo in `select` must not silence the editor
         except (ConfigError, RuleError) as error:
             analysis.error = str(error)
             return analysis
