@@ -8,7 +8,8 @@ For each class: SIGNATURES must equal what ``inspect.signature`` shows (its keyw
 Layer's when ``**kwargs`` reaches Layer.__init__; its positional parameters in order), and each
 hand-kept override must be needed (not already in the signature) and true (constructing the layer with
 an extra keyword succeeds, with a refused one raises, with an unknown one raises unless the override
-says Keras ignores it).
+says Keras ignores it). A keyword that an ``__init__`` between the class and Layer names or reads from
+``**kwargs`` and that keras_api does not list must raise too, so a missing override is caught.
 """
 
 from __future__ import annotations
