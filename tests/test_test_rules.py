@@ -276,3 +276,25 @@ def test_the_readme_rule_example_passes(tmp_path):
     result = run("TEAM001.yaml", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert result.stdout == "1 rule, 2 examples: all pass.\n"
+
+
+def test_expect_comments_are_removed_before_the_fix():
+    from lstmlint.ruletest import without_expectations
+
+    code = ('a = f(8)  # expect: TEAM001\ns = "# expect: TEAM001"  # keep\nb = 1\t# expect: X001, X002\n'
+            'c = 2  # noqa: X003  # expect: TEAM001\n')
+    assert without_expectations(code) == 'a = f(8)\ns = "# expect: TEAM001"  # keep\nb = 1\nc = 2  # noqa: X003\n'
+    assert dict(expectations(code)[0]) == {(1, "TEAM001"): 1, (3, "X001"): 1, (3, "X002"): 1, (4, "TEAM001"): 1}
+
+
+def test_an_example_for_no_version_of_the_rule_is_a_failure(tmp_path):
+    write_rule(tmp_path / "lint", """\
+        - keras: [2]
+          code: |
+            import keras
+            layer = keras.layers.LSTM(8)  # expect: TEAM001
+        """, extra="keras: [3]\n")
+    result = run("lint", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "lint/TEAM001.yaml: TEAM001 examples/bad/0: holds under no Keras version the rule applies to ([3])" \
+        in result.stdout.splitlines()

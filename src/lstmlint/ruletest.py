@@ -28,8 +28,6 @@ from lstmlint.engine.loader import Example, Rule
 _CODE = r"[A-Z][A-Z0-9]*[0-9]{3}"
 _EXPECT = re.compile(r"#\s*expect\b")
 _EXPECT_CODES = re.compile(rf"#\s*expect:\s*({_CODE}(?:\s*,\s*{_CODE})*)\s*$")
-# An expect comment and the spaces before it, for the text the fix is applied to.
-_EXPECT_STRIP = re.compile(r"[ \t]*#\s*expect:[^\n]*")
 EXAMPLE_PATH = "example.py"
 
 
@@ -58,9 +56,11 @@ def expectations(code: str) -> tuple[Counter, list[str]]:
     """The expected (line, code) findings of an example, and the problems with its expect comments."""
     expected: Counter = Counter()
     problems: list[str] = []
-    for line, comment in _comments(code):
-        if not _EXPECT.match(comment):
+    for line, _, comment in _comments(code):
+        start = _EXPECT.search(comment)
+        if start is None:
             continue
+        comment = comment[start.start():]  # it may follow another comment on the line (`# noqa: X  # expect: Y`)
         match = _EXPECT_CODES.match(comment)
         if match is None:
             problems.append(f"line {line}: cannot read {comment!r}; write `# expect: CODE` or "
@@ -71,17 +71,26 @@ def expectations(code: str) -> tuple[Counter, list[str]]:
     return expected, problems
 
 
-def _comments(code: str) -> list[tuple[int, str]]:
-    """(line, text) of every comment; by tokens, so that `# expect` inside a string is not one."""
+def _comments(code: str) -> list[tuple[int, int, str]]:
+    """(line, column, text) of every comment; by tokens, so that `# expect` inside a string is not one."""
     try:
-        return [(token.start[0], token.string) for token in tokenize.generate_tokens(io.StringIO(code).readline)
+        return [(*token.start, token.string) for token in tokenize.generate_tokens(io.StringIO(code).readline)
                 if token.type == tokenize.COMMENT]
     except (tokenize.TokenError, SyntaxError):  # the example does not parse: the lint reports that
-        return [(number, line[line.index("#"):]) for number, line in enumerate(code.splitlines(), 1) if "#" in line]
+        return [(number, line.index("#"), line[line.index("#"):])
+                for number, line in enumerate(code.splitlines(), 1) if "#" in line]
 
 
 def without_expectations(code: str) -> str:
-    return _EXPECT_STRIP.sub("", code)
+    """The example as the fix sees it: expect comments, and the spaces before them, removed."""
+    lines = code.splitlines(keepends=True)
+    for line, column, comment in _comments(code):
+        start = _EXPECT.search(comment)
+        if start is not None:
+            text = lines[line - 1]
+            cut = column + start.start()
+            lines[line - 1] = text[:cut].rstrip(" \t") + text[column + len(comment):]
+    return "".join(lines)
 
 
 def check_example(rule: Rule, kind: str, index: int, example: Example, rules: list[Rule]) -> list[Failure]:
