@@ -320,7 +320,7 @@ def show_rule(code, config_path) -> None:
 @main.command(name="test-rules")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-def test_rules(paths, config_path) -> None:
+def run_rule_tests(paths, config_path) -> None:
     """Check rules against their own examples: `# expect:` lines and fixed text (default: the built-in rules and
     the configured rule-paths; PATHS are rule files or folders)."""
     from dataclasses import replace
