@@ -531,6 +531,41 @@ def show_rule(code, config_path) -> None:
                f"{fixable}\n{rule.explanation.rstrip()}\n")
 
 
+@main.command(name="test-rules")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def run_rule_tests(paths, config_path) -> None:
+    """Check rules against their own examples: `# expect:` lines and fixed text (default: the built-in rules and
+    the configured rule-paths; PATHS are rule files or folders)."""
+    from dataclasses import replace
+
+    from lstmlint.api import display_path
+    from lstmlint.engine.loader import RuleError
+    from lstmlint.ruletest import check_rules, load_tested
+
+    rules = _rules(_load(config_path, None, None, None, None))
+    tested = rules
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+    if paths:
+        try:
+            tested = load_tested([p for p in paths if p not in missing])
+        except RuleError as error:
+            raise UsageError(f"invalid rule file: {error}") from None
+        if not tested and not missing:
+            raise UsageError(f"no rule files (*.yaml, *.yml) in {', '.join(map(str, paths))}")
+        # the tested files take the place of a loaded rule with the same id; expect comments may name any rule
+        rules = sorted({**{r.id: r for r in rules}, **{r.id: r for r in tested}}.values(), key=lambda r: r.id)
+    report = check_rules(tested, rules)
+    for failure in report.failures:
+        click.echo(str(replace(failure, path=display_path(Path(failure.path)))))
+    count = len(report.failures)
+    outcome = f"{count} failure{'s' if count != 1 else ''}" if count else "all pass"
+    click.echo(f"{report.rules} rule{'s' if report.rules != 1 else ''}, {report.examples} examples: {outcome}.")
+    sys.exit(EXIT_ERROR if missing else EXIT_FINDINGS if report.failures else EXIT_CLEAN)
+
+
 @main.command()
 def server() -> None:
     """Run the language server on stdio (diagnostics, code actions, hover) for editors."""

@@ -24,8 +24,10 @@ class RuleError(Exception):
 
 @dataclass
 class Example:
-    code: str
+    code: str  # bad examples mark expected findings with `# expect: CODE` comments (lstmlint.ruletest)
     keras: tuple[int, ...]  # the Keras versions under which the example holds
+    # bad examples of a rule with a fix: the code after the fix, or False when the fix does not apply to it
+    fixed: str | bool | None = None
 
 
 @dataclass
@@ -156,7 +158,7 @@ def _check_placeholders(data: dict[str, Any], path: str) -> None:
 def _example(item: str | dict[str, Any], versions) -> Example:
     if isinstance(item, str):
         return Example(item, tuple(versions))
-    return Example(item["code"], tuple(v for v in item["keras"] if v in versions))
+    return Example(item["code"], tuple(v for v in item.get("keras", versions) if v in versions), item.get("fixed"))
 
 
 # A rule file is small; these bound what a hostile one can cost before the schema validator (and later the
@@ -260,7 +262,7 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
 
 
 def rule_from_json(data: dict[str, Any]) -> Rule:
-    examples = {kind: [Example(e["code"], tuple(e["keras"])) for e in items]
+    examples = {kind: [Example(e["code"], tuple(e["keras"]), e.get("fixed")) for e in items]
                 for kind, items in data["examples"].items()}
     return Rule(**{**data, "keras": tuple(data["keras"]), "examples": examples})
 
