@@ -128,7 +128,16 @@ class _Tree:
         if not path:
             return None
         span = _span(path[-1])
-        return next(n for n in path if _span(n) == span)
+        index = next(i for i, n in enumerate(path) if _span(n) == span)
+        # an argument that an edit replaces whole may change from positional to keyword (``LSTM(8)`` ->
+        # ``LSTM(units=16)``): its region is the whole call, whose callee must still stay the same
+        parents = [self.tree, *path[:index]]
+        node, parent = path[index], parents[-1]
+        if isinstance(parent, ast.keyword) and len(parents) > 1:
+            node, parent = parent, parents[-2]
+        if span == (start, end) and isinstance(parent, ast.Call) and (node in parent.args or node in parent.keywords):
+            return parent
+        return path[index]
 
 
 @dataclass

@@ -103,7 +103,7 @@ def check_example(rule: Rule, kind: str, index: int, example: Example, rules: li
 
     expected, problems = expectations(example.code)
     failures = [fail(p) for p in problems]
-    known = {r.id for r in rules} | {SYNTAX_ERROR[0], UNREADABLE[0]}
+    known = {r.id for r in rules} | {SYNTAX_ERROR.id, UNREADABLE.id}
     failures += [fail(f"`# expect: {code}` names no loaded rule") for code in sorted({c for _, c in expected} - known)]
     own = sum(n for (_, code), n in expected.items() if code == rule.id)
     if kind == "bad" and not own:
@@ -120,7 +120,7 @@ def check_example(rule: Rule, kind: str, index: int, example: Example, rules: li
     checked = {rule.id} | {code for _, code in expected}
     for target in example.keras:
         findings = lint_source(example.code, EXAMPLE_PATH, Config(select=["ALL"], target_keras=target), rules)
-        broken = [f for f in findings if f.rule in (SYNTAX_ERROR[0], UNREADABLE[0]) and f.rule not in checked]
+        broken = [f for f in findings if f.rule in (SYNTAX_ERROR.id, UNREADABLE.id) and f.rule not in checked]
         if broken:
             failures.append(fail(f"does not parse: line {broken[0].line}: {broken[0].message}", target))
             continue
