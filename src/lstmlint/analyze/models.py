@@ -184,7 +184,9 @@ class Analyzer:
         self.evaluator = Evaluator(self.imports, module.code_for_node)
         self.out = Module(path=path)
         self.templates: list[Layer] = []
-        self.used_templates: set[int] = set()
+        self.used_templates: set[int] = set()  # layers placed in a Sequential, wrapped or given as a cell
+        self.applied: set[int] = set()  # layers called on tensors…
+        self.placed: set[int] = set()  # …and those calls that ended up in a model
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
 
@@ -197,7 +199,8 @@ class Analyzer:
         ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
         self.out.loose_layers = [t for t in self.templates
-                                 if id(t) not in self.used_templates and t.family != "input"]
+                                 if t.family != "input" and id(t) not in self.used_templates
+                                 and (id(t) not in self.applied or id(t) not in self.placed)]
         self.out.models.sort(key=lambda m: (m.span.line, m.span.column))
         return self.out
 
@@ -682,7 +685,7 @@ class Analyzer:
         """A call of a layer (or a model) on tensors: a new graph node, with an edge from every tensor the
         call takes. A tensor passed in a way that is not followed becomes an unknown node, so the model is
         incomplete rather than missing the layers behind it."""
-        self.used_templates.add(id(layer))
+        self.applied.add(id(layer))
         graph = ctx.graph
         first: cst.BaseExpression | None = None
         extra: dict[str, list[Ref]] = {}
@@ -875,6 +878,8 @@ class Analyzer:
             if layer.family == "unknown":
                 model.complete = False
             origin = graph.origins[old]
+            if origin is not None:
+                self.placed.add(origin)
             same_as = first_call.get(origin) if origin is not None else None
             if origin is not None and same_as is None:
                 first_call[origin] = new
