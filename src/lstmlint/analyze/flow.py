@@ -562,13 +562,16 @@ class FlowPass:
                 found = True
                 self.flow.hot.add(id(handler))
             branches.append(frame.take(mark, live))
+        made = frame.made_since(logged)
+        before = {name: frame.before(name) for name in made}  # the state is back where the `try` began
         frame.merge(branches)
         if node.finalbody is not None:
-            # `finally` also runs when an exception leaves the statement; after it, only the normal paths go on
+            # `finally` also runs when an exception leaves the statement at any point; after it, only the
+            # normal paths go on
             after = frame.live
             frame.live = live
-            for name, bindings in frame.made_since(logged).items():
-                frame.set(name, _union((frame.before(name), bindings)))
+            for name, bindings in made.items():
+                frame.set(name, _union((frame.before(name), before[name], bindings)))
             found = self.visit(node.finalbody) or found
             frame.live = frame.live and after
         return found

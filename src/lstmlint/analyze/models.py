@@ -321,7 +321,8 @@ class Analyzer:
             self.scan_calls(handler.type, inner)
             if handler.name is not None:
                 self.assign(handler.name.name, None, inner)
-            branches.append((env.take(mark), self.suite(handler.body, inner)))
+            live = self.suite(handler.body, inner)
+            branches.append((env.take(mark), live))
         live = env.merge(branches)
         if node.finalbody is not None:
             # `finally` runs on every path that goes on: it is straight-line code after the merge
