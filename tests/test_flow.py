@@ -315,6 +315,48 @@ def test_a_value_every_path_agrees_on_is_known(case):
     assert units(src) == expected
 
 
+# --------------------------------------------------------------------------- constant `if` tests
+
+def test_if_on_a_module_constant_takes_one_branch():
+    module = analyze("""
+        import keras
+        USE_GRU = False
+        if USE_GRU:
+            rnn = keras.layers.GRU(8)
+            n = 1
+        else:
+            rnn = keras.layers.LSTM(128)
+            n = 2
+        if not USE_GRU:
+            m = 3
+        model = keras.Sequential([keras.Input((10, 3)), rnn, keras.layers.Dense(n + m)])
+    """)
+    (model,) = module.models
+    assert [layer.cls for layer in model.layers] == ["Input", "LSTM", "Dense"] and model.complete
+    assert model.layers[2].arg("units").const == 5
+    assert [layer.cls for layer in module.loose_layers] == ["GRU"]  # still linted on its own
+
+
+@pytest.mark.parametrize("src", [
+    # the constant is bound differently on two paths
+    "import keras\nif a:\n    FLAG = True\nelse:\n    FLAG = False\nif FLAG:\n    n = 4\nelse:\n    n = 8\n"
+    "keras.layers.LSTM(n)\n",
+    # not a literal
+    "import keras\nFLAG = os.environ.get('X')\nif FLAG:\n    n = 4\nelse:\n    n = 8\nkeras.layers.LSTM(n)\n",
+    # inside a loop the next iteration may see another value
+    "import keras\nFLAG = True\nfor i in range(2):\n    if FLAG:\n        n = 4\n    else:\n        n = 8\n"
+    "    FLAG = False\nkeras.layers.LSTM(n)\n",
+    # in a function, FLAG is read when it is called
+    "import keras\nFLAG = True\ndef f():\n    if FLAG:\n        n = 4\n    else:\n        n = 8\n"
+    "    return keras.layers.LSTM(n)\n",
+    # a function may rebind it
+    "import keras\nFLAG = True\ndef g():\n    global FLAG\n    FLAG = False\ng()\nif FLAG:\n    n = 4\n"
+    "else:\n    n = 8\nkeras.layers.LSTM(n)\n",
+])
+def test_if_tests_that_are_not_constant_where_they_run_are_not_decided(src):
+    assert units(src) == ["?"]
+
+
 # --------------------------------------------------------------------------- bounded work
 
 def test_doubling_tuples_are_bounded_and_unknown():

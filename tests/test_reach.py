@@ -63,12 +63,18 @@ def test_r06_same_value_bound_twice_is_known():
     assert static_rows(report) == keras_rows(built)
 
 
+def test_x_branch2_constant_condition_takes_the_branch_keras_takes():
+    """USE_GRU = False, then `if USE_GRU: … else: rnn = LSTM(128)`: only the else branch can run."""
+    built = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(128), keras.layers.Dense(1)])
+    report = explain("x_branch2.py")
+    assert report["total_params"] == built.count_params() == 67_713
+    assert static_rows(report) == keras_rows(built)
+
+
 @pytest.mark.parametrize("name,build", [
     # build(True) in x_branch.py takes the LSTM(128) branch: Keras counts 67,713; the last binding in the file
     # is the GRU(8) (321), which explain used to print
     ("x_branch.py", lambda: keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(128), keras.layers.Dense(1)])),
-    # USE_GRU = False: the else branch runs
-    ("x_branch2.py", lambda: keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(128), keras.layers.Dense(1)])),
     # two LSTM(32) added in a loop, then LSTM(16)
     ("r15_loop.py", lambda: keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(32, return_sequences=True),
                                               keras.layers.LSTM(32, return_sequences=True),

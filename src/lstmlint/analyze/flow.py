@@ -101,6 +101,7 @@ class Flow:
     # For / While / Try / With node id -> the dotted names (``x``, ``self.lstm``) its body assigns
     assigned: dict[int, set[str]] = field(default_factory=dict)
     mutated: set[tuple[int, str]] = field(default_factory=set)  # (id of the owning scope, name) changed in place
+    decided: dict[int, bool] = field(default_factory=dict)  # If node id -> the branch a constant test takes
 
     def bindings_at(self, node: cst.Name, scope: Scope) -> list[Binding] | None:
         """The bindings that may reach this read of a name, markers expanded; None when no scope of this file
@@ -227,9 +228,26 @@ def _union(parts) -> tuple[Binding, ...]:
     return tuple(out.values())
 
 
+_LITERAL_NAMES = {"True": True, "False": False, "None": False}
+
+
+def _literal_truth(node: cst.BaseExpression | None) -> bool | None:
+    if type(node) is cst.Name:
+        return _LITERAL_NAMES.get(node.value)
+    if type(node) is cst.Integer:
+        try:
+            return int(node.value.replace("_", ""), 0) != 0
+        except ValueError:
+            return None
+    if type(node) is cst.SimpleString and node.value[:1] in "'\"":
+        return len(node.value) > 2  # "" or '' only: prefixed and triple-quoted strings are not decided
+    return None
+
+
 class FlowPass:
-    def __init__(self, scanned_methods: frozenset[str] | set[str]) -> None:
+    def __init__(self, scanned_methods: frozenset[str] | set[str], constants: bool = False) -> None:
         self.scanned = scanned_methods
+        self.constants = constants  # decide `if` tests on module-level constants
         self.flow = Flow(Scope())
         self.frame = _Frame(self.flow.module_scope, None)
         self._mutations: list[tuple[Scope, str]] = []
@@ -500,13 +518,38 @@ class FlowPass:
     def _if(self, node: cst.If) -> bool:
         frame = self.frame
         found = self.visit(node.test)
+        decided = self._constant(node.test)
         live, mark = frame.live, len(frame.undo)
         found = self.visit(node.body) or found
         body = frame.take(mark, live)
         found = self.visit(node.orelse) or found
         other = frame.take(mark, live)
+        if decided is not None:
+            self.flow.decided[id(node)] = decided
+            (other if decided else body).live = False
         frame.merge([body, other])
         return found
+
+    def _constant(self, test: cst.BaseExpression) -> bool | None:
+        """The truth of an `if` test that is a constant where it runs (``USE_GRU = False`` … ``if USE_GRU:``),
+        or None. Only at module level, outside loops, in a file without global / nonlocal statements, and
+        only for names every reaching binding of which is a literal: then the test cannot be anything else."""
+        frame = self.frame
+        if not self.constants or frame.scope.kind != "module" or frame.loops:
+            return None
+        negate = False
+        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+            negate, test = not negate, test.expression
+        if type(test) is cst.Name and test.value not in _LITERAL_NAMES:
+            bindings = self.flow.bindings_at(test, frame.scope)
+            if not bindings or any(b.kind != "assign" or b.index for b in bindings):
+                return None
+            truths = {_literal_truth(b.value) for b in bindings}
+        else:
+            truths = {_literal_truth(test)}
+        if len(truths) != 1 or None in truths:
+            return None
+        return truths.pop() != negate
 
     def _loop_body(self, node, before: Callable[[], bool]) -> bool:
         """A loop: ``before`` (the target binding or the test) and the body run zero or more times; reads in
@@ -781,5 +824,7 @@ def captures(pattern: cst.CSTNode):
         todo.extend(c for c in children(node) if type(c) is not cst.Name)
 
 
-def analyze_flow(module: cst.Module, scanned_methods) -> Flow:
-    return FlowPass(scanned_methods).run(module)
+def analyze_flow(module: cst.Module, scanned_methods, constants: bool = False) -> Flow:
+    """``constants``: decide `if` tests on module-level literal constants (pass False when names may be
+    rebound from elsewhere: the file has global / nonlocal statements)."""
+    return FlowPass(scanned_methods, constants).run(module)

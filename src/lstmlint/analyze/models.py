@@ -178,6 +178,7 @@ _IGNORED_CALL_KEYWORDS = ("training",)
 class Analyzer:
     def __init__(self, module: cst.Module, path: str, positions, text: str = "") -> None:
         self.cst_module = module
+        self.text = text
         self.lines = text.splitlines(keepends=True)
         self.positions = positions
         self.imports = ImportTable()
@@ -193,7 +194,9 @@ class Analyzer:
     # ----------------------------------------------------------------- entry
 
     def run(self) -> Module:
-        self.flow: Flow = analyze_flow(self.cst_module, SCANNED_METHODS)
+        # `if` tests on module-level constants are decided, unless a function may rebind module names
+        constants = "global" not in self.text and "nonlocal" not in self.text
+        self.flow: Flow = analyze_flow(self.cst_module, SCANNED_METHODS, constants)
         self.scopes, self.hot, self.module_scope = self.flow.scopes, self.flow.hot, self.flow.module_scope
         self.evaluator.flow = self.flow
         ctx = Ctx(self.module_scope, Env(), Graph())
@@ -287,6 +290,10 @@ class Analyzer:
         else:
             live = self.suite(node.orelse.body if node.orelse is not None else None, ctx.inner())
         branches.append((env.take(mark), live))
+        decided = self.flow.decided.get(id(node))
+        if decided is not None:  # a constant test: the other branch never runs
+            dead = branches[1 if decided else 0]
+            branches[1 if decided else 0] = (dead[0], False)
         return env.merge(branches)
 
     def loop(self, node: cst.For | cst.While, ctx: Ctx) -> bool:
