@@ -386,6 +386,19 @@ def test_nested_tuples_are_counted_with_their_items():
     assert len(str(module.to_dict())) < 100_000  # the IR stays small  # the IR stays small enough to serialise
 
 
+def test_long_chains_of_rebinding_are_analysed():
+    """A notebook re-binding a name from itself hundreds of times: each read goes one binding back; past a
+    bound on the chain the value is unknown (not a RecursionError that loses the whole file)."""
+    src = "import keras\nimport numpy as np\nx = 1\n" + "x = x + 1\n" * 600 + "a = keras.layers.LSTM(x)\n"
+    src += "df = np.zeros((10, 5, 3))\n" + "df = df.copy()\n" * 800
+    src += "m = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4)])\nm.fit(df, batch_size=2)\n"
+    module = analyze_source(src, "chain.py")
+    assert module.loose_layers[0].arg("units").kind == "unknown"
+    assert module.models[0].calls[0].args["x"].value.kind == "unknown"
+    short = analyze_source("import keras\nx = 1\n" + "x = x + 1\n" * 20 + "a = keras.layers.LSTM(x)\n", "s.py")
+    assert short.loose_layers[0].arg("units").const == 21
+
+
 def test_long_literals_are_unknown():
     items = ", ".join(["1"] * 1500)
     module = analyze_source(f"import keras\nx = [{items}]\nl = keras.layers.Reshape(x)\n"

@@ -32,6 +32,9 @@ _BINOPS: dict[type, Callable] = {
 # bound, `t1 = t0 + t0` repeated doubles the work and memory at every line.
 MAX_ITEMS = 1_000
 MAX_STRING = 10_000
+# A value read through more bindings than this (`x = x + 1` on 400 lines, each reading the one before) is
+# unknown: evaluation recurses once per binding.
+MAX_CHAIN = 100
 
 
 class Evaluator:
@@ -79,6 +82,8 @@ class Evaluator:
             return known
         if key in self._active:
             return Value.unknown(f"`{name}` refers to itself", text=name, name=name)
+        if len(self._active) >= MAX_CHAIN:
+            return Value.unknown(f"`{name}` is read through more than {MAX_CHAIN} bindings", text=name, name=name)
         scope = binding.scope
         if self.flow is not None and scope is not None and (id(scope), name) in self.flow.mutated:
             value = Value.unknown(f"`{name}` is changed in place", text=name, name=name)
