@@ -196,6 +196,11 @@ UNKNOWN_WHEN_PATHS_DISAGREE = {
             n = 8
         keras.layers.LSTM(n)
     """,
+    "after-a-starred-target": """
+        import keras
+        first, *middle, last = (1, 2, 3, 4)
+        keras.layers.LSTM(last)
+    """,
     "list-changed-in-place": """
         import keras
         sizes = [8, 16]
@@ -301,6 +306,11 @@ KNOWN = {
             n = 8
         keras.layers.GRU(n)
     """, [4]),
+    "before-a-starred-target": ("""
+        import keras
+        first, *rest = (6, 2, 3)
+        keras.layers.LSTM(first)
+    """, [6]),
     "tuple-unpacking": ("""
         import keras
         (a, b), c = (3, 4), 5

@@ -394,18 +394,23 @@ class FlowPass:
         if kind is cst.Name:
             self._bind(target.value, Binding(value, index) if value is not None else Binding(kind="other"))
             return False
-        if kind is cst.Tuple or kind is cst.List or kind is cst.StarredElement:
+        if kind is cst.StarredElement:
+            found = self._store(target.value, None)
+        elif kind is cst.Tuple or kind is cst.List:
             found = False
-            if kind is cst.StarredElement:
-                found = self._store(target.value, None)
-            for i, element in enumerate(target.elements if kind is not cst.StarredElement else ()):
+            starred = False
+            for i, element in enumerate(target.elements):
                 if type(element) is cst.StarredElement:
+                    starred = True  # it and the names after it take positions that depend on the length
                     below = self._store(element, None)
                 else:
-                    below = self._store(element.value, value, (*index, i))
+                    below = self._store(element.value, None if starred else value, (*index, i))
                     if below:
                         self.flow.hot.add(id(element))
                 found = below or found
+        else:
+            found = None
+        if found is not None:
             if found:
                 self.flow.hot.add(id(target))
             return found
