@@ -541,6 +541,19 @@ def test_del_forgets_the_model_here_and_in_functions():
     assert [(c.method, c.args["batch_size"].value.const) for c in model.calls] == [("fit", 3)]
 
 
+def test_model_rebound_through_global_in_a_function_is_not_followed():
+    module = analyze("""
+        import keras
+        model = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(8)])
+        def rebuild():
+            global model
+            model = keras.Sequential([keras.Input((10, 3)), keras.layers.GRU(8)])
+        rebuild()
+        model.fit(X, y, batch_size=4)
+    """)
+    assert [m.calls for m in module.models] == [[], []]
+
+
 def test_tensor_rebound_in_a_loop_makes_the_model_incomplete():
     module = analyze("""
         import keras

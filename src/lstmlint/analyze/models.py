@@ -433,6 +433,8 @@ class Analyzer:
     def assign(self, target: cst.BaseExpression, obj: Obj | None, ctx: Ctx) -> None:
         key = dotted(target)
         if key is not None:
+            if isinstance(target, cst.Name) and key in ctx.scope.volatile:
+                obj = None  # a function rebinds it (global / nonlocal): it may hold anything
             if obj is None:
                 ctx.env.pop(key, None)
             else:
