@@ -12,7 +12,8 @@ from typing import Any
 from lstmlint.engine.predicates import effective, label
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Model, Module
-from lstmlint.shapes import LayerShape, cell_params, dim, flag, infer, is_multi, positive_int, single, state_count
+from lstmlint.shapes import (LayerShape, cell_params, dim, flag, infer, is_multi, positive_int, single, state_count,
+                             total_params)
 
 
 @dataclass
@@ -70,14 +71,17 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
             layer, shape = model.layers[i], shapes[i]
             row = LayerRow("InputLayer" if layer.family == "input" else layer.cls, layer.span.line,
                            plain_shape(shape.output), shape.params, label=label(layer))
-            if layer.family in ("recurrent", "conv-recurrent") or effective(layer).family == "recurrent":
+            if layer.same_as is not None and 0 <= layer.same_as < len(model.layers):
+                owner = model.layers[layer.same_as]
+                row.notes.append(f"The same layer object as {label(owner)} on line {owner.span.line}, called "
+                                 f"again: its weights are shared and counted once in the total.")
+            elif layer.family in ("recurrent", "conv-recurrent") or effective(layer).family == "recurrent":
                 row.notes.extend(reading(layer, shape, target))
             for finding in findings:
                 if finding.origin == (index, i):
                     row.notes.append(f"{finding.rule} [{finding.severity}] {finding.message}")
             rows.append(row)
-        params = [row.params for row in rows]
-        total = sum(params) if model.complete and all(p is not None for p in params) else None  # type: ignore[misc]
+        total = total_params(model, shapes, shown_layers(model))
         reports.append(ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
                                    complete=model.complete))
     return reports

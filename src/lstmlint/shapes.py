@@ -120,7 +120,35 @@ def infer(model: Model, target: int = 3) -> list[LayerShape]:
             inputs = [_tuple_dims(model.build_shape)]
         output, params = layer_output(layer, inputs, target)
         results.append(LayerShape(inputs, output, params))
+    _shared_params(model, results)
     return results
+
+
+def _shared_params(model: Model, results: list[LayerShape]) -> None:
+    """A layer object called twice has one set of weights, built for its first input: a later call whose
+    input would need another count is a Keras error, so neither count is claimed."""
+    for index, layer in enumerate(model.layers):
+        first = layer.same_as
+        if first is None or not 0 <= first < len(results) or first >= index:
+            continue
+        if results[index].params != results[first].params:
+            results[index].params = results[first].params = None
+
+
+def total_params(model: Model, results: list[LayerShape], indices: list[int] | None = None) -> int | None:
+    """The model's parameter count as Keras gives it: a shared layer counted once; None when any count, or
+    the model itself, is not fully known."""
+    if not model.complete:
+        return None
+    total = 0
+    for index in range(len(model.layers)) if indices is None else indices:
+        if model.layers[index].same_as is not None:
+            continue
+        params = results[index].params
+        if params is None:
+            return None
+        total += params
+    return total
 
 
 def layer_output(layer: Layer, inputs: list[Output], target: int) -> tuple[Output, int | None]:

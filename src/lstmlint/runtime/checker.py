@@ -126,7 +126,7 @@ def _unknown_part(model: Model, target: int) -> str | None:
         problem = _layer_problem(layer, target)
         if problem is not None:
             return problem
-        for ref in layer.inputs:
+        for ref in [*layer.inputs, *(r for refs in layer.keyword_inputs.values() for r in refs)]:
             if not 0 <= ref.layer < index:
                 return f"the input of {_label(layer)} is not known"
         if model.kind != "sequential" and layer.family != "input" and not layer.inputs:

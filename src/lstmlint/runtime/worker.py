@@ -168,6 +168,19 @@ class Builder:
     def construct(self, layer: Any) -> Any:
         return self.layer_class(layer)(**self.kwargs(layer))
 
+    def shared_or_new(self, layer: Any) -> Any:
+        """A shared layer (the same object called again in the user's code) is the same Keras object here."""
+        same_as = getattr(layer, "same_as", None)
+        return self.objects[same_as] if same_as in self.objects else self.construct(layer)
+
+    def call_kwargs(self, layer: Any) -> dict[str, Any]:
+        """initial_state= / constants= / mask= tensors, as the user's call passed them."""
+        kwargs = {}
+        for keyword, refs in getattr(layer, "keyword_inputs", {}).items():
+            values = [self.ref(ref) for ref in refs]
+            kwargs[keyword] = values[0] if keyword == "mask" and len(values) == 1 else values
+        return kwargs
+
     # -- Sequential: keras.Sequential() and .add(layer) one by one, then build(shape) when the code builds it
     def sequential(self) -> Any:
         keras_model = self.keras.Sequential()
@@ -175,7 +188,7 @@ class Builder:
             if layer.implicit:
                 continue  # the first layer's own input_shape= / input_dim= / batch_input_shape= declares it
             try:
-                obj = self.construct(layer)
+                obj = self.shared_or_new(layer)
                 self.objects[index] = obj
                 keras_model.add(obj)
             except _Missing:
@@ -213,10 +226,10 @@ class Builder:
                 if layer.family == "input":
                     self.outputs[index] = self.input_tensor(index, layer)
                     continue
-                obj = self.construct(layer)
+                obj = self.shared_or_new(layer)
                 self.objects[index] = obj
                 values = [self.ref(ref) for ref in layer.inputs]
-                self.outputs[index] = obj(values[0] if len(values) == 1 else values)
+                self.outputs[index] = obj(values[0] if len(values) == 1 else values, **self.call_kwargs(layer))
             except _Missing:
                 raise
             except Exception as error:  # noqa: BLE001
@@ -291,7 +304,9 @@ class Builder:
             if index in seen:
                 continue
             seen.add(index)
-            stack.extend(r.layer for r in self.model.layers[index].inputs)
+            layer = self.model.layers[index]
+            stack.extend(r.layer for r in layer.inputs)
+            stack.extend(r.layer for refs in getattr(layer, "keyword_inputs", {}).values() for r in refs)
         counted: set[int] = set()
         total = 0
         for index in seen:
