@@ -517,17 +517,23 @@ def test_progress_on_a_tty():
     assert "tensorflow" not in err.lower() and "absl" not in err  # TF's noise stays in the worker
 
 
-def test_lstm900_obeys_noqa_and_ignore_through_the_cli(tmp_path):
-    """Keras refuses this (Keras 3 flips go_backwards itself for the backward copy, keras-facts §4)."""
+def test_lstm900_and_lstm901_obey_noqa_and_ignore_through_the_cli(tmp_path):
+    """Keras refuses the first model (Keras 3 flips go_backwards itself for the backward copy, keras-facts §4)
+    and the fit of the second (a (batch, 3) target for a (batch, 5) crossentropy output)."""
     from conftest import run_cli
 
     code = ("import keras\nmodel = keras.Sequential([keras.Input((5, 3)), "
             "keras.layers.Bidirectional(keras.layers.LSTM(4, go_backwards=True))])")
-    (tmp_path / "m.py").write_text(code + "\n")
+    other = ("import numpy as np\nclassifier = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4), "
+             "keras.layers.Dense(5, activation='softmax')])\nclassifier.compile('adam', 'categorical_crossentropy')\n"
+             "classifier.fit(np.zeros((64, 5, 3)), np.zeros((64, 3)))")
+    (tmp_path / "m.py").write_text(f"{code}\n{other}\n")
     run = run_cli("check", "m.py", "--runtime", cwd=tmp_path)
     assert run.code == 1 and "m.py:2:48: LSTM900 [error]" in run.out
-    assert run_cli("check", "m.py", "--runtime", "--ignore", "LSTM900", cwd=tmp_path).code == 0
-    (tmp_path / "m.py").write_text(code + "  # noqa: LSTM900\n")
+    assert "m.py:6:1: LSTM901 [error] Keras 3.15.1 refuses this fit on zeros of x (32, 5, 3) and y (32, 3) in 1 " \
+           "batch of 32: Arguments `target` and `output` must have the same shape." in run.out
+    assert run_cli("check", "m.py", "--runtime", "--ignore", "LSTM900,LSTM901", cwd=tmp_path).code == 0
+    (tmp_path / "m.py").write_text(f"{code}  # noqa: LSTM900\n{other}  # noqa: LSTM901\n")
     assert run_cli("check", "m.py", "--runtime", cwd=tmp_path).code == 0
 
 

@@ -21,6 +21,11 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
                                      # "worker crashed", "TensorFlow is not installed: runtime check needs
                                      # `pip install 'lstmlint[runtime]'`"
         seconds: float | None        # the worker's build time for this model (bench/runtime.py)
+        calls: list[CallResult]      # the model's calls replayed on zero arrays (``calls.plan_calls``), by
+                                     # Model.calls index: status "ran" | "failed" | "unchecked", what ran, the
+                                     # shapes and batches, Keras's error, the time each took
+        mismatch: Mismatch | None    # where lstmlint's static shapes/parameters differ from Keras's (the oracle)
+        keras: str | None            # "Keras 3.15.1", for messages
 
     fully_known(model, target) -> str | None
         None when the model can be rebuilt from the IR alone, else "model not fully known: <what>".
@@ -29,23 +34,36 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
             -> list[ModelResult]
         One result per (model, target-keras), in order. One worker subprocess per target version per call
         (TensorFlow imported once in it); a model that exceeds ``timeout`` seconds gets the worker killed and
-        restarted for the remaining models. ``memory_limit`` (bytes; default LSTMLINT_RUNTIME_MEMORY or 4 GiB,
+        restarted for the remaining models; a model's replayed calls get their own ``timeout`` (on expiry they
+        are unchecked and the build result stands). ``memory_limit`` (bytes; default LSTMLINT_RUNTIME_MEMORY or 4 GiB,
         0 = none) is the worker's RLIMIT_AS: a model that runs out of it is unchecked. ``progress`` prints
         "runtime: built 3/12 models" to stderr when stderr is a TTY and more than 3 models are rebuilt.
 
     apply_runtime(modules, findings, rules: dict[str, Rule], target, timeout=20.0, progress=False)
             -> tuple[list[Finding], dict[tuple[str, int], ModelResult]]
-        Runs every model of every module, sets each finding's ``runtime`` and returns (the findings plus any
-        LSTM900 findings, sorted; the results keyed by (module.path, model index)). Verdicts:
+        Runs every model of every module and replays its calls, sets each finding's ``runtime`` and returns
+        (the findings plus any LSTM900/901/902 findings, sorted; the results keyed by (module.path, model
+        index)). Verdicts:
         - ``confirmed``: a rule with ``runtime: {build-error: [...]}`` whose model Keras refuses with a message
-          containing one of the substrings;
-        - ``refuted``: such a rule whose model Keras builds;
-        - ``consistent``: a rule with ``runtime: {semantic: true}`` or no runtime spec whose model Keras builds;
+          containing one of the substrings, or with ``call-error: [...]`` whose call (for a layer rule: a call
+          of its model) Keras refuses so;
+        - ``refuted``: a build-error rule whose model Keras builds; a call-error rule without ``semantic``
+          whose replayed calls all run;
+        - ``consistent``: a rule with ``semantic: true`` or no runtime spec whose model Keras builds and whose
+          replayed calls (if any) run;
         - ``unchecked``: everything else — no origin model, model not rebuilt (not fully known, no TensorFlow,
-          timeout, crash), or Keras failed for a reason the rule does not claim.
-        A model that Keras refuses while no static finding of a build-error rule sits on it gets an
-        ``LSTM900 keras-build-error [error]`` finding at the failing layer with Keras's message (first line).
-        LSTM900 findings are not filtered by select/ignore/noqa here: the caller does that.
+          timeout, crash), Keras failed for a reason the rule does not claim, a call-error rule whose call was
+          not replayed, or a model whose static shapes Keras contradicts (the oracle; see LSTM902).
+        A verdict that rests on a replayed call appends to the finding's message what Keras did
+        (``describe_call``). Added findings:
+        - ``LSTM900 keras-build-error [error]``: a model Keras refuses while no static finding of a build-error
+          rule sits on it, at the failing layer, with Keras's message (first line);
+        - ``LSTM901 keras-call-error [error]``: a replayed call Keras refuses on data of the call's own shapes
+          (not assumed ones) that confirms no finding, at the call;
+        - ``LSTM902 static-runtime-mismatch [warning]``: a model whose known static output shapes or parameter
+          counts (per layer, or the total) differ from Keras's, naming both values.
+        These are not filtered by select/ignore/noqa here: the caller does that. When TensorFlow cannot be
+        used at all, one line on stderr says why (once per process), whatever the output format.
 
 The worker (``python -m lstmlint.runtime.worker``) runs with TF_CPP_MIN_LOG_LEVEL=3, KERAS_BACKEND=tensorflow,
 no visible GPU, TF_USE_LEGACY_KERAS=1 for target-keras 2 (tf_keras must be installed), its cwd in a fresh
