@@ -131,6 +131,7 @@ class CallResult:
     fixed_batch: int | None = None
     note: str | None = None
     seconds: float | None = None
+    cpu_seconds: float | None = None  # the worker's CPU time (all its threads) for the call
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> CallResult:

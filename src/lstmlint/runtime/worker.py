@@ -10,7 +10,7 @@ JSON job per line on stdin and writes one JSON result per line on stdout:
 - a job may carry ``"calls": [<calls.CallPlan as a dict>, ...]``: when its model is built, a second line follows,
   ``{"id": n, "calls": [{"index", "method", "status": "ran"|"failed"|"unchecked", "error", "reason", "ran", "x",
   "y", "batches", "loss", "loss_value", "output", "assumed", "shuffle", "stateful", "fixed_batch", "note",
-  "seconds"}, ...]}`` (``CallRunner``): the calls replayed on zero arrays of the planned shapes.
+  "seconds", "cpu_seconds"}, ...]}`` (``CallRunner``): the calls replayed on zero arrays of the planned shapes.
 
 The model is rebuilt from the IR with the API form it was written in (``Sequential()`` + ``.add`` one layer at a
 time, or ``keras.Input`` + layer calls), so that Keras raises its own errors; nothing of the user's file is
@@ -410,9 +410,9 @@ class CallRunner:
         for plan in plans:
             key = json.dumps({k: v for k, v in plan.items() if k != "index"}, sort_keys=True)
             if key in seen:
-                results.append({**seen[key], "index": plan["index"], "seconds": 0.0})
+                results.append({**seen[key], "index": plan["index"], "seconds": 0.0, "cpu_seconds": 0.0})
                 continue
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 result = self.one(plan)
             except _Skip as skip:
@@ -423,7 +423,8 @@ class CallRunner:
                 else:
                     result = {"status": "failed", "error": _ANSI.sub("", f"{type(error).__name__}: {error}")}
                 result.update(getattr(error, "_lstmlint_context", {}))
-            result.update(index=plan["index"], method=plan["method"], seconds=time.perf_counter() - started)
+            result.update(index=plan["index"], method=plan["method"], seconds=time.perf_counter() - started,
+                          cpu_seconds=time.process_time() - cpu)
             results.append(result)
             seen[key] = result
         return results
