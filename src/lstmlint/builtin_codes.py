@@ -75,8 +75,19 @@ KERAS_CALL_ERROR = BuiltinCode(
     "Data of shape `(100, 20, 1)` given to a model whose input is `(1, 20)`.\n\n## Use instead\nFollow Keras's "
     f"message. If you believe Keras accepts the call, please report it at {ISSUES_URL}.", category="runtime")
 
+STATIC_RUNTIME_MISMATCH = BuiltinCode(
+    "LSTM902", "static-runtime-mismatch", "warning",
+    "Keras computes other shapes or parameter counts than lstmlint for a model.",
+    "## What it does\nWith `--runtime`, Keras is lstmlint's oracle: a rebuilt model is confirmed only when the "
+    "output shapes and parameter counts Keras computes equal the ones lstmlint computed statically. Where they "
+    "differ (a layer, or the model's total), this finding names both values, and every finding on that model "
+    "stays `unchecked`.\n\n## Why is this bad?\nlstmlint printed a shape or count Keras would not compute: a bug "
+    "in lstmlint, and its findings on that model cannot be trusted.\n\n## Example\nA model whose layers lstmlint "
+    "reads differently from Keras.\n\n## Use instead\nNothing to change in your code: please report it at "
+    f"{ISSUES_URL} with the model's code.", category="runtime")
+
 CODES: dict[str, BuiltinCode] = {code.id: code for code in (
-    SYNTAX_ERROR, UNREADABLE, INTERNAL_ERROR, KERAS_BUILD_ERROR, KERAS_CALL_ERROR)}
+    SYNTAX_ERROR, UNREADABLE, INTERNAL_ERROR, KERAS_BUILD_ERROR, KERAS_CALL_ERROR, STATIC_RUNTIME_MISMATCH)}
 
 
 def lookup(code: str) -> BuiltinCode | None:

@@ -25,7 +25,8 @@ from lstmlint.ir import Arg, Call, Import, Layer, Model, Module, Ref, Span, Valu
 from lstmlint.lines import lines_with_ends
 
 MODEL_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch",
-                 "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator"}
+                 "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator",
+                 "compile"}
 SCANNED_METHODS = MODEL_METHODS | {"reset_states", "reset_state"}
 _CALL_POSITIONAL = {
     "fit": ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
@@ -37,6 +38,7 @@ _CALL_POSITIONAL = {
     "test_on_batch": ("x", "y"),
     "predict_on_batch": ("x",),
     "build": ("input_shape",),
+    "compile": ("optimizer", "loss"),  # the loss is the one the runtime checker trains with
 }
 # Input-spec keywords that a first layer passes on to the implicit input layer.
 INPUT_KWARGS = ("input_shape", "input_dim", "input_length", "batch_input_shape", "batch_size")

@@ -115,6 +115,8 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
     if subject.model is not None:
         model_index = next(i for i, m in enumerate(subject.module.models) if m is subject.model)
         origin = (model_index, subject.index)
+        if subject.call is not None:  # (model, None, call): the runtime checker pairs it with the replayed call
+            origin = (model_index, None, next(i for i, c in enumerate(subject.model.calls) if c is subject.call))
     return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
                    rule.severity, message, fix, origin=origin)
 
