@@ -46,6 +46,22 @@ class _Refused:
 REFUSED: Any = _Refused()  # an argument value Keras refuses (it raises when the layer is made or called)
 _CELLS = ("LSTMCell", "GRUCell", "SimpleRNNCell")
 
+# Constructor parameters without a default (Keras 3.15, inspect.signature; Keras 2.15 the same except that its
+# average pooling has pool_size=2): without one of them Keras raises TypeError, so the layer's output is unknown.
+_REQUIRED = {
+    "LSTM": ("units",), "GRU": ("units",), "SimpleRNN": ("units",), "RNN": ("cell",),
+    "ConvLSTM1D": ("filters", "kernel_size"), "ConvLSTM2D": ("filters", "kernel_size"),
+    "ConvLSTM3D": ("filters", "kernel_size"), "LSTMCell": ("units",), "GRUCell": ("units",),
+    "SimpleRNNCell": ("units",), "StackedRNNCells": ("cells",), "Bidirectional": ("layer",),
+    "TimeDistributed": ("layer",), "Embedding": ("input_dim", "output_dim"), "Dense": ("units",),
+    "Dropout": ("rate",), "SpatialDropout1D": ("rate",), "GaussianNoise": ("stddev",), "GaussianDropout": ("rate",),
+    "AlphaDropout": ("rate",), "Activation": ("activation",), "AveragePooling1D": ("pool_size",),
+    "AvgPool1D": ("pool_size",), "Conv1D": ("filters", "kernel_size"), "Conv2D": ("filters", "kernel_size"),
+    "SeparableConv1D": ("filters", "kernel_size"), "Reshape": ("target_shape",), "RepeatVector": ("n",),
+    "Permute": ("dims",), "Lambda": ("function",), "Dot": ("axes",), "MultiHeadAttention": ("num_heads", "key_dim"),
+}
+_DEFAULTED_IN_KERAS2 = {"AveragePooling1D": ("pool_size",), "AvgPool1D": ("pool_size",)}
+
 
 @dataclass
 class LayerShape:
@@ -117,6 +133,8 @@ def flag(layer: Layer, name: str, default: bool) -> bool | None:
 
 def _int(value: Value, minimum: int):
     """One integer argument: the int, ``...`` or REFUSED."""
+    if value.kind == "tuple":
+        return REFUSED
     if value.kind != "const":
         return ...
     got = value.const
@@ -125,7 +143,7 @@ def _int(value: Value, minimum: int):
             return REFUSED
         return got if got <= MAX_SIZE else ...
     if isinstance(got, bool):
-        return ...  # Keras takes True as 1 in some layers and refuses it in others
+        return REFUSED if got < minimum else ...  # Keras takes True as 1 in some layers, refuses it in others
     return REFUSED  # None, a float, a string
 
 
@@ -172,6 +190,8 @@ def _data_format(layer: Layer):
     value = _given(layer, "data_format")
     if value is None:
         return "channels_last"
+    if value.kind == "tuple":
+        return REFUSED
     if value.kind != "const":
         return ...
     if value.const is None:
@@ -182,6 +202,8 @@ def _data_format(layer: Layer):
 
 def _axis(value: Value, rank: int):
     """An axis of a rank-``rank`` tensor, as a non-negative index; ``...`` or REFUSED."""
+    if value.kind == "tuple":
+        return REFUSED
     if value.kind != "const":
         return ...
     got = value.const
@@ -232,6 +254,19 @@ def _checked_output(output: Output) -> Output:
     return checked_shape(output)  # type: ignore[arg-type]
 
 
+def _missing_required(layer: Layer, target: int) -> bool:
+    if layer.has_star_args:
+        return False
+    defaulted = _DEFAULTED_IN_KERAS2.get(layer.cls, ()) if target == 2 else ()
+    return any(name not in layer.args and name not in defaulted for name in _REQUIRED.get(layer.cls, ()))
+
+
+def _declared_shape(value: Value | None) -> Shape | None:
+    """A shape argument as Keras reads it: a tuple or list of dims (an int alone is refused: Keras 3 cannot
+    convert it to a shape, Keras 2 cannot iterate it)."""
+    return checked_shape(list(value.items)) if value is not None and value.kind == "tuple" else None
+
+
 def _tuple_dims(value: Value | None) -> Shape | None:
     if value is None:
         return None
@@ -267,19 +302,46 @@ def declared_input(layer: Layer, target: int) -> Shape | None:
 
 def infer(model: Model, target: int = 3) -> list[LayerShape]:
     results: list[LayerShape] = []
-    build = checked_shape(_tuple_dims(model.build_shape)) if model.build_shape is not None else None
+    build = _declared_shape(model.build_shape)
     for index, layer in enumerate(model.layers):
         inputs = [_incoming(results, ref.layer, ref.index) for ref in layer.inputs]
         if layer.family == "input":
-            declared = declared_input(layer, target)
-            output = checked_shape(declared) if declared is not None else build if index == 0 else None
-            results.append(LayerShape(inputs, output, 0))
+            output = _input_output(layer, target)
+            if output is ... and index == 0 and model.build_shape is not None:
+                output = build
+            # an input whose declaration Keras refuses (or that declares nothing) has no parameter count either
+            unknown = output is None or output is ...
+            results.append(LayerShape(inputs, None if unknown else output, None if unknown else 0))
             continue
         if not inputs and index == 0 and model.build_shape is not None:
             inputs = [build]
         output, params = _contained(layer, inputs, target)
         results.append(LayerShape(inputs, output, params))
     return results
+
+
+def _input_output(layer: Layer, target: int):
+    """The checked shape an input layer declares: a shape, None when Keras refuses the declaration, or ``...``
+    when it declares nothing (the shape may come from model.build)."""
+    if _missing_required(layer, target) or layer.extra_positional:
+        return None
+    if layer.has_star_args:
+        return None
+    args = layer.args
+    given = [k for k in ("batch_shape", "batch_input_shape", "shape", "input_shape") if k in args]
+    if not given and "input_dim" not in args:
+        return ...
+    if len(given) > 1 or (given and given[0].startswith("batch") and "batch_size" in args):
+        return None  # Keras: not both shape and batch_shape, nor batch_size with batch_shape
+    declared = declared_input(layer, target)
+    if declared is None:
+        return None
+    for key in ("batch_shape", "batch_input_shape", "shape", "input_shape"):
+        if key in args:
+            if args[key].value.kind != "tuple":
+                return None
+            break
+    return checked_shape(declared)
 
 
 def _incoming(results: list[LayerShape], producer: int, index: int | None) -> Output:
@@ -305,8 +367,12 @@ def layer_output(layer: Layer, inputs: list[Output], target: int) -> tuple[Outpu
     """Output shape and parameter count of one layer application."""
     if layer.family in ("unknown", "other", "model", "input") or not inputs or layer.extra_positional:
         return None, None
+    if _missing_required(layer, target):
+        return None, None
     if layer.family == "merge":
         return _merge(layer, [single(i) for i in inputs])
+    if len(inputs) != 1:
+        return None, None  # a list of tensors: Keras maps some layers over it and refuses it for others
     handler = _BY_CLASS.get(layer.cls) or _BY_FAMILY.get(layer.family)
     if handler is None:
         return None, None
@@ -407,7 +473,10 @@ def _recurrent(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, 
     if not state:
         return out, params
     states = state_count(layer)
-    if states is None or (layer.cls == "RNN" and len(layer.cells) != 1):
+    # RNN([cells]) stacks its cells (even one) and returns their states nested: [output, [h, c]]
+    cell = layer.arg("cell")
+    stacked = layer.cls == "RNN" and (len(layer.cells) != 1 or (cell is not None and cell.kind == "tuple"))
+    if states is None or stacked:
         return None, params
     return [out, *[[batch, D(m)] for _ in range(states)]], params
 
@@ -504,7 +573,7 @@ def _conv_lstm(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, 
     if _known(kernel, filters, channels) and bias is not None:
         area = math.prod(kernel)
         params = 4 * (area * channels * filters + area * filters * filters + (filters if bias else 0))
-    if not _known(strides, dilation, padding):
+    if not _known(kernel, strides, dilation, padding):
         return None, params
     spatial = []
     for i in range(rank):
@@ -794,32 +863,51 @@ def _upsampling(layer: Layer, shape: Shape | None, target: int) -> tuple[Output,
 def _merge(layer: Layer, shapes: list[Shape | None]) -> tuple[Output, int | None]:
     if layer.cls == "Subtract" and len(shapes) != 2:
         return None, None
-    # one input edge: a single tensor or a list of one, which the IR does not tell apart (Keras wants a list)
-    if len(shapes) < 2 or any(s is None for s in shapes):
+    # one input edge: a single tensor (Keras refuses it) or a list of one, which the IR does not tell apart
+    if len(shapes) < 2:
+        return None, None
+    if any(s is None for s in shapes):
         return None, 0
     first: Shape = shapes[0]  # type: ignore[assignment]
-    if any(len(s) != len(first) for s in shapes):  # type: ignore[arg-type]
-        return (None, None) if layer.cls == "Concatenate" else (None, 0)  # elementwise merges broadcast ranks
     if layer.cls == "Concatenate":
+        if any(len(s) != len(first) for s in shapes):  # type: ignore[arg-type]
+            return None, None
         return _concatenate(layer, shapes)  # type: ignore[arg-type]
     if layer.cls not in ("Add", "Multiply", "Average", "Subtract", "Maximum", "Minimum"):
         return None, 0
-    out: Shape = []
-    for position, dims in enumerate(zip(*shapes)):  # type: ignore[call-overload]
-        values = [dim(d) for d in dims]
-        if all(v == values[0] for v in values):
-            out.append(dims[0])
-            continue
-        ints = {v for v in values if isinstance(v, int)} - {1}
-        if position > 0 and len(ints) > 1:
+    if any(not s for s in shapes):  # type: ignore[union-attr]
+        return None, None
+    batches = [dim(s[0]) for s in shapes]  # type: ignore[index]
+    if len({b for b in batches if isinstance(b, int)}) > 1:
+        return None, None  # Keras: tensors with different batch sizes
+    out: Shape | None = first[1:]
+    for other in shapes[1:]:
+        out = _broadcast(out, other[1:])  # type: ignore[index]
+        if out is None:
             return None, None  # Keras: inputs have incompatible shapes
-        if position == 0 or ... in values:
-            out.append(D(...))
-        elif None in values:
+    batch = first[0] if all(b == batches[0] for b in batches) else D(...)
+    return [batch, *out], 0  # type: ignore[misc]
+
+
+def _broadcast(left: Shape, right: Shape) -> Shape | None:
+    """Keras's elementwise merge of two shapes without their batch axis: aligned on the right, a 1 stretches,
+    None wins; None when Keras refuses the pair."""
+    if len(left) < len(right):
+        left, right = right, left
+    out = list(left[: len(left) - len(right)])
+    for a, b in zip(left[len(left) - len(right):], right):
+        x, y = dim(a), dim(b)
+        if x is ... or y is ...:
+            out.append(a if x == y else D(...))
+        elif x is None or y is None:
             out.append(D(None))
+        elif x == 1:
+            out.append(b)
+        elif y == 1 or x == y:
+            out.append(a)
         else:
-            out.append(D(ints.pop() if ints else 1))
-    return out, 0
+            return None
+    return out
 
 
 def _concatenate(layer: Layer, shapes: list[Shape]) -> tuple[Output, int | None]:
