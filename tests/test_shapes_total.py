@@ -209,6 +209,7 @@ REFUSED = [*(source for source, cls in CRASHES.values() if cls is not None), *[
     "keras.Sequential([keras.Input((None, 2, 10, 3)), layers.ConvLSTM2D(4, 3)])",
     "keras.Sequential([keras.Input((10, -1)), layers.LSTM(3)])",
     "keras.Sequential([keras.Input((10, 3.0)), layers.LSTM(3)])",
+    "keras.Sequential([keras.Input((2, 3)), keras.Input((5, 1)), layers.Dense(2)])",
     "a = keras.Input((10, 3)); b = keras.Input((10, 4)); x = layers.Add()([a, b])",
     "a = keras.Input((10, 3), batch_size=4); b = keras.Input((10, 3), batch_size=8); x = layers.Add()([a, b])",
     "a = keras.Input((10, 3)); b = keras.Input((9, 3)); x = layers.Concatenate()([a, b])",

@@ -306,9 +306,10 @@ def infer(model: Model, target: int = 3) -> list[LayerShape]:
     for index, layer in enumerate(model.layers):
         inputs = [_incoming(results, ref.layer, ref.index) for ref in layer.inputs]
         if layer.family == "input":
-            output = _input_output(layer, target)
-            if output is ... and index == 0 and model.build_shape is not None:
-                output = build
+            # an Input added to a Sequential after other layers: Keras refuses a second input
+            output = _input_output(layer, target) if not layer.inputs else None
+            if output is ... and index == 0 and layer.implicit and model.build_shape is not None:
+                output = build  # a subclassed model's call() input, shaped by model.build()
             # an input whose declaration Keras refuses (or that declares nothing) has no parameter count either
             unknown = output is None or output is ...
             results.append(LayerShape(inputs, None if unknown else output, None if unknown else 0))
