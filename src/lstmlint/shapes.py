@@ -324,9 +324,7 @@ def infer(model: Model, target: int = 3) -> list[LayerShape]:
 def _input_output(layer: Layer, target: int):
     """The checked shape an input layer declares: a shape, None when Keras refuses the declaration, or ``...``
     when it declares nothing (the shape may come from model.build)."""
-    if _missing_required(layer, target) or layer.extra_positional:
-        return None
-    if layer.has_star_args:
+    if layer.extra_positional or layer.has_star_args:
         return None
     args = layer.args
     given = [k for k in ("batch_shape", "batch_input_shape", "shape", "input_shape") if k in args]
@@ -334,15 +332,9 @@ def _input_output(layer: Layer, target: int):
         return ...
     if len(given) > 1 or (given and given[0].startswith("batch") and "batch_size" in args):
         return None  # Keras: not both shape and batch_shape, nor batch_size with batch_shape
-    declared = declared_input(layer, target)
-    if declared is None:
+    if given and args[given[0]].value.kind != "tuple":
         return None
-    for key in ("batch_shape", "batch_input_shape", "shape", "input_shape"):
-        if key in args:
-            if args[key].value.kind != "tuple":
-                return None
-            break
-    return checked_shape(declared)
+    return checked_shape(declared_input(layer, target))
 
 
 def _incoming(results: list[LayerShape], producer: int, index: int | None) -> Output:
@@ -381,14 +373,6 @@ def layer_output(layer: Layer, inputs: list[Output], target: int) -> tuple[Outpu
 
 
 # -------------------------------------------------------------------------------------------- recurrent
-
-
-def recurrent_units(layer: Layer):
-    if layer.cls == "RNN":
-        if not layer.cells:
-            return ...
-        return positive_int(layer.cells[-1], "units")
-    return positive_int(layer, "units")
 
 
 def state_count(layer: Layer) -> int | None:
