@@ -283,3 +283,33 @@ def test_scalar_inputs_and_axis_out_of_range_in_the_ir(monkeypatch):
     assert results[0].output == [] and results[0].params == 0
     assert [(r.output, r.params) for r in results[1:]] == [(None, None), (None, None), (None, None), (None, 0),
                                                             (None, 0)]
+
+
+def _rows(source: str, target: int = 3):
+    (model,) = analyze_source(source, "case.py").models
+    return [(_plain(r.output), r.params) for r in shapes.infer(model, target)]
+
+
+def test_an_int_input_shape_is_a_keras_2_input_and_refused_by_keras_3():
+    """tf.keras 2's InputLayer reads ``shape=1024`` as ``(1024,)`` (a keras.io example relies on it); Keras 3
+    cannot convert an int to a shape (checked above against Keras 3), and a layer's own ``input_shape=30`` goes
+    through ``tuple()`` in both."""
+    explicit = "import keras\nx = keras.Input(shape=(1024))\nmodel = keras.Model(x, keras.layers.Dense(2)(x))\n"
+    assert _rows(explicit, target=2) == [([None, 1024], 0), ([None, 2], 2050)]
+    assert _rows(explicit, target=3) == [(None, None), (None, None)]
+    implicit = "import keras\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(30))])\n"
+    assert _rows(implicit, target=2) == [(None, None), (None, None)]
+
+
+def test_an_unknown_declaration_is_unknown_not_refused():
+    source = ("import keras\nx = keras.Input(shape=X.shape[1:])\n"
+              "model = keras.Model(x, keras.layers.Dropout(0.1)(x))\n")
+    assert _rows(source) == [(None, 0), (None, 0)]
+
+
+def test_function_form_merges_whose_arguments_are_not_recorded():
+    """``layers.concatenate([a, b], axis=1)``: the analyzer does not record a function form's arguments, so its
+    axis is unknown (not the default -1); an elementwise merge has none that matter."""
+    source = ("import keras\nfrom keras import layers\na = keras.Input((4, 3)); b = keras.Input((4, 3))\n"
+              "c = layers.concatenate([a, b], axis=1)\nd = layers.add([a, b])\nmodel = keras.Model([a, b], [c, d])\n")
+    assert _rows(source)[2:] == [(None, 0), ([None, 4, 3], 0)]

@@ -254,8 +254,13 @@ def _checked_output(output: Output) -> Output:
     return checked_shape(output)  # type: ignore[arg-type]
 
 
+def _function_form(layer: Layer) -> bool:
+    """``layers.concatenate([a, b], axis=1)``: the analyzer records no arguments for the function forms."""
+    return layer.qualname.rpartition(".")[2][:1].islower()
+
+
 def _missing_required(layer: Layer, target: int) -> bool:
-    if layer.has_star_args:
+    if layer.has_star_args or _function_form(layer):
         return False
     defaulted = _DEFAULTED_IN_KERAS2.get(layer.cls, ()) if target == 2 else ()
     return any(name not in layer.args and name not in defaulted for name in _REQUIRED.get(layer.cls, ()))
@@ -307,12 +312,12 @@ def infer(model: Model, target: int = 3) -> list[LayerShape]:
         inputs = [_incoming(results, ref.layer, ref.index) for ref in layer.inputs]
         if layer.family == "input":
             # an Input added to a Sequential after other layers: Keras refuses a second input
-            output = _input_output(layer, target) if not layer.inputs else None
+            output = _input_output(layer, target) if not layer.inputs else REFUSED
             if output is ... and index == 0 and layer.implicit and model.build_shape is not None:
                 output = build  # a subclassed model's call() input, shaped by model.build()
-            # an input whose declaration Keras refuses (or that declares nothing) has no parameter count either
-            unknown = output is None or output is ...
-            results.append(LayerShape(inputs, None if unknown else output, None if unknown else 0))
+            # an input whose declaration Keras refuses has no parameter count either
+            results.append(LayerShape(inputs, output if isinstance(output, list) else None,
+                                      None if output is REFUSED else 0))
             continue
         if not inputs and index == 0 and model.build_shape is not None:
             inputs = [build]
@@ -322,19 +327,29 @@ def infer(model: Model, target: int = 3) -> list[LayerShape]:
 
 
 def _input_output(layer: Layer, target: int):
-    """The checked shape an input layer declares: a shape, None when Keras refuses the declaration, or ``...``
-    when it declares nothing (the shape may come from model.build)."""
-    if layer.extra_positional or layer.has_star_args:
-        return None
+    """The checked shape an input layer declares; REFUSED when Keras refuses the declaration, ``...`` when it
+    is not known (an implicit input that declares nothing takes model.build's shape)."""
+    if layer.extra_positional:
+        return REFUSED
+    if layer.has_star_args:
+        return ...
     args = layer.args
     given = [k for k in ("batch_shape", "batch_input_shape", "shape", "input_shape") if k in args]
     if not given and "input_dim" not in args:
-        return ...
+        return ... if layer.implicit else REFUSED  # Keras: Input() needs a shape
     if len(given) > 1 or (given and given[0].startswith("batch") and "batch_size" in args):
-        return None  # Keras: not both shape and batch_shape, nor batch_size with batch_shape
-    if given and args[given[0]].value.kind != "tuple":
-        return None
-    return checked_shape(declared_input(layer, target))
+        return REFUSED  # Keras: not both shape and batch_shape, nor batch_size with batch_shape
+    value = args[given[0]].value if given else None
+    if value is not None and value.kind != "tuple":
+        if value.kind != "const":
+            return ...
+        # Keras 2's InputLayer reads an int as a one-entry shape; Keras 3 cannot convert it, and a layer's own
+        # input_shape= goes through tuple() in Keras 2
+        int_shape = type(value.const) is int and given[0] in ("shape", "input_shape") and not layer.implicit
+        if not (int_shape and target == 2):
+            return REFUSED
+    shape = checked_shape(declared_input(layer, target))
+    return REFUSED if shape is None else shape
 
 
 def _incoming(results: list[LayerShape], producer: int, index: int | None) -> Output:
@@ -848,10 +863,8 @@ def _upsampling(layer: Layer, shape: Shape | None, target: int) -> tuple[Output,
 def _merge(layer: Layer, shapes: list[Shape | None]) -> tuple[Output, int | None]:
     if layer.cls == "Subtract" and len(shapes) != 2:
         return None, None
-    # one input edge: a single tensor (Keras refuses it) or a list of one, which the IR does not tell apart
-    if len(shapes) < 2:
-        return None, None
-    if any(s is None for s in shapes):
+    # one input edge: a single tensor (Keras refuses it), a list of one, or inputs the analyzer did not follow
+    if len(shapes) < 2 or any(s is None for s in shapes):
         return None, 0
     first: Shape = shapes[0]  # type: ignore[assignment]
     if layer.cls == "Concatenate":
@@ -897,6 +910,8 @@ def _broadcast(left: Shape, right: Shape) -> Shape | None:
 
 def _concatenate(layer: Layer, shapes: list[Shape]) -> tuple[Output, int | None]:
     first = shapes[0]
+    if _function_form(layer):
+        return None, 0  # its axis= is not recorded
     value = _given(layer, "axis")
     axis = len(first) - 1 if value is None and first else REFUSED if value is None else _axis(value, len(first))
     if axis is REFUSED:
