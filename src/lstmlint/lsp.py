@@ -521,20 +521,12 @@ def _is_recurrent(layer: Layer) -> bool:
         return False
 
 
-def _shape(shape: Any) -> str:
-    if shape is None:
-        return "unknown"
-    if shape and isinstance(shape[0], list):
-        return ", ".join(_shape(part) for part in shape)
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def _escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def hover(analysis: Analysis, line: int, column: int, positions: Positions) -> types.Hover | None:
-    from lstmlint.explain import explain_module, shown_layers
+    from lstmlint.explain import explain_module, number, shown_layers
 
     module = analysis.module
     if module is None or analysis.config is None:
@@ -557,9 +549,9 @@ def hover(analysis: Analysis, line: int, column: int, positions: Positions) -> t
     row = rows.get(i)
     if row is None:
         return None
-    params = "unknown" if row.params is None else f"{row.params:,}"
+    params = "unknown" if row.params is None else number(row.params)
     parts = [f"**{_escape(row.label or row.cls)}** (line {row.line})",
-             f"Output shape: `{_shape(row.output_shape)}` · Parameters: {params}"]
+             f"Output shape: `{row.shape_text}` · Parameters: {params}"]
     parts.extend(_escape(note) for note in row.notes)
     content = types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
     return types.Hover(contents=content, range=positions.span(layer.span))

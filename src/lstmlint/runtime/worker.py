@@ -447,7 +447,7 @@ class CallRunner:
     def one(self, plan: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        from lstmlint.runtime.calls import TRAINING, WITH_TARGET, batches, fill_samples
+        from lstmlint.runtime.calls import WITH_TARGET, batches, fill_samples
 
         if self.problem is not None:
             raise _Skip(self.problem)
