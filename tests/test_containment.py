@@ -338,7 +338,7 @@ def test_builtin_codes_are_defined_once():
     for code in builtin_codes.CODES.values():
         assert descriptors[code.id]["name"] == code.name
         assert descriptors[code.id]["shortDescription"]["text"] == code.summary
-    assert {"LSTM001", "LSTM002", "LSTM003", "LSTM900", "LSTM901"} == set(builtin_codes.CODES)
+    assert {"LSTM001", "LSTM002", "LSTM003", "LSTM900", "LSTM901", "LSTM902"} == set(builtin_codes.CODES)
 
 
 def test_exit_codes_are_in_the_readme():
