@@ -142,6 +142,6 @@ def test_notebook_fix_that_would_remove_a_line_is_not_offered(tmp_path):
     original = write_notebook(path, notebook(model, "!ls\nprint('after')\n", "model.summary()"))
     report = run_cli("check", "--no-cache", "--select", "LSTM503", "--format", "json", "nb.ipynb", cwd=tmp_path).json()
     assert [(f["rule"], f["cell"], f["line"], f["fix"]) for f in report] == [("LSTM503", 1, 3, None)]
-    fix = run_cli("check", "--fix", "--select", "LSTM503", "nb.ipynb", cwd=tmp_path)
+    fix = run_cli("check", "--fix", "--fail-on", "info", "--select", "LSTM503", "nb.ipynb", cwd=tmp_path)
     assert (fix.code, fix.err) == (1, "")
     assert path.read_text(encoding="utf-8") == original

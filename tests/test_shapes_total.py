@@ -172,8 +172,8 @@ LEGAL_FUNCTIONAL = [
     "a = keras.Input((9, 3)); b = keras.Input((None, 3)); x = layers.Concatenate()([a, b])",
     "a = keras.Input((10, 3)); b = keras.Input((10, 3)); x = layers.Concatenate(axis=-3)([a, b])",
     "a = keras.Input((10, 3)); b = keras.Input((10, 3)); x = layers.Subtract()([a, b])",
-    "a = keras.Input((5, 2)); b = keras.Input((5, 2)); x = layers.RNN(layers.LSTMCell(3), return_state=True)(a)",
-    "a = keras.Input(()); b = keras.Input(()); x = layers.Embedding(10, 3)(a)",
+    "a = keras.Input((5, 2)); b = keras.Input((5, 2)); x = layers.RNN(layers.LSTMCell(3), return_state=True)(layers.Add()([a, b]))",
+    "a = keras.Input(()); b = keras.Input(()); x = layers.Embedding(10, 3)(layers.Add()([a, b]))",
 ]
 # Values Keras refuses, by the layer it refuses: the static output there must be unknown.
 REFUSED = [*(source for source, cls in CRASHES.values() if cls is not None), *[
