@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lstmlint.builtin_codes import CODES, INTERNAL_ERROR, ISSUES_URL, SYNTAX_ERROR, UNREADABLE, BuiltinCode
+from lstmlint.bounded import kind
+from lstmlint.builtin_codes import (CODES, INTERNAL_ERROR, ISSUES_URL, SYNTAX_ERROR, UNREADABLE, BuiltinCode,
+                                     exception_line)
 from lstmlint.config import Config
 from lstmlint.engine.loader import Rule, builtin_rules_dir
 from lstmlint.findings import Edit, Finding, Fix
@@ -35,7 +37,7 @@ class Result:
                 f"{len(self.internal_errors())} failed with an internal error")
 
     def internal_errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.rule == INTERNAL_ERROR.id]
+        return internal_errors(self.findings)
 
 
 def rules_for(config: Config, cache=None) -> list[Rule]:
@@ -77,14 +79,16 @@ def internal_error(path: str, error: BaseException, details: str = SHOW_TRACEBAC
     report it; the traceback travels with the finding (not in any output format) for --show-traceback."""
     import traceback
 
-    text = " ".join(str(error).split())
-    if len(text) > 300:
-        text = text[:300] + "…"
     frames = traceback.extract_tb(error.__traceback__)
     where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    finding = internal_failure(path, f"{type(error).__name__}{': ' + text if text else ''}{where}", details)
+    finding = internal_failure(path, f"{exception_line(error, 300)}{where}", details)
     finding.traceback = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     return finding
+
+
+def internal_errors(findings: list[Finding]) -> list[Finding]:
+    """The LSTM003 findings among ``findings``: a file with one was not fully checked (nor cached, nor fixed)."""
+    return [f for f in findings if f.rule == INTERNAL_ERROR.id]
 
 
 def internal_failure(path: str, what: str, details: str = SHOW_TRACEBACK) -> Finding:
@@ -365,7 +369,7 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
         result.parsed += parsed
         if module is not None:
             result.modules.append(module)
-        if key is not None and not any(f.rule == INTERNAL_ERROR.id for f in findings):
+        if key is not None and not internal_errors(findings):
             cache.put(key, findings)  # an internal error is never cached: the next run tries again
     result.findings.sort(key=Finding.sort_key)
     return result
@@ -405,18 +409,8 @@ def _read_regular(path: Path) -> bytes:
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(path)
     if not stat.S_ISREG(mode):
-        raise OSError(f"not a regular file ({_kind(mode)})")
+        raise OSError(f"not a regular file ({kind(mode)})")
     return path.read_bytes()
-
-
-def _kind(mode: int) -> str:
-    import stat
-
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return name
-    return "a special file"
 
 
 # Below this many files a process pool costs more than it saves.

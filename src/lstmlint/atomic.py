@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 
-def replace_file(path: Path, data: bytes, *, mode: int | None = None, durable: bool = False,
-                 prefix: str = ".tmp-", suffix: str = "") -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path`` (atomic on POSIX and
-    Windows). ``durable`` syncs the data to disk first; ``mode`` sets the permissions of the result."""
+def temporary_beside(path: Path, data: bytes, *, durable: bool = False, prefix: str = ".tmp-",
+                     suffix: str = "") -> str:
+    """A new file in ``path``'s folder holding ``data`` (synced to disk when ``durable``): its name. Nothing is
+    left behind when writing it fails."""
     handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -18,12 +18,28 @@ def replace_file(path: Path, data: bytes, *, mode: int | None = None, durable: b
             if durable:
                 out.flush()
                 os.fsync(out.fileno())
+    except BaseException:
+        _remove(temporary)
+        raise
+    return temporary
+
+
+def replace_file(path: Path, data: bytes, *, mode: int | None = None, durable: bool = False,
+                 prefix: str = ".tmp-", suffix: str = "") -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path`` (atomic on POSIX and
+    Windows). ``durable`` syncs the data to disk first; ``mode`` sets the permissions of the result."""
+    temporary = temporary_beside(path, data, durable=durable, prefix=prefix, suffix=suffix)
+    try:
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+        _remove(temporary)
         raise
+
+
+def _remove(temporary: str) -> None:
+    try:
+        os.unlink(temporary)
+    except FileNotFoundError:
+        pass

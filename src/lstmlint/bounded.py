@@ -29,19 +29,26 @@ def read_regular(path: Path, limit: int) -> bytes:
         raise ReadError(f"cannot read: {error.strerror or error}") from None
     try:
         _check(os.fstat(fd), limit)  # what was opened, not what was there a moment ago
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 16, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_at_most(fd, limit + 1)
     except OSError as error:
         raise ReadError(f"cannot read: {error.strerror or error}") from None
     finally:
         os.close(fd)
-    if size > limit:
+    if len(data) > limit:
         raise ReadError(_too_large(limit))
+    return data
+
+
+def read_at_most(fd: int, count: int) -> bytes:
+    """Up to ``count`` bytes from ``fd``'s position on (fewer at its end): a file that grows, or a device, never
+    makes the read unbounded."""
+    chunks, size = [], 0
+    while size < count:
+        chunk = os.read(fd, min(1 << 20, count - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
     return b"".join(chunks)
 
 

@@ -90,5 +90,13 @@ CODES: dict[str, BuiltinCode] = {code.id: code for code in (
     SYNTAX_ERROR, UNREADABLE, INTERNAL_ERROR, KERAS_BUILD_ERROR, KERAS_CALL_ERROR, STATIC_RUNTIME_MISMATCH)}
 
 
+def exception_line(error: BaseException, limit: int | None = None) -> str:
+    """An exception as one line (``ValueError: text``, white space folded), cut after ``limit`` characters."""
+    text = " ".join(str(error).split())
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return f"{type(error).__name__}{': ' + text if text else ''}"
+
+
 def lookup(code: str) -> BuiltinCode | None:
     return CODES.get(code.upper())

@@ -37,7 +37,6 @@ class CacheUnusable(Exception):
 
 class Cache:
     def __init__(self, root: Path, settings: str) -> None:
-        self.root = root
         self.folder = root / CACHE_DIR / __version__
         self.settings = settings
         self._safe: set[Path] = set()  # entry folders checked to be real folders, not symlinks
@@ -108,8 +107,8 @@ class Cache:
             return
         if not self._checked(path.parent):
             return  # a symlinked entry folder would make us write elsewhere
-        try:
-            write_text_atomic(path, text)
+        try:  # atomic (concurrent runs never read half an entry), not synced (a lost entry is only recomputed)
+            replace_file(path, text.encode("utf-8"))
         except OSError:
             pass  # a read-only tree still gets checked, just not cached
 
@@ -186,13 +185,6 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
         fix = Fix(fix["description"], fix["applicability"], [Edit(**e) for e in fix["edits"]])
     origin = data.get("origin")
     return Finding(**{**data, "fix": fix, "origin": tuple(origin) if origin is not None else None})
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Cache entries: atomic (concurrent runs never read half an entry) but not synced: a lost entry is
-    only recomputed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, text.encode("utf-8"))
 
 
 def settings_digest(parts: list[Any]) -> str:

@@ -40,10 +40,9 @@ class Lstmlint(click.Group):
 
             if ctx.meta.get(SHOW_TRACEBACK):
                 _emit(traceback.format_exc(), err=True)
-            text = " ".join(str(error).split())
             hint = "" if ctx.meta.get(SHOW_TRACEBACK) or not ctx.meta.get(TRACEBACK_OFFERED) else \
                 "; --show-traceback prints the details"
-            _emit(f"lstmlint: internal error: {type(error).__name__}{': ' + text if text else ''}. This is a bug "
+            _emit(f"lstmlint: internal error: {builtin_codes.exception_line(error)}. This is a bug "
                   f"in lstmlint: please report it at {builtin_codes.ISSUES_URL}{hint}\n", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -241,8 +240,7 @@ def _runtime_contained(run) -> bool:
     try:
         run()
     except Exception as error:  # noqa: BLE001 - the static results are still worth printing
-        text = " ".join(str(error).split())
-        _emit(f"lstmlint: internal error in the runtime checker: {type(error).__name__}{': ' + text if text else ''}"
+        _emit(f"lstmlint: internal error in the runtime checker: {builtin_codes.exception_line(error)}"
               f"; findings are left unchecked. This is a bug in lstmlint: please report it at "
               f"{builtin_codes.ISSUES_URL}\n", err=True)
         return False
@@ -284,8 +282,7 @@ def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, ex
             continue
         _report_refusals(outcome)
         result.findings.extend(outcome.remaining)
-        if outcome.after == outcome.before or any(f.rule == builtin_codes.INTERNAL_ERROR.id
-                                                  for f in outcome.remaining):
+        if outcome.after == outcome.before or api.internal_errors(outcome.remaining):
             continue  # (a fixed text lstmlint then failed on is not written: it could not be checked)
         changed += 1
         fixed += outcome.applied
@@ -322,7 +319,7 @@ def _fix_one(path: Path, config, rules, unsafe: bool, write: bool):
             data = target.read(api.MAX_BYTES + 1)
             outcome = api.fix_bytes(data, path, config, rules, unsafe)
             if (outcome is not None and outcome.after != outcome.before
-                    and not any(f.rule == builtin_codes.INTERNAL_ERROR.id for f in outcome.remaining)):
+                    and not api.internal_errors(outcome.remaining)):
                 target.write(outcome.after)  # (a fixed text lstmlint then failed on is not written)
     except writeback.NotWritten as error:
         return outcome, str(error)

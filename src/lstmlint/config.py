@@ -20,9 +20,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 _CODE = re.compile(r"^[A-Z]+[0-9]*$")
 KNOWN_KEYS = {"select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude",
               "target-keras", "rule-paths", "fail-on"}
-# Codes that no rule file defines (lstmlint.builtin_codes) count as known when select / ignore lists are checked
-# for typos.
-BUILTIN_CODES = tuple(CODES)
 SEVERITIES = ("info", "warning", "error")  # in increasing order: `fail-on` picks the lowest that fails a run
 MAX_CONFIG_BYTES = 4 << 20
 
@@ -107,7 +104,7 @@ def check_codes(config: Config, known: set[str]) -> None:
     (`LTSM101`) would otherwise select nothing, and the run would pass in silence."""
     import difflib
 
-    known = known | set(BUILTIN_CODES)
+    known = known | set(CODES)  # codes no rule file defines (lstmlint.builtin_codes) are known too
     for where, codes in config.code_sources:
         for code in codes:
             if code == "ALL" or any(k.startswith(code) for k in known):

@@ -71,7 +71,6 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     config: Config | None = None
     error: str | None = None  # a configuration or rule-file error: nothing was checked
-    failure: str | None = None  # the analyzer failed (crashed, timed out): nothing was checked
 
 
 class Checker:
@@ -170,11 +169,12 @@ class Worker:
     restarted, the document gets an LSTM003 diagnostic saying what happened, and the server lives on."""
 
     def __init__(self, timeout: float = CHECK_TIMEOUT, memory_limit: int | None = None) -> None:
-        from lstmlint.subprocess_worker import Child
+        from lstmlint.subprocess_worker import Child, memory_limit_from_env
 
+        if memory_limit is None:
+            memory_limit = memory_limit_from_env("LSTMLINT_LSP_MEMORY", DEFAULT_MEMORY_LIMIT)
         self.timeout = timeout
-        self.child = Child("lstmlint.lsp:worker_main",
-                           memory_limit=_memory_limit() if memory_limit is None else memory_limit)
+        self.child = Child("lstmlint.lsp:worker_main", memory_limit=memory_limit)
 
     def stop(self) -> None:
         self.child.stop()
@@ -190,8 +190,7 @@ class Worker:
             self.child.stop()
             logger.warning("the analyzer %s on %s; it is restarted for the next check", what, path)
             analysis = Analysis(version, text, split_lines(text))
-            analysis.failure = f"the analyzer {what} on this file"
-            analysis.findings = [_failure(path, analysis.failure)]
+            analysis.findings = [_failure(path, f"the analyzer {what} on this file")]
             return analysis
 
 
@@ -209,15 +208,6 @@ def _oversized(text: str, path: str, version: int | None) -> Analysis | None:
     if "keras" in text:
         analysis.findings = [_error(path, UNREADABLE, message)]
     return analysis
-
-
-def _memory_limit() -> int:
-    """LSTMLINT_LSP_MEMORY (bytes; 0 = none), else DEFAULT_MEMORY_LIMIT."""
-    raw = os.environ.get("LSTMLINT_LSP_MEMORY", "")
-    try:
-        return int(raw) if raw else DEFAULT_MEMORY_LIMIT
-    except ValueError:
-        return DEFAULT_MEMORY_LIMIT
 
 
 def _failure(path: str, what: str) -> Finding:
@@ -475,12 +465,14 @@ def code_actions(server: LstmlintServer, uri: str, analysis: Analysis, wanted: t
     positions = server.positions(analysis)
     fixes: list[types.CodeAction] = []
     disables: list[types.CodeAction] = []
+    newline = None
     for finding in analysis.findings:
         diag = diagnostic(finding, positions)
         if not _overlaps(diag.range, wanted):
             continue
         if finding.fix is not None and finding.fix.edits:
-            newline = dominant_newline(analysis.text)  # new lines end as the document's do
+            if newline is None:
+                newline = dominant_newline(analysis.text)  # new lines end as the document's do
             edits = [types.TextEdit(range=positions.range(e.line, e.column, e.end_line, e.end_column),
                                     new_text=e.content.replace("\n", newline)) for e in finding.fix.edits]
             fixes.append(types.CodeAction(

@@ -86,6 +86,16 @@ def isolated_command(entry: str, args: list[str] | tuple[str, ...] = (), memory_
     return [sys.executable, "-I", *python_flags, "-c", _BOOTSTRAP, json.dumps(spec)]
 
 
+def memory_limit_from_env(variable: str, default: int) -> int:
+    """A worker's memory limit in bytes from ``variable`` (0 = none), else ``default`` (also for a value that is
+    not a whole number)."""
+    raw = os.environ.get(variable, "")
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        return default
+
+
 def gib(size: int) -> str:
     return f"{size / 2**30:g} GiB" if size >= 2**30 else f"{size / 2**20:g} MiB"
 
@@ -113,7 +123,7 @@ class Child:
         self.process = subprocess.Popen(
             isolated_command(self.entry, self.args, self.memory_limit, self.python_flags),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, cwd=self.folder,
-            env=self.env if self.env is not None else dict(os.environ), start_new_session=True)
+            env=self.env, start_new_session=True)
         return self.process
 
     def alive(self) -> bool:
@@ -185,14 +195,9 @@ class Child:
 
     def stop(self) -> None:
         """Kill the process (if any), reap it, close its pipes and remove its working folder."""
+        self.kill()
         process, self.process = self.process, None
         if process is not None:
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError, OSError):
-                    with contextlib.suppress(OSError):
-                        process.kill()
             with contextlib.suppress(Exception):
                 process.wait(timeout=5)
             for stream in (process.stdin, process.stdout):

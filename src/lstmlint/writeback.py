@@ -18,11 +18,13 @@ import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from lstmlint.atomic import temporary_beside
+from lstmlint.bounded import read_at_most
 
 try:
     import fcntl
@@ -64,15 +66,7 @@ class Target:
         """Up to ``limit`` bytes of the file (a larger file is not fixed: the caller sees it is too long)."""
         st = os.fstat(self.descriptor)
         os.lseek(self.descriptor, 0, os.SEEK_SET)
-        chunks = []
-        left = limit
-        while left > 0:
-            chunk = os.read(self.descriptor, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        self.data = b"".join(chunks)
+        self.data = read_at_most(self.descriptor, limit)
         self.seen = _seen(st, self.data)
         return self.data
 
@@ -115,13 +109,9 @@ class Target:
 
     def _prepared_copy(self, data: bytes, st: os.stat_result) -> str:
         """A synced temporary file beside the target with its content, mode, owner and group."""
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=TEMP_SUFFIX, dir=self.path.parent)
+        temporary = temporary_beside(self.path, data, durable=True, prefix=f".{self.path.name}.", suffix=TEMP_SUFFIX)
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-                mine = os.fstat(out.fileno())
+            mine = os.stat(temporary)
             if (mine.st_uid, mine.st_gid) != (st.st_uid, st.st_gid) and hasattr(os, "chown"):
                 try:
                     os.chown(temporary, st.st_uid, st.st_gid)
@@ -137,11 +127,7 @@ class Target:
     def _write_in_place(self, data: bytes) -> None:
         """Rewrite the file's own inode (its hard links and owner stay), guarded by a synced backup copy."""
         original = self.data  # what the file still holds: _check_unchanged makes sure of it
-        handle, backup = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=BACKUP_SUFFIX, dir=self.path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(original)
-            out.flush()
-            os.fsync(out.fileno())
+        backup = temporary_beside(self.path, original, durable=True, prefix=f".{self.path.name}.", suffix=BACKUP_SUFFIX)
         try:
             self._check_unchanged()
         except BaseException:

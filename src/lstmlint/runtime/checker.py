@@ -278,16 +278,6 @@ def _value_problem(value) -> str | None:
 # ------------------------------------------------------------------------------------------- the worker
 
 
-def _memory_limit(given: int | None) -> int:
-    if given is not None:
-        return given
-    raw = os.environ.get("LSTMLINT_RUNTIME_MEMORY", "")
-    try:
-        return int(raw) if raw else DEFAULT_MEMORY_LIMIT
-    except ValueError:
-        return DEFAULT_MEMORY_LIMIT
-
-
 class WorkerError(Exception):
     pass
 
@@ -296,16 +286,21 @@ class Worker:
     """One runtime worker process (started isolated by :mod:`lstmlint.subprocess_worker`) and its line protocol."""
 
     def __init__(self, target: int, memory_limit: int) -> None:
+        from lstmlint.subprocess_worker import Child
+
         self.target = target
         self.memory_limit = memory_limit
-        self.child = None
+        # -W ignore -B: what PYTHONWARNINGS / PYTHONDONTWRITEBYTECODE said before; `python -I` ignores them
+        self.child = Child("lstmlint.runtime.worker:main", ["--memory-limit", str(memory_limit)],
+                           memory_limit=memory_limit, env=self.env(), stderr=subprocess.DEVNULL,
+                           python_flags=("-W", "ignore", "-B"))
         self.buffer = b""
         self.import_seconds: float | None = None
         self.keras_version: str | None = None
 
     @property
     def proc(self) -> subprocess.Popen | None:
-        return self.child.process if self.child is not None else None
+        return self.child.process
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -318,14 +313,8 @@ class Worker:
 
     def start(self) -> None:
         """Start the worker and wait for TensorFlow to be imported; raises WorkerError with the reason."""
-        from lstmlint.subprocess_worker import Child
-
         self.buffer = b""
-        # -W ignore -B: what PYTHONWARNINGS / PYTHONDONTWRITEBYTECODE said before; `python -I` ignores them
-        self.child = Child("lstmlint.runtime.worker:main", ["--memory-limit", str(self.memory_limit)],
-                           memory_limit=self.memory_limit, env=self.env(), stderr=subprocess.DEVNULL,
-                           python_flags=("-W", "ignore", "-B"))
-        self.child.start()
+        self.child.start()  # (a previous process, dead or alive, is stopped and its folder removed first)
         try:
             hello = self.read(max(STARTUP_TIMEOUT, 0.0))
         except TimeoutError:
@@ -368,10 +357,7 @@ class Worker:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise EOFError from None
-        while True:
-            answer = self.read(timeout)
-            if answer.get("id") == job["id"]:
-                return answer
+        return self.answer(job["id"], timeout)
 
     def answer(self, job_id: int, timeout: float) -> dict[str, Any]:
         """The next line for job ``job_id`` (the replayed calls that follow a build result)."""
@@ -381,15 +367,13 @@ class Worker:
                 return answer
 
     def alive(self) -> bool:
-        return self.child is not None and self.child.alive()
+        return self.child.alive()
 
     def kill(self) -> None:
-        if self.child is not None:
-            self.child.stop()
+        self.child.stop()
 
     def close(self) -> None:
-        if self.child is not None:
-            self.child.close()
+        self.child.close()
 
 
 def _result(answer: dict[str, Any]) -> ModelResult:
@@ -445,7 +429,10 @@ def run_models(models: list[tuple[Model, int]], timeout: float = DEFAULT_TIMEOUT
         for position in pending.pop(2):
             results[position] = ModelResult.unchecked(NO_TF_KERAS)
     counter = _Progress(sum(len(p) for p in pending.values()), progress)
-    limit = _memory_limit(memory_limit)
+    from lstmlint.subprocess_worker import memory_limit_from_env
+
+    limit = memory_limit if memory_limit is not None else memory_limit_from_env("LSTMLINT_RUNTIME_MEMORY",
+                                                                                 DEFAULT_MEMORY_LIMIT)
     try:
         for target, positions in sorted(pending.items()):
             _run_target(models, positions, target, timeout, limit, results, counter)
@@ -512,7 +499,7 @@ def _replayed_calls(worker: Worker, job_id: int, plans: list[CallPlan], timeout:
 def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch | None:
     """The first layer (or the total) where lstmlint's known shapes or parameter counts differ from Keras's."""
     from lstmlint.explain import shown_layers
-    from lstmlint.shapes import infer
+    from lstmlint.shapes import infer, total_params
 
     try:
         shapes = infer(model, target)
@@ -527,13 +514,11 @@ def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch 
         if shape_differs or params_differ:
             return Mismatch(index, _describe(out, static.params), _describe(keras.output_shape, keras.params),
                             _label(model.layers[index]))
-    if result.status == "built" and result.total_params is not None and model.complete:
-        params = [shapes[i].params for i in shown_layers(model)]
-        if params and all(p is not None for p in params):
-            total = sum(params)  # type: ignore[arg-type]
-            if total != result.total_params:
-                return Mismatch(None, f"{total:,} parameters", f"{result.total_params:,} parameters",
-                                "this model")
+    shown = shown_layers(model)
+    if result.status == "built" and result.total_params is not None and shown:
+        total = total_params(model, shapes, shown)  # a shared layer counted once, as Keras counts it
+        if total is not None and total != result.total_params:
+            return Mismatch(None, f"{total:,} parameters", f"{result.total_params:,} parameters", "this model")
     return None
 
 
@@ -610,8 +595,10 @@ def _judge(finding: Finding, rule: Rule | None, result: ModelResult | None,
     if any(c.status == "failed" for c in replayed):
         return "unchecked", next(c for c in replayed if c.status == "failed")
     if replayed:
-        ran = sorted(replayed, key=lambda c: c.ran not in ("fit", "train_on_batch", "evaluate", "test_on_batch"))
-        return ("consistent" if silent_ok else "refuted"), ran[0]
+        from lstmlint.runtime.calls import WITH_TARGET
+
+        return ("consistent" if silent_ok else "refuted"), next((c for c in replayed if c.ran in WITH_TARGET),
+                                                                  replayed[0])
     if call_errors and finding.origin is not None and len(finding.origin) > 2:
         return "unchecked", None  # the call it is about was not replayed
     return ("consistent" if silent_ok else "unchecked"), None
