@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from lstmlint.cli import main
 from lstmlint.engine.loader import builtin_rules_dir, load_rules
-from lstmlint.ruletest import expectations
+from lstmlint.ruletest import expectations, without_expectations
 
 BUILTIN = load_rules([builtin_rules_dir()])
 EXAMPLES = sum(len(r.examples["bad"]) + len(r.examples["good"]) for r in BUILTIN)
@@ -279,7 +279,6 @@ def test_the_readme_rule_example_passes(tmp_path):
 
 
 def test_expect_comments_are_removed_before_the_fix():
-    from lstmlint.ruletest import without_expectations
 
     code = ('a = f(8)  # expect: TEAM001\ns = "# expect: TEAM001"  # keep\nb = 1\t# expect: X001, X002\n'
             'c = 2  # noqa: X003  # expect: TEAM001\n')
@@ -298,3 +297,12 @@ def test_an_example_for_no_version_of_the_rule_is_a_failure(tmp_path):
     assert result.exit_code == 1
     assert "lint/TEAM001.yaml: TEAM001 examples/bad/0: holds under no Keras version the rule applies to ([3])" \
         in result.stdout.splitlines()
+
+
+def test_expect_comments_are_found_in_pythons_lines():
+    """A U+2028 or form feed inside a string is no line break for the tokenizer: the expect comment after it is
+    on line 2 and is removed from line 2."""
+    code = 'x = "a\u2028b\fc"\ny = 1  # expect: LSTM101\n'
+    expected, problems = expectations(code)
+    assert dict(expected) == {(2, "LSTM101"): 1} and problems == []
+    assert without_expectations(code) == 'x = "a\u2028b\fc"\ny = 1\n'

@@ -80,11 +80,6 @@ def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def apply_edits(text: str, edits: list[Edit]) -> str:
-    """Apply non-overlapping edits (1-based line/column positions in ``text``, lines split as Python does)."""
-    return _apply(text, _spans(_Text(text), edits))
-
-
 def _moved(offset: int, spans: list[tuple[int, int, str]]) -> int:
     """Where an offset of the old text is in the new one: after an insertion made at it, at the start of a
     replacement that covers it."""
@@ -108,10 +103,9 @@ def _move(finding: Finding, old: _Text, new: _Text, spans) -> Finding:
     return dataclasses.replace(finding, line=line, column=column, end_line=end_line, end_column=end_column)
 
 
-def choose(findings: list[Finding], unsafe: bool) -> tuple[list[Finding], list[Edit]]:
+def choose(findings: list[Finding], unsafe: bool) -> list[Finding]:
     """The fixes to apply in one round: safe ones (and unsafe ones when asked), no two touching the same span."""
     chosen: list[Finding] = []
-    edits: list[Edit] = []
     taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
     places: set[tuple[int, int]] = set()
     for finding in sorted(findings, key=Finding.sort_key):
@@ -128,8 +122,7 @@ def choose(findings: list[Finding], unsafe: bool) -> tuple[list[Finding], list[E
         places.add((finding.line, finding.column))
         taken.extend(ranges)
         chosen.append(finding)
-        edits.extend(fix.edits)
-    return chosen, edits
+    return chosen
 
 
 def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
@@ -142,7 +135,7 @@ def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
     initial = findings = lint(text)
     for _ in range(MAX_ROUNDS):
         refused = {(r.finding.rule, r.finding.line, r.finding.column) for r in refusals}
-        chosen, _ = choose([f for f in findings if (f.rule, f.line, f.column) not in refused], unsafe)
+        chosen = choose([f for f in findings if (f.rule, f.line, f.column) not in refused], unsafe)
         if not chosen:
             break
         attempts = [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else [])

@@ -50,12 +50,13 @@ class Notebook:
         left alone keeps its original text (IPython syntax behind its ``pass`` mask) and every line keeps its
         own line end; a fix that changed a masked line or the number of lines raises CellMapError."""
         lines = split_lines(text)
+        module = split_lines(self.text)  # each cell's lines as masked when the notebook was loaded
         for cell in self.cells:
             raw = self.data["cells"][cell.index]
             original = _source_text(raw.get("source", ""))
             original_lines = split_lines(original)
             ends = [match.group() for match in LINE_BREAK.finditer(original)] + [""]
-            masked = split_lines(mask_cell("\n".join(original_lines)))
+            masked = module[cell.first_line - 1: cell.first_line - 1 + cell.lines]
             fixed = lines[cell.first_line - 1: cell.first_line - 1 + cell.lines]
             if not len(fixed) == len(masked) == len(original_lines) == cell.lines:
                 raise CellMapError(f"code cell {cell.number}: the fix changed the number of lines")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstmlint.engine.loader import Example, Rule
+from lstmlint.lines import lines_with_ends, split_lines
 
 _CODE = r"[A-Z][A-Z0-9]*[0-9]{3}"
 _EXPECT = re.compile(r"#\s*expect\b")
@@ -78,12 +79,12 @@ def _comments(code: str) -> list[tuple[int, int, str]]:
                 if token.type == tokenize.COMMENT]
     except (tokenize.TokenError, SyntaxError):  # the example does not parse: the lint reports that
         return [(number, line.index("#"), line[line.index("#"):])
-                for number, line in enumerate(code.splitlines(), 1) if "#" in line]
+                for number, line in enumerate(split_lines(code), 1) if "#" in line]
 
 
 def without_expectations(code: str) -> str:
     """The example as the fix sees it: expect comments, and the spaces before them, removed."""
-    lines = code.splitlines(keepends=True)
+    lines = lines_with_ends(code)  # Python's line model, as the tokenizer's line numbers
     for line, column, comment in _comments(code):
         start = _EXPECT.search(comment)
         if start is not None:
@@ -176,7 +177,7 @@ def _check_fix(rule: Rule, example: Example, target: int, rules: list[Rule]) -> 
     if outcome.refused:
         problems.append("the fix leaves code that does not parse")
     if outcome.text != example.fixed:
-        diff = difflib.unified_diff(example.fixed.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
+        diff = difflib.unified_diff(lines_with_ends(example.fixed), lines_with_ends(outcome.text),
                                     "fixed (expected)", "fixed (by the rule)")
         problems.append("the fixed text differs:\n" + "".join(_ended(line) for line in diff).rstrip("\n"))
     if outcome.remaining:
