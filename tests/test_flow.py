@@ -698,3 +698,16 @@ def test_lstm101_inside_an_encoder_reached_through_initial_state(lint):
         model = keras.Model([enc_in, dec_in], keras.layers.Dense(30)(dec))
     """))
     assert [(f.rule, f.line) for f in findings if f.rule == "LSTM101"] == [("LSTM101", 4)]
+
+
+def test_a_layer_popped_and_added_again_is_not_shared_with_itself():
+    """After ``m.pop()`` the popped layer object is out of the model: adding it again is its first call there
+    (Keras: 128 + 10 parameters), not a second call sharing weights with a layer that is gone."""
+    from lstmlint.analyze import analyze_source
+    from lstmlint.shapes import infer, total_params
+
+    source = ("import keras\nfrom keras import layers\na = layers.LSTM(4)\nb = layers.Dense(2)\n"
+              "m = keras.Sequential([keras.Input((10, 3)), a])\nm.add(b)\nm.pop()\nm.add(b)\n")
+    (model,) = analyze_source(source, "pop.py").models
+    assert [layer.same_as for layer in model.layers] == [None, None, None]
+    assert total_params(model, infer(model, 3)) == 138

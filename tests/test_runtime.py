@@ -577,3 +577,23 @@ def test_oracle_names_both_values(checked):
     (semantic,) = _findings(checked, "rule_LSTM202.py", "LSTM202")
     assert verdict(semantic, rules["LSTM202"], built) == "consistent"
     assert verdict(semantic, rules["LSTM202"], disagreeing) == "unchecked"  # never confirmed by a wrong oracle
+
+
+def test_oracle_counts_a_shared_layer_once():
+    """One Dense called twice has one set of weights: Keras counts 40 parameters, and so must the oracle's total
+    (a sum over the calls would be 80 and report a mismatch that is not there)."""
+    from lstmlint.runtime.checker import static_mismatch
+
+    source = textwrap.dedent("""
+        import keras
+        a = keras.Input((4,))
+        dense = keras.layers.Dense(8)
+        h = dense(a)
+        b = keras.Input((4,))
+        g = dense(b)
+        model = keras.Model([a, b], keras.layers.Add()([h, g]))
+    """)
+    model = analyze_source(source, "shared.py").models[0]
+    (result,) = run_models([(model, 3)])
+    assert result.status == "built" and result.total_params == 40
+    assert static_mismatch(model, 3, result) is None

@@ -560,22 +560,13 @@ def _strided_dilation(strides, dilation) -> bool:
 
 
 def _conv_length(length, kernel: int, stride: int, padding: str, dilation: int = 1):
-    """The output length of a convolution window: int, None, ``...``, or REFUSED where Keras finds it would be
+    """The output length of a convolution or pooling window: int, None, ``...``, or REFUSED where Keras finds it would be
     zero or negative."""
     if length is None or length is ...:
         return length
     if padding in ("same", "causal"):
         return -(-length // stride)
     out = (length - dilation * (kernel - 1) - 1) // stride + 1
-    return out if out > 0 else REFUSED
-
-
-def _pool_length(length, pool: int, stride: int, padding: str):
-    if length is None or length is ...:
-        return length
-    if padding == "same":
-        return -(-length // stride)
-    out = (length - pool) // stride + 1
     return out if out > 0 else REFUSED
 
 
@@ -662,7 +653,7 @@ def _pool1d(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, int
         return None, None
     if data_format != "channels_last" or not _known(pool, strides, padding):
         return None, 0
-    length = _pool_length(dim(shape[1]), pool[0], strides[0], padding)
+    length = _conv_length(dim(shape[1]), pool[0], strides[0], padding)  # a pooling window is an undilated kernel
     if length is REFUSED:
         return None, None
     return [shape[0], D(length), shape[2]], 0

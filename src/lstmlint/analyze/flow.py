@@ -57,10 +57,6 @@ class Scope:
     imported: set[str] = field(default_factory=set)  # bound by an import somewhere in this scope
     declared: dict[str, str] = field(default_factory=dict)  # name -> "global" | "nonlocal"
 
-    @property
-    def is_class(self) -> bool:
-        return self.kind == "class"
-
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
 

@@ -185,7 +185,6 @@ class Analyzer:
         self.lines = lines_with_ends(text)
         self.positions = positions
         self.imports = ImportTable()
-        self.evaluator = Evaluator(self.imports, module.code_for_node)
         self.out = Module(path=path)
         self.templates: list[Layer] = []
         self.used_templates: set[int] = set()  # layers placed in a Sequential, wrapped or given as a cell
@@ -201,7 +200,7 @@ class Analyzer:
         constants = "global" not in self.text and "nonlocal" not in self.text
         self.flow: Flow = analyze_flow(self.cst_module, SCANNED_METHODS, constants)
         self.scopes, self.hot, self.module_scope = self.flow.scopes, self.flow.hot, self.flow.module_scope
-        self.evaluator.flow = self.flow
+        self.evaluator = Evaluator(self.imports, self.cst_module.code_for_node, self.flow)
         ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
         self.out.loose_layers = [t for t in self.templates
@@ -816,6 +815,8 @@ class Analyzer:
                     model.layers[-1].family != "input"):
                 model.layers.pop()
                 model.outputs = [Ref(len(model.layers) - 1)] if model.layers else []
+                # the popped layer object is no longer in the model: added again, it is a first call, not a share
+                obj.origins = {key: index for key, index in obj.origins.items() if index < len(model.layers)}
             else:
                 self.open_sequential(obj, self.span(node))
             self.scan_calls(node, ctx)

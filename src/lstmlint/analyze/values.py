@@ -41,7 +41,7 @@ class Evaluator:
     """Evaluates expressions; a name's value comes from the bindings that reach the read (``flow``), each
     binding evaluated once."""
 
-    def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str], flow: Flow | None = None) -> None:
+    def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str], flow: Flow) -> None:
         self.imports = imports
         self.full_code_of = code_of  # libcst codegen: exact but costly, kept for the rare concatenated string
         self.flow = flow
@@ -50,11 +50,7 @@ class Evaluator:
 
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
-        if self.flow is not None:
-            bindings = self.flow.bindings_at(node, scope)
-        else:
-            owner = scope.owner(name)
-            bindings = None if owner is None else owner.every_binding(name)
+        bindings = self.flow.bindings_at(node, scope)
         if not bindings:
             resolved = self.imports.resolve_name(name)
             if resolved:
@@ -85,7 +81,7 @@ class Evaluator:
         if len(self._active) >= MAX_CHAIN:
             return Value.unknown(f"`{name}` is read through more than {MAX_CHAIN} bindings", text=name, name=name)
         scope = binding.scope
-        if self.flow is not None and scope is not None and (id(scope), name) in self.flow.mutated:
+        if scope is not None and (id(scope), name) in self.flow.mutated:
             value = Value.unknown(f"`{name}` is changed in place", text=name, name=name)
         else:
             assert binding.value is not None and scope is not None

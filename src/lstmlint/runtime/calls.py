@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from lstmlint.ir import Call, Model, Value
 
 RUN_METHODS = ("fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch")
-TRAINING = ("fit", "train_on_batch")  # calls that take a training step when the target and the loss are known
 WITH_TARGET = ("fit", "evaluate", "train_on_batch", "test_on_batch")
 _LOSS_MODULES = ("keras.losses", "tensorflow.keras.losses", "tf_keras.losses", "keras.src.losses")
 _DATA_TAGS = ("dataset", "generator", "sequence")
