@@ -190,6 +190,7 @@ class Analyzer:
         self.used_templates: set[int] = set()  # layers placed in a Sequential, wrapped or given as a cell
         self.applied: set[int] = set()  # layers called on tensors…
         self.placed: set[int] = set()  # …and those calls that ended up in a model
+        self.alive: list[object] = []  # what the id() keys above stand for, kept from being freed (see apply)
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
 
@@ -613,7 +614,7 @@ class Analyzer:
             return self.apply(callee.layer, node, ctx)
         if isinstance(callee, ModelObj):
             return self.apply(Layer("Model", "keras.Model", "model", self.span(node)), node, ctx,
-                              origin=id(callee.model))
+                              origin=callee.model)
         if isinstance(callee, FuncObj):
             return callee.returns if callee.returns else (DataObj("generator") if callee.is_generator else None)
         if isinstance(callee, ClassObj):
@@ -693,10 +694,16 @@ class Analyzer:
         return Layer("?", dotted(node.func if isinstance(node, cst.Call) else node) or "?", "unknown",
                      self.span_or(node, near))
 
-    def apply(self, layer: Layer, node: cst.Call, ctx: Ctx, origin: int | None = None) -> Obj | None:
-        """A call of a layer (or a model) on tensors: a new graph node, with an edge from every tensor the
-        call takes. A tensor passed in a way that is not followed becomes an unknown node, so the model is
-        incomplete rather than missing the layers behind it."""
+    def apply(self, layer: Layer, node: cst.Call, ctx: Ctx, origin: object | None = None) -> Obj | None:
+        """A call of a layer (or a model: ``origin``) on tensors: a new graph node, with an edge from every
+        tensor the call takes. A tensor passed in a way that is not followed becomes an unknown node, so the
+        model is incomplete rather than missing the layers behind it."""
+        if origin is None:
+            origin = layer
+        # ids are the keys of `applied` and of the graph's shared-layer check: the objects behind them must
+        # live as long as the analysis, or a later layer could get the same id (a function-form merge's
+        # layer is referenced nowhere else)
+        self.alive.extend((layer, origin))
         self.applied.add(id(layer))
         graph = ctx.graph
         first: cst.BaseExpression | None = None
@@ -724,7 +731,7 @@ class Analyzer:
         else:
             inputs = self.tensor_refs(first, node, ctx)
         placed = dataclasses.replace(layer, inputs=inputs, keyword_inputs=extra)
-        return TensorObj(graph, graph.add(placed, id(layer) if origin is None else origin))
+        return TensorObj(graph, graph.add(placed, id(origin)))
 
     def tensor_refs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Ref]:
         """The edges from a call argument: a tensor, a list of tensors (``[h, c]``), else an unknown node."""
