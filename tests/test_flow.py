@@ -724,3 +724,23 @@ def test_a_function_form_merge_is_never_taken_for_a_later_layer():
     for _ in range(200):
         (model,) = analyze_source(source, "merge.py").models
         assert [layer.same_as for layer in model.layers] == [None] * len(model.layers)
+
+
+ENSEMBLE = ("import keras\nfrom keras import layers\ndef get_model():\n    i = keras.Input((4,))\n"
+            "    return keras.Model(i, layers.Dense(4)(i))\n{models}\nx = keras.Input((4,))\n"
+            "ens = keras.Model(x, layers.average([{calls}]))\n")
+
+
+def test_each_call_of_a_model_factory_is_a_model_of_its_own():
+    """keras.io's ensemble: three calls of get_model() are three models with weights of their own; one model
+    called twice is one shared model."""
+    from lstmlint.analyze import analyze_source
+
+    three = ENSEMBLE.format(models="m1 = get_model()\nm2 = get_model()\nm3 = get_model()",
+                            calls="m1(x), m2(x), m3(x)")
+    ensemble = analyze_source(three, "ens.py").models[-1]
+    assert [layer.cls for layer in ensemble.layers] == ["Input", "Model", "Model", "Model", "Average"]
+    assert [layer.same_as for layer in ensemble.layers] == [None] * 5
+    once = ENSEMBLE.format(models="m1 = get_model()", calls="m1(x), m1(x)")
+    shared = analyze_source(once, "ens.py").models[-1]
+    assert [layer.same_as for layer in shared.layers] == [None, None, 1, None]

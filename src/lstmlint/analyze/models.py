@@ -73,6 +73,9 @@ class ModelObj:
     block: object = None  # the block that built it: .add / .pop elsewhere may run any number of times
     origins: dict[int, int] = field(default_factory=dict)  # id of a layer object -> its index in the model
     open_tail: bool = False  # the last layer stands for layers added in a branch or a loop
+    # a model returned by a function: each call of it builds another model object (with weights of its own),
+    # which this stands for; None for a model built where it is used
+    instance: object | None = None
 
 
 @dataclass
@@ -90,7 +93,7 @@ class ClassObj:
 @dataclass
 class FuncObj:
     node: cst.FunctionDef
-    returns: "Obj | None" = None
+    returns: "ModelObj | None" = None
     is_generator: bool = False
 
 
@@ -614,9 +617,9 @@ class Analyzer:
             return self.apply(callee.layer, node, ctx)
         if isinstance(callee, ModelObj):
             return self.apply(Layer("Model", "keras.Model", "model", self.span(node)), node, ctx,
-                              origin=callee.model)
+                              origin=callee.model if callee.instance is None else callee.instance)
         if isinstance(callee, FuncObj):
-            return callee.returns if callee.returns else (DataObj("generator") if callee.is_generator else None)
+            return self.call_result(callee)
         if isinstance(callee, ClassObj):
             if callee.is_model:
                 return ctx.env.get(f"class:{callee.node.name.value}")
@@ -656,6 +659,14 @@ class Analyzer:
             layer = self.construct(node, name, resolved, ctx)
             return LayerObj(layer)
         return None
+
+    def call_result(self, func: FuncObj) -> Obj | None:
+        """What a call of a function of the file returns (only a model is followed: see function_def). The
+        model it builds is a new object at every call, with weights of its own: two calls are two models, never
+        one shared, so each call gets an instance of its own."""
+        if func.returns is not None:
+            return dataclasses.replace(func.returns, instance=object())
+        return DataObj("generator") if func.is_generator else None
 
     def construct(self, node: cst.Call, name: str, qualname: str, ctx: Ctx) -> Layer:
         spec = keras_api.spec(name)
