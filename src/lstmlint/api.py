@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from lstmlint.bounded import kind
@@ -477,9 +478,21 @@ def notebook_or_source_text(data: bytes, path: str) -> str:
 
 def display_path(path: Path) -> str:
     """Paths relative to the working directory when below it, as ruff prints them."""
+    import os
+
     try:
         # the folder resolved, the name kept: a symlinked (or dangling) file is reported under its own name
-        full = path.parent.resolve() / path.name if path.name not in ("", "..") else path.resolve()
-        return full.relative_to(Path.cwd().resolve()).as_posix()
+        if path.name in ("", ".."):
+            full = _resolved(os.path.abspath(path))
+        else:
+            full = _resolved(os.path.abspath(path.parent)) / path.name
+        return full.relative_to(_resolved(os.getcwd())).as_posix()
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
+
+
+@lru_cache(maxsize=4096)
+def _resolved(folder: str) -> Path:
+    """An absolute folder with its links resolved: every file of a folder (and the working folder, for every
+    file) would otherwise walk the same links again."""
+    return Path(folder).resolve()
