@@ -92,13 +92,6 @@ def stacks(draw) -> str:
     return f"import keras\nfrom keras import layers\nmodel = keras.Sequential([\n    {body},\n])\n"
 
 
-def _plain(output):
-    if output is None:
-        return None
-    if shapes.is_multi(output):
-        return [_plain(part) for part in output]
-    return [shapes.dim(d) for d in output]
-
 
 # no shrinking: every attempt builds models in a fresh Keras worker, and the message names the program
 @settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate],
@@ -114,7 +107,7 @@ def test_static_shapes_and_params_equal_keras(programs):
             if theirs is None:  # layers Keras does not show (the Input of a Sequential)
                 continue
             where = f"layer {position} ({model.layers[position].cls}) of:\n{source}"
-            assert _plain(mine.output) == theirs.output_shape, where
+            assert shapes.dims(mine.output) == theirs.output_shape, where
             assert mine.params == theirs.params, where
         assert all(s.params is not None for s in static), source
 
@@ -317,7 +310,7 @@ def test_functional_graphs_equal_keras_layer_by_layer(keras, steps):
     static = shapes.infer(model, 3)
     for position, ((output, obj), mine) in enumerate(zip(calls, static)):
         where = f"call {position} ({model.layers[position].cls}) of:\n{source}"
-        assert _plain(mine.output) in (None, _keras_shape(output)), where
+        assert shapes.dims(mine.output) in (None, _keras_shape(output)), where
         expected = 0 if obj is None else obj.count_params()
         assert mine.params in (None, expected), where
         # all literals: nothing may be left unknown

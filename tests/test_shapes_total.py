@@ -227,13 +227,6 @@ def _program(line: str) -> str:
     return head + f"model = {line}\n"
 
 
-def _plain(output):
-    if output is None:
-        return None
-    if shapes.is_multi(output):
-        return [_plain(part) for part in output]
-    return [shapes.dim(d) for d in output]
-
 
 def _agrees(mine, theirs) -> bool:
     """A static shape agrees with Keras's when every dim it knows is Keras's (unknown dims are ``...``)."""
@@ -260,7 +253,7 @@ def test_static_shapes_agree_with_keras_on_hostile_arguments():
                 continue
             where = f"layer {position} ({model.layers[position].cls}) of:\n{source}"
             if mine.output is not None:
-                assert _agrees(_plain(mine.output), theirs.output_shape), (where, mine.output, theirs.output_shape)
+                assert _agrees(shapes.dims(mine.output), theirs.output_shape), (where, mine.output, theirs.output_shape)
             if mine.params is not None:
                 assert mine.params == theirs.params, where
     for source, model, result in zip(refused, models[len(legal):], results[len(legal):]):
@@ -287,7 +280,7 @@ def test_scalar_inputs_and_axis_out_of_range_in_the_ir(monkeypatch):
 
 def _rows(source: str, target: int = 3):
     (model,) = analyze_source(source, "case.py").models
-    return [(_plain(r.output), r.params) for r in shapes.infer(model, target)]
+    return [(shapes.dims(r.output), r.params) for r in shapes.infer(model, target)]
 
 
 def test_an_int_input_shape_is_a_keras_2_input_and_refused_by_keras_3():

@@ -105,6 +105,15 @@ def is_multi(output: Output) -> bool:
     return isinstance(output, list) and bool(output) and isinstance(output[0], list)
 
 
+def dims(output: Output):
+    """An output as lists of dims (int, None for dynamic, Ellipsis for not known statically); None if unknown."""
+    if output is None:
+        return None
+    if is_multi(output):
+        return [dims(part) for part in output]  # type: ignore[union-attr]
+    return [dim(d) for d in output]  # type: ignore[union-attr]
+
+
 def single(output: Output) -> Shape | None:
     return None if output is None or is_multi(output) else output  # type: ignore[return-value]
 

@@ -499,7 +499,7 @@ def _replayed_calls(worker: Worker, job_id: int, plans: list[CallPlan], timeout:
 def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch | None:
     """The first layer (or the total) where lstmlint's known shapes or parameter counts differ from Keras's."""
     from lstmlint.explain import shown_layers
-    from lstmlint.shapes import infer, total_params
+    from lstmlint.shapes import dims, infer, total_params
 
     try:
         shapes = infer(model, target)
@@ -508,7 +508,7 @@ def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch 
     for index, (static, keras) in enumerate(zip(shapes, result.layers)):
         if keras is None:
             continue
-        out = _known_shape(static.output)
+        out = dims(static.output)
         shape_differs = out is not None and keras.output_shape is not None and not _agrees(out, keras.output_shape)
         params_differ = static.params is not None and keras.params is not None and static.params != keras.params
         if shape_differs or params_differ:
@@ -521,16 +521,6 @@ def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch 
             return Mismatch(None, f"{total:,} parameters", f"{result.total_params:,} parameters", "this model")
     return None
 
-
-def _known_shape(output):
-    """A static output as lists of int / None, with Ellipsis for a dim not known statically; None if unknown."""
-    from lstmlint.shapes import dim, is_multi
-
-    if output is None:
-        return None
-    if is_multi(output):
-        return [_known_shape(part) for part in output]
-    return [dim(d) for d in output]
 
 
 def _agrees(static, keras) -> bool:
