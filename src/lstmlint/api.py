@@ -22,17 +22,17 @@ MAX_BYTES = 1 << 20
 class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0  # files looked at
-    parsed: int = 0  # files that went through the analyzer (the others had no Keras in them)
+    parsed: int = 0  # files that went through the analyzer and build a recurrent layer
     modules: list[Module] = field(default_factory=list)  # kept only when asked for (runtime, explain)
     cached: int = 0  # files answered from the cache
-    skipped: int = 0  # files never parsed because their text has no "keras" in it
+    skipped: int = 0  # files outside lstmlint's scope (no recurrent layer: see scope.py), mostly never parsed
 
     def statistics(self) -> str:
         """One line for --statistics: how many files were parsed, skipped, and could not be parsed or read."""
         unparseable = len({f.path for f in self.findings if f.rule == SYNTAX_ERROR[0]})
         unreadable = len({f.path for f in self.findings if f.rule == UNREADABLE[0]})
         return (f"{self.files} files: {self.parsed} parsed, {self.cached} from the cache, {self.skipped} skipped "
-                f"(no Keras), {unparseable} could not be parsed, {unreadable} could not be read")
+                f"(no recurrent layer), {unparseable} could not be parsed, {unreadable} could not be read")
 
 
 def rules_for(config: Config, cache_root: Path | None = None) -> list[Rule]:
@@ -67,18 +67,26 @@ def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list
 
 
 def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) -> tuple[Module | None, list[Finding]]:
-    """The module's IR (None when it does not parse) and its findings."""
-    from lstmlint.analyze import AnalysisError, analyze_source
-    from lstmlint.engine.evaluate import run_rules
+    """The module's IR and its findings; no IR when it does not parse, and neither IR nor findings when it
+    builds no recurrent layer (libcst never runs on a file whose code names no recurrent class)."""
+    from lstmlint.analyze import AnalysisError, analyze_source, python_ast
+    from lstmlint.scope import names_recurrent
 
     module = None
     try:
-        module = analyze_source(text, path)
+        python = python_ast(text)
+        if not names_recurrent(python):
+            return None, []
+        module = analyze_source(text, path, python)
     except AnalysisError as error:
         findings = [_error(path, SYNTAX_ERROR, error.message, error.line, error.column)]
     except RecursionError:
         findings = [_error(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
     else:
+        if not module.recurrent:
+            return None, []
+        from lstmlint.engine.evaluate import run_rules
+
         active = [r for r in rules if config.enabled(r.id)]
         findings = run_rules(module, active, config.target_keras)
     return module, filter_findings(findings, text, path, config)
@@ -100,9 +108,9 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
 
 def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
                            ) -> tuple[Module | None, list[Finding]]:
-    from lstmlint.discover import may_contain_keras
+    from lstmlint.scope import may_hold_recurrent
 
-    if not may_contain_keras(data):
+    if not may_hold_recurrent(data, path.endswith(".ipynb")):
         return None, []
     if len(data) > MAX_BYTES:
         message = f"file too large to analyse ({len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB)"
@@ -162,15 +170,15 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
     """The fixed bytes of one file (None when it has no Keras code or cannot be read)."""
     from lstmlint import notebook
     from lstmlint.analyze import AnalysisError, analyze_source
-    from lstmlint.discover import may_contain_keras
     from lstmlint.fix import fix_text
+    from lstmlint.scope import may_hold_recurrent
 
     shown = display_path(path)
     try:
         data = _read_regular(path)
     except OSError:
         return None
-    if not may_contain_keras(data) or len(data) > MAX_BYTES:
+    if not may_hold_recurrent(data, shown.endswith(".ipynb")) or len(data) > MAX_BYTES:
         return None  # the caller lints it instead, which reports why it was not analysed
     book = None
     try:
@@ -233,7 +241,8 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
                keep_modules: bool = False, jobs: int = 1, cache=None) -> Result:
     """Lint files and folders: prefilter by bytes, answer from the cache where it can, analyse the rest in
     ``jobs`` processes. Findings come back in a stable order whatever ``jobs`` is."""
-    from lstmlint.discover import iter_files, may_contain_keras
+    from lstmlint.discover import iter_files
+    from lstmlint.scope import may_hold_recurrent
 
     rules = rules_for(config) if rules is None else rules
     result = Result()
@@ -249,7 +258,7 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
             reason = error.strerror or str(error)
             result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
             continue
-        if not may_contain_keras(data):
+        if not may_hold_recurrent(data, shown.endswith(".ipynb")):
             result.skipped += 1
             continue
         key = None
@@ -263,7 +272,8 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
         todo.append((shown, data, key))
     for (shown, _, key), (parsed, module, findings) in zip(todo, _analyse(todo, config, rules, jobs, keep_modules)):
         result.findings.extend(findings)
-        result.parsed += parsed
+        result.parsed += parsed is True
+        result.skipped += parsed is None
         if module is not None:
             result.modules.append(module)
         if key is not None:
@@ -324,10 +334,12 @@ def _worker_one(item):
 
 
 def _one(item, config: Config, rules: list[Rule], keep_modules: bool):
-    """(parsed, module when kept, findings) for one file."""
+    """(parsed, module when kept, findings) for one file; parsed is None for a file outside the scope (no IR and
+    nothing to report: a file that cannot be parsed or read has its finding, unless config silenced it)."""
     shown, data, _ = item
     module, findings = analyze_and_lint_bytes(data, shown, config, rules)
-    return module is not None, module if keep_modules else None, findings
+    parsed = True if module is not None else None if not findings else False
+    return parsed, module if keep_modules else None, findings
 
 
 def suppressed(findings: list[Finding], config: Config) -> list[Finding]:
