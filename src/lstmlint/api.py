@@ -87,9 +87,20 @@ def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) ->
             return None, []
         from lstmlint.engine.evaluate import run_rules
 
-        active = [r for r in rules if config.enabled(r.id)]
-        findings = run_rules(module, active, config.target_keras)
+        findings = run_rules(module, enabled_rules(rules, config), config.target_keras)
     return module, filter_findings(findings, text, path, config)
+
+
+_ENABLED: list = [None, None, []]  # the last (rules, (select, ignore), enabled rules)
+
+
+def enabled_rules(rules: list[Rule], config: Config) -> list[Rule]:
+    """The rules the config enables, worked out once per rule list and selection rather than per file (matching
+    every code against every prefix cost a seventh of a small file's parse)."""
+    key = (tuple(config.select), tuple(config.ignore))
+    if _ENABLED[0] is not rules or _ENABLED[1] != key:
+        _ENABLED[:] = [rules, key, [r for r in rules if config.enabled(r.id)]]
+    return _ENABLED[2]
 
 
 def filter_findings(findings: list[Finding], text: str, path: str, config: Config) -> list[Finding]:

@@ -41,7 +41,6 @@ def python_ast(text: str) -> ast.Module:
 def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Module:
     """The IR of a source text; ``python`` is its ``python_ast`` when the caller has it already."""
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
     from lstmlint.analyze.models import Analyzer
     from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
@@ -59,6 +58,8 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
         module = analyzer.run()
     except Unpaired:
         # the cheap spans do not fit this file: libcst's own (slower) positions are always right
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
         analyzer = Analyzer(wrapper.module, path, ProviderPositions(wrapper.resolve(PositionProvider)), text)
         module = analyzer.run()
