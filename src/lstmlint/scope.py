@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 import re
 
+from lstmlint.analyze.pywalk import walk
+
 # Every class of the recurrent, conv-recurrent and cell families of keras_api, and the wrapper that only
 # takes a recurrent layer (a test checks this list against keras_api).
 RECURRENT_CLASSES = frozenset({
@@ -45,7 +47,7 @@ def may_hold_recurrent(data: bytes, notebook: bool = False) -> bool:
 
 def names_recurrent(tree: ast.AST) -> bool:
     """The code names a recurrent class: ``LSTM``, ``layers.LSTM``, ``from keras.layers import LSTM``."""
-    for node in ast.walk(tree):
+    for node in walk(tree):
         kind = type(node)
         if kind is ast.Name:
             if node.id in RECURRENT_CLASSES:  # type: ignore[attr-defined]
