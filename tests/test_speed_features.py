@@ -15,7 +15,7 @@ from conftest import ROOT, run_cli
 from lstmlint import keras_api
 from lstmlint.analyze import analyze_source, python_ast
 from lstmlint.engine.loader import builtin_rules_dir, load_rules
-from lstmlint.scope import RECURRENT_CLASSES, may_hold_recurrent, names_recurrent
+from lstmlint.scope import RECURRENT_CLASSES, may_hold_recurrent, calls_recurrent
 from test_cli import STACKED, write
 
 RULES = load_rules([builtin_rules_dir()])
@@ -58,7 +58,7 @@ def test_every_bad_example_passes_the_prefilter():
     for rule, code in bad:
         assert may_hold_recurrent(code.encode()), rule
         assert may_hold_recurrent(_as_notebook(code), notebook=True), rule
-        assert names_recurrent(python_ast(code)), rule
+        assert calls_recurrent(python_ast(code)), rule
 
 
 def test_prefilter_keeps_every_file_that_builds_a_recurrent_layer():
@@ -74,7 +74,7 @@ def test_prefilter_keeps_every_file_that_builds_a_recurrent_layer():
             in_scope += 1
             assert may_hold_recurrent(source.encode()), source
             assert may_hold_recurrent(_as_notebook(source), notebook=True), source
-            assert names_recurrent(python_ast(source)), source
+            assert calls_recurrent(python_ast(source)), source
     assert in_scope > 2 * len(RULES) + len(UNUSUAL)
 
 
@@ -94,6 +94,9 @@ NOT_RECURRENT = {
     # the names only in a comment and a string: the bytes match, CPython's ast does not
     "comment.py": "import keras\n# an LSTM would go here\nkind = 'GRU'\n"
                   "m = keras.Sequential([keras.layers.Dense(4, input_shape=(3,))])\n",
+    # imported, never called (a package's __init__, a helper module): the ast finds no call of it
+    "import_only.py": "import keras\nfrom keras.layers import LSTM\n"
+                      "m = keras.Sequential([keras.layers.Dense(4, input_shape=(3,))])\n",
     # a recurrent class of another library: the ast matches, the analysis finds no Keras recurrent layer
     "torch_lstm.py": "import torch\nimport keras\nlstm = torch.nn.LSTM(10, 20)\n"
                      "m = keras.Sequential([keras.layers.Dense(4, input_shape=(3,))])\n",
@@ -107,13 +110,13 @@ def test_files_without_a_recurrent_layer_are_skipped(tmp_path):
     run = run_cli("check", ".", "--no-cache", "--statistics", "--format", "json", cwd=tmp_path)
     assert run.code == 1, run.err
     assert {f["path"] for f in run.json()} == {"rnn.py"}
-    assert "4 files: 1 parsed, 0 from the cache, 3 skipped (no recurrent layer)" in run.err
+    assert "5 files: 1 parsed, 0 from the cache, 4 skipped (no recurrent layer)" in run.err
     # the same Dense models are reported once the file builds a recurrent layer: the skip is what silenced them
     for name, source in NOT_RECURRENT.items():
         write(tmp_path, name, source + "extra = keras.layers.GRU(2)\n")
     again = run_cli("check", ".", "--no-cache", "--statistics", "--format", "json", cwd=tmp_path)
     assert {(f["path"], f["rule"]) for f in again.json()} >= {(n, "LSTM503") for n in NOT_RECURRENT}
-    assert "4 files: 4 parsed, 0 from the cache, 0 skipped (no recurrent layer)" in again.err
+    assert "5 files: 5 parsed, 0 from the cache, 0 skipped (no recurrent layer)" in again.err
 
 
 def _imports_libcst(tmp_path: Path, *files: str) -> bool:
@@ -136,8 +139,8 @@ def test_libcst_is_not_even_imported_for_files_that_name_no_recurrent_class(tmp_
     for name, source in NOT_RECURRENT.items():
         write(tmp_path, name, source)
     write(tmp_path, "rnn.py", "import keras\nlayer = keras.layers.GRU(4)\n")
-    assert not _imports_libcst(tmp_path, "dense.py", "comment.py")
-    assert _imports_libcst(tmp_path, "dense.py", "comment.py", "rnn.py")
+    assert not _imports_libcst(tmp_path, "dense.py", "comment.py", "import_only.py")
+    assert _imports_libcst(tmp_path, "dense.py", "comment.py", "import_only.py", "rnn.py")
 
 
 def _tree(tmp_path: Path, copies: int = 6) -> Path:

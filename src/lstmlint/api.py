@@ -68,14 +68,14 @@ def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list
 
 def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) -> tuple[Module | None, list[Finding]]:
     """The module's IR and its findings; no IR when it does not parse, and neither IR nor findings when it
-    builds no recurrent layer (libcst never runs on a file whose code names no recurrent class)."""
+    builds no recurrent layer (libcst never runs on a file whose code calls no recurrent class)."""
     from lstmlint.analyze import AnalysisError, analyze_source, python_ast
-    from lstmlint.scope import names_recurrent
+    from lstmlint.scope import calls_recurrent
 
     module = None
     try:
         python = python_ast(text)
-        if not names_recurrent(python):
+        if not calls_recurrent(python):
             return None, []
         module = analyze_source(text, path, python)
     except AnalysisError as error:
@@ -384,7 +384,22 @@ def display_path(path: Path) -> str:
     """Paths relative to the working directory when below it, as ruff prints them."""
     try:
         # the folder resolved, the name kept: a symlinked (or dangling) file is reported under its own name
-        full = path.parent.resolve() / path.name if path.name not in ("", "..") else path.resolve()
-        return full.relative_to(Path.cwd().resolve()).as_posix()
+        full = _resolved(path.parent) / path.name if path.name not in ("", "..") else path.resolve()
+        return full.relative_to(_resolved(Path.cwd())).as_posix()
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
+
+
+_RESOLVED: dict[tuple[str, str], Path] = {}
+
+
+def _resolved(folder: Path) -> Path:
+    """``folder.resolve()``, once per folder and working directory: resolving walks every component with a
+    system call, and a tree's files share their folders."""
+    import os
+
+    key = (str(folder), os.getcwd())
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = _RESOLVED[key] = folder.resolve()
+    return found

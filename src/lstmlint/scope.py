@@ -5,13 +5,14 @@ recurrent layer — and libcst's parse is what costs, so a file is parsed with l
 each cheaper than the next step, say it may be in scope:
 
 1. its bytes (:func:`may_hold_recurrent`) hold ``keras`` and, as a whole word, the name of a recurrent class;
-2. CPython's ``ast`` of it, parsed first anyway for syntax errors (:func:`names_recurrent`), uses such a name
-   in code — a name, an attribute or an imported name, not a comment or a string;
+2. CPython's ``ast`` of it, parsed first anyway for syntax errors (:func:`calls_recurrent`), calls such a
+   class in code — not in a comment or a string, and not only in an import or a class definition;
 3. after the analysis, the analyzer saw such a layer constructed (``Module.recurrent``).
 
 The first two are sound because the analyzer only knows a layer through a call whose callee it resolves
 through the file's imports to a Keras path ending in the class name: that path's ``keras`` and the class name
-are both written in the file's code. The third makes the scope exact, whatever the names matched.
+are both written in the file's code, and the callee is either ``<something>.<class name>`` or a name that an
+import of the class binds. The third makes the scope exact, whatever the names matched.
 """
 
 from __future__ import annotations
@@ -45,16 +46,22 @@ def may_hold_recurrent(data: bytes, notebook: bool = False) -> bool:
     return notebook or _WORD.search(data) is not None
 
 
-def names_recurrent(tree: ast.AST) -> bool:
-    """The code names a recurrent class: ``LSTM``, ``layers.LSTM``, ``from keras.layers import LSTM``."""
+def calls_recurrent(tree: ast.AST) -> bool:
+    """The code calls a recurrent class: ``LSTM(...)``, ``layers.LSTM(...)``, or ``L(...)`` after ``from
+    keras.layers import LSTM as L`` — the only ways the analyzer constructs a layer."""
+    called: set[str] = set()
+    imported: set[str] = set()
     for node in walk(tree):
         kind = type(node)
-        if kind is ast.Name:
-            if node.id in RECURRENT_CLASSES:  # type: ignore[attr-defined]
-                return True
-        elif kind is ast.Attribute:
-            if node.attr in RECURRENT_CLASSES:  # type: ignore[attr-defined]
-                return True
-        elif kind is ast.alias and node.name.rpartition(".")[2] in RECURRENT_CLASSES:  # type: ignore[attr-defined]
-            return True
-    return False
+        if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is ast.Attribute:
+                if func.attr in RECURRENT_CLASSES:
+                    return True
+            elif type(func) is ast.Name:
+                called.add(func.id)
+        elif kind is ast.alias:
+            name, asname = node.name, node.asname  # type: ignore[attr-defined]
+            if name.rpartition(".")[2] in RECURRENT_CLASSES:
+                imported.add(asname or name)
+    return not called.isdisjoint(RECURRENT_CLASSES) or not called.isdisjoint(imported)
