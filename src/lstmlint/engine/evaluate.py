@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Iterator
 
 from lstmlint.engine.loader import Rule
-from lstmlint.engine.predicates import DEFAULTS, Subject, arg_value, compile_match, effective, label, names
+from lstmlint.engine.predicates import (DEFAULTS, Subject, arg_value, close_match, compile_match, effective,
+                                        label, names)
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Layer, Module, Span
 
@@ -217,7 +217,7 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
         current = layer.args.get(name)
         if layer.has_star_args or layer.extra_positional:
             return None
-        if current is None and difflib.get_close_matches(name, [k for k in layer.args if k != name], 1, 0.8):
+        if current is None and close_match(name, [k for k in layer.args if k != name], 0.8):
             return None  # the argument is there, misspelled: the rename fix of LSTM502 is the right edit
         if current is not None:
             s = current.span

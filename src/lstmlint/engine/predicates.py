@@ -7,7 +7,6 @@ Predicates may add bindings (``{next}``, ``{timesteps}``…) that the rule's mes
 
 from __future__ import annotations
 
-import difflib
 import operator
 import re
 from dataclasses import dataclass, field
@@ -122,6 +121,15 @@ def arg_value(layer: Layer, name: str) -> Value | None:
     if value is None and layer is not effective(layer):
         value = effective(layer).arg(name)
     return value
+
+
+def close_match(name: str, candidates, cutoff: float) -> str | None:
+    """difflib's closest candidate, imported only where a hint or a fix needs it (a plain run does not)."""
+    if not candidates:
+        return None
+    import difflib
+
+    return next(iter(difflib.get_close_matches(name, candidates, 1, cutoff)), None)
 
 
 def names(spec: Any) -> list[str]:
@@ -386,7 +394,7 @@ def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
         if name in KERAS1_REMOVED:
             hints.append(f"`{name}` ({KERAS1_REMOVED[name]})")
             continue
-        suggestion = KERAS1_RENAMES.get(name) or next(iter(difflib.get_close_matches(name, accepted, 1, 0.75)), None)
+        suggestion = KERAS1_RENAMES.get(name) or close_match(name, accepted, 0.75)
         if suggestion and suggestion in accepted:
             hints.append(f"`{name}` (did you mean `{suggestion}`?)")
             subject.bindings.setdefault("suggestion", suggestion)
