@@ -1,6 +1,6 @@
 """lstmlint's scope: the files that build a Keras recurrent layer. Any other file gets no findings.
 
-A real code base is mostly other code — of the 2,530 files of Keras, keras-io and keras-hub, about 50 build a
+A real code base is mostly other code — of the 2,530 files of Keras, keras-io and keras-hub, about 40 build a
 recurrent layer — and libcst's parse is what costs, so a file is parsed with libcst only when three tests,
 each cheaper than the next step, say it may be in scope:
 
