@@ -10,7 +10,9 @@ Run by hand (never by the tests or CI), from anywhere:
 Needs ruff and fixit in the running interpreter's environment (`python -m pip install ruff fixit`);
 a missing tool is reported and its rows are skipped. libcst comes with lstmlint.
 
-What it measures (wall clock, median of --repeat runs, every command a fresh process):
+What it measures (wall clock, median of --repeat runs, every command a fresh process; the commands compared on
+one tree, and the two of the one-file comparison, run in turn round after round rather than one block after
+another, so that load that comes and goes on the machine falls on them alike):
 
   (a) a copy of this interpreter's standard library (`sysconfig.get_paths()["stdlib"]`), only its .py files,
       without site-packages;
@@ -371,6 +373,31 @@ def timed(cmd: list[str], cwd: Path, env: dict, repeat: int, ok_codes=(0,), befo
     return result
 
 
+def interleaved(specs: dict[str, dict], env: dict, repeat: int) -> dict[str, dict]:
+    """Like timed() for several commands, run round after round (each command once per round, at most its
+    ``times``), so that load coming and going on the machine falls on all of them alike and their ratios
+    hold better than those of commands timed one block after another. A spec: cmd, cwd, and optionally ok,
+    before, capture, times."""
+    samples: dict[str, list[float]] = {name: [] for name in specs}
+    outs: dict[str, str] = {}
+    for _ in range(repeat):
+        for name, spec in specs.items():
+            if len(samples[name]) >= spec.get("times", repeat):
+                continue
+            if spec.get("before"):
+                spec["before"]()
+            log(f"  {name}")
+            elapsed, outs[name] = run_once(spec["cmd"], spec["cwd"], env, spec.get("ok", (0,)),
+                                           spec.get("capture", False))
+            samples[name].append(elapsed)
+    results = {}
+    for name, values in samples.items():
+        results[name] = {"median": statistics.median(values), "samples": [round(v, 4) for v in values]}
+        if specs[name].get("capture"):
+            results[name]["stdout"] = outs[name].strip()
+    return results
+
+
 def remove_cache(tree: Path) -> None:
     shutil.rmtree(tree / ".lstmlint_cache", ignore_errors=True)
 
@@ -570,8 +597,26 @@ def main(argv: list[str] | None = None) -> int:
             if tree is None:
                 continue
             r: dict = {}
-            log(f"({key}) {' '.join(['lstmlint', *lint_cold[len(lstmlint) :]])}")
-            r["lstmlint_cold"] = timed(lint_cold, tree, env, repeat, (0, 1), before=lambda t=tree: remove_cache(t))
+            specs: dict[str, dict] = {
+                "lstmlint_cold": {"cmd": lint_cold, "cwd": tree, "ok": (0, 1), "before": lambda t=tree: remove_cache(t)}
+            }
+            if ruff:
+                specs["ruff"] = {"cmd": [*ruff, "check", "--isolated", "--no-cache", "--exit-zero", "--quiet", "."],
+                                 "cwd": tree}
+            for mode in ("ast", "libcst"):
+                if key == "c" and mode == "libcst" and args.quick:
+                    continue  # most of a minute: not for a smoke run
+                specs[f"{mode}_parse"] = {"cmd": parse_cmd(mode, tree), "cwd": tree, "capture": True,
+                                          "times": 1 if key == "c" and mode == "libcst" else repeat}
+            if key == "b" and fixit:
+                specs["fixit"] = {"cmd": [*fixit, "--config-file", str(fixit_config), "lint", "."], "cwd": tree,
+                                  "ok": (0, 1)}
+            log(f"({key}) interleaved, {repeat} round(s): {', '.join(specs)}")
+            r.update(interleaved(specs, env, repeat))
+            for mode in ("ast", "libcst"):
+                if f"{mode}_parse" in r:
+                    r[f"{mode}_counts"] = json.loads(r[f"{mode}_parse"].pop("stdout"))
+            remove_cache(tree)
             if key == "b":
                 log("(b) lstmlint check (cached: one warming run, then timed)")
                 remove_cache(tree)
@@ -579,27 +624,12 @@ def main(argv: list[str] | None = None) -> int:
                 r["cache_dir_in_tree"] = (tree / ".lstmlint_cache").is_dir()
                 r["lstmlint_cached"] = timed(lint_warm, tree, env, repeat, (0, 1))
                 remove_cache(tree)
-            if ruff:
-                log(f"({key}) ruff check --no-cache")
-                r["ruff"] = timed(
-                    [*ruff, "check", "--isolated", "--no-cache", "--exit-zero", "--quiet", "."], tree, env, repeat
-                )
             if key == "c":
                 log("(c) lstmlint check --no-cache --statistics (files parsed and skipped)")
                 stats_cmd = [*lstmlint, "check", *no_cache, *jobs, "--statistics", "."]
                 out = subprocess.run(stats_cmd, cwd=tree, env=env, capture_output=True, text=True, check=False)
                 lines = [line for line in out.stderr.splitlines() if " files: " in line]
                 r["statistics"] = lines[-1] if lines else f"(no statistics: exit {out.returncode})"
-            for mode in ("ast", "libcst"):
-                if key == "c" and mode == "libcst" and args.quick:
-                    continue  # most of a minute: not for a smoke run
-                log(f"({key}) {mode} parse, one process")
-                times = 1 if key == "c" and mode == "libcst" else repeat  # most of a minute per run
-                r[f"{mode}_parse"] = timed(parse_cmd(mode, tree), tree, env, times, capture=True)
-                r[f"{mode}_counts"] = json.loads(r[f"{mode}_parse"].pop("stdout"))
-            if key == "b" and fixit:
-                log("(b) fixit lint (one rule)")
-                r["fixit"] = timed([*fixit, "--config-file", str(fixit_config), "lint", "."], tree, env, repeat, (0, 1))
             results[key] = r
 
         # ---------------------------------------------------------------- one file
@@ -608,18 +638,11 @@ def main(argv: list[str] | None = None) -> int:
         # file's findings are not (its content changes before every run, so the per-file cache misses).
         edits = iter(range(10**6))
         run_once([*lstmlint, "check", single_file.name], single_dir, env, (0, 1))  # compiles the rules once
-        results["single"] = {
-            "lstmlint": timed(
-                [*lstmlint, "check", *jobs, single_file.name],
-                single_dir,
-                env,
-                single_repeat,
-                (0, 1),
-                before=lambda: single_file.write_text(
-                    single_file.read_text() + f"# edit {next(edits)}\n"),
-            ),
-            "import_libcst": timed([sys.executable, "-c", "import libcst"], single_dir, env, single_repeat),
-        }
+        results["single"] = interleaved({
+            "lstmlint": {"cmd": [*lstmlint, "check", *jobs, single_file.name], "cwd": single_dir, "ok": (0, 1),
+                         "before": lambda: single_file.write_text(single_file.read_text() + f"# edit {next(edits)}\n")},
+            "import_libcst": {"cmd": [sys.executable, "-c", "import libcst"], "cwd": single_dir},
+        }, env, single_repeat)
 
         # ---------------------------------------------------------------- memory
         log(f"(a) peak memory of {' '.join(['lstmlint', *lint_cold[len(lstmlint) :]])}")

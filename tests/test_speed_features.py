@@ -10,13 +10,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from conftest import ROOT, run_cli
 from lstmlint import keras_api
-from lstmlint.analyze import analyze_source, python_ast
+from lstmlint.analyze import AnalysisError, analyze_source, python_ast
 from lstmlint.engine.loader import builtin_rules_dir, load_rules
-from lstmlint.scope import RECURRENT_CLASSES, may_hold_recurrent, calls_recurrent
+from lstmlint.scope import RECURRENT_CLASSES, calls_recurrent, may_hold_recurrent
 from test_cli import STACKED, write
+from test_fuzz import keras_programs
 
 RULES = load_rules([builtin_rules_dir()])
 UNUSUAL = [
@@ -76,6 +78,18 @@ def test_prefilter_keeps_every_file_that_builds_a_recurrent_layer():
             assert may_hold_recurrent(_as_notebook(source), notebook=True), source
             assert calls_recurrent(python_ast(source)), source
     assert in_scope > 2 * len(RULES) + len(UNUSUAL)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(keras_programs())
+def test_prefilter_keeps_random_keras_programs_that_build_a_recurrent_layer(text):
+    try:
+        module = analyze_source(text, "fuzz.py")
+    except AnalysisError:
+        return
+    if module.recurrent:
+        assert may_hold_recurrent(text.encode()), text
+        assert calls_recurrent(python_ast(text)), text
 
 
 @pytest.mark.parametrize("target", [2, 3])
