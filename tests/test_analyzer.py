@@ -646,7 +646,8 @@ def test_model_returned_from_builder_function_and_fitted():
     """)
     model = only_model(module)
     assert classes(model) == ["Input", "LSTM", "Dense"]
-    (call,) = model.calls
+    compile_call, call = model.calls  # compile inside the builder is the model's too (its loss, for --runtime)
+    assert compile_call.method == "compile" and compile_call.args["loss"].value.const == "mse"
     assert call.method == "fit" and at(call) == (12, 1)
     assert call.args["epochs"].value.const == 100 and call.args["batch_size"].value.const == 32
 

@@ -265,14 +265,24 @@ def test_rule_yaml_is_loaded_safely(tmp_path, cli):
 
 
 def test_python_dash_m_matches_console_script(tmp_path):
-    import shutil
+    """The installed `lstmlint` script (found beside this interpreter, never on PATH) and `python -m lstmlint`
+    give the same output and exit code."""
     import subprocess
+    import sysconfig
+    from importlib.metadata import entry_points
 
-    script = shutil.which("lstmlint")
-    assert script, "the lstmlint console script is installed with the package"
-    via_script = subprocess.run([script, "check", "examples"], cwd=ROOT, capture_output=True, text=True)
-    via_module = run_cli("check", "examples")
-    assert (via_script.returncode, via_script.stdout) == (via_module.code, via_module.out)
+    [entry] = [e for e in entry_points(group="console_scripts") if e.name == "lstmlint"]
+    assert entry.value == "lstmlint.cli:main"
+    name = "lstmlint.exe" if sys.platform == "win32" else "lstmlint"
+    folders = {Path(sysconfig.get_path("scripts")), Path(sys.executable).parent}
+    scripts = [folder / name for folder in folders if (folder / name).is_file()]
+    assert scripts, f"the lstmlint console script is installed with the package, in one of {sorted(folders)}"
+    env = {**os.environ, "PATH": os.defpath}  # nothing of the caller's PATH is needed
+    via_script = subprocess.run([str(scripts[0]), "check", "examples"], cwd=ROOT, capture_output=True, text=True,
+                                env=env)
+    via_module = run_cli("check", "examples", env={"PATH": os.defpath})
+    assert (via_script.returncode, via_script.stdout) == (via_module.code, via_module.out) == (1, via_module.out)
+    assert via_module.out.startswith("examples/")
 
 
 def test_static_check_never_imports_tensorflow_or_keras(tmp_path):
@@ -291,3 +301,156 @@ def test_static_check_never_imports_tensorflow_or_keras(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert "IMPORTED: []" in proc.stdout, proc.stdout + proc.stderr
+
+
+# --- the CLI where a user meets it: severity decides the exit code, a typo never switches the linter off, and
+# --- a missing path or an empty folder is said so
+
+INFO_ONLY = textwrap.dedent(
+    """\
+    import keras
+    model = keras.Sequential([keras.layers.LSTM(8, input_shape=(10, 3)), keras.layers.Dense(1)])
+    """
+)
+WARNING_AND_INFO = textwrap.dedent(
+    """\
+    import numpy as np
+    import keras
+    model = keras.Sequential([keras.Input(batch_shape=(4, 10, 3)), keras.layers.LSTM(8, stateful=True),
+                              keras.layers.Dense(1)])
+    model.fit(np.zeros((64, 10, 3)), np.zeros((64, 1)), batch_size=4)
+    """
+)
+
+
+def test_fail_on_decides_the_exit_code(tmp_path, cli):
+    write(tmp_path, "info.py", INFO_ONLY)
+    write(tmp_path, "warn.py", WARNING_AND_INFO)
+    write(tmp_path, "bad.py", STACKED)
+    run = cli("check", "info.py", cwd=tmp_path)  # default: warning; info findings are shown but pass
+    assert run.code == 0 and "info.py:2:27: LSTM503 [info]" in run.out
+    assert run.out.splitlines()[-1] == "Found 1 finding (1 info) in 1 file checked."
+    expected = {  # fail-on -> exit code of (info.py, warn.py, bad.py)
+        None: (0, 1, 1), "info": (1, 1, 1), "warning": (0, 1, 1), "error": (0, 0, 1)}
+    for level, codes in expected.items():
+        option = ["--fail-on", level] if level else []
+        assert tuple(cli("check", name, *option, cwd=tmp_path).code
+                     for name in ("info.py", "warn.py", "bad.py")) == codes, level
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nfail-on = "info"\n')
+    assert cli("check", "info.py", cwd=tmp_path).code == 1
+    assert cli("check", "info.py", "--fail-on", "warning", cwd=tmp_path).code == 0  # the flag wins
+    assert cli("check", "info.py", "--exit-zero", cwd=tmp_path).code == 0
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nfail-on = "fatal"\n')
+    run = cli("check", "info.py", cwd=tmp_path)
+    assert run.code == 2 and "pyproject.toml" in run.err and "`fail-on` must be one of error, warning, info" in run.err
+    run = cli("check", "info.py", "--fail-on", "fatal", cwd=tmp_path)
+    assert run.code == 2 and "--fail-on" in run.err
+
+
+def test_fail_on_applies_to_fix(tmp_path, cli):
+    write(tmp_path, "info.py", INFO_ONLY)
+    run = cli("check", "--fix", "info.py", cwd=tmp_path)  # LSTM503's fix moves input_shape into keras.Input
+    assert run.code == 0 and "Fixed 1 finding in 1 file." in run.out, run
+    write(tmp_path, "warn.py", WARNING_AND_INFO)
+    assert cli("check", "--fix", "warn.py", "--fail-on", "error", cwd=tmp_path).code == 0
+    assert cli("check", "--fix", "warn.py", cwd=tmp_path).code == 1
+
+
+@pytest.mark.parametrize("args, named", [
+    (["--select", "LTSM101"], "--select: `LTSM101` is not a rule code or prefix of one (did you mean `LSTM101`?)"),
+    (["--select", "LSTM1,LTSM2"], "--select: `LTSM2`"),
+    (["--extend-select", "TEAM"], "--extend-select: `TEAM`"),
+    (["--ignore", "LSTM6"], "--ignore: `LSTM6`"),
+    (["--extend-ignore", "LSTM1O1"], "--ignore: `LSTM1O1`"),
+])
+def test_unknown_code_on_the_command_line_is_an_error(tmp_path, cli, args, named):
+    write(tmp_path, "bad.py", STACKED)
+    run = cli("check", "bad.py", *args, cwd=tmp_path)
+    assert run.code == 2 and named in run.err and "All checks passed" not in run.out, run
+
+
+@pytest.mark.parametrize("toml, named", [
+    ('select = ["LTSM1"]', "pyproject.toml: `select`: `LTSM1` is not a rule code or prefix of one"),
+    ('extend-select = ["LSTM7"]', "pyproject.toml: `extend-select`: `LSTM7`"),
+    ('ignore = ["LSTM1", "LSMT2"]', "pyproject.toml: `ignore`: `LSMT2`"),
+    ('extend-ignore = ["X1"]', "pyproject.toml: `extend-ignore`: `X1`"),
+    ('[tool.lstmlint.per-file-ignores]\n"tests/*.py" = ["LSTM20"]\n"legacy/*.py" = ["LSTM01"]',
+     "pyproject.toml: `per-file-ignores.legacy/*.py`: `LSTM01`"),
+])
+def test_unknown_code_in_the_configuration_is_an_error(tmp_path, cli, toml, named):
+    write(tmp_path, "pyproject.toml", f"[tool.lstmlint]\n{toml}\n")
+    write(tmp_path, "bad.py", STACKED)
+    for command in (["check", "bad.py"], ["explain", "bad.py"]):
+        run = cli(*command, cwd=tmp_path)
+        assert run.code == 2 and named in run.err and "Traceback" not in run.err, run
+    run = cli("rules", cwd=tmp_path)  # the catalog, where the right code is looked up, still answers
+    assert run.code == 0 and "LSTM101" in run.out, run
+
+
+def test_builtin_codes_and_rule_path_codes_are_known(tmp_path, cli):
+    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([\n")
+    run = cli("check", "broken.py", "--select", "LSTM001,LSTM002,LSTM003,LSTM900,LSTM901", cwd=tmp_path)
+    assert run.code == 1 and "broken.py:2:26: LSTM001 [error]" in run.out, run
+    assert cli("check", "broken.py", "--ignore", "LSTM0,LSTM9", cwd=tmp_path).code == 0
+    assert cli("check", "broken.py", "--select", "ALL", cwd=tmp_path).code == 1
+    run = cli("check", "broken.py", "--select", "TEAM", cwd=tmp_path)
+    assert run.code == 2 and "--select: `TEAM`" in run.err
+    write(tmp_path, "my_rules/TEAM001.yaml", TEAM_RULE)
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\n')
+    assert cli("check", "broken.py", "--select", "TEAM", cwd=tmp_path).code == 0  # known now; LSTM001 not selected
+
+
+TEAM_RULE = textwrap.dedent(
+    """\
+    id: TEAM001
+    name: small-lstm
+    severity: warning
+    summary: Our team uses at least 16 units.
+    message: "{layer} has {units} units; the team minimum is 16."
+    explanation: Team convention.
+    match:
+      all:
+        - class: LSTM
+        - arg: {name: units, lt: 16}
+    examples:
+      bad: ["import keras\\nkeras.layers.LSTM(8)\\n"]
+      good: ["import keras\\nkeras.layers.LSTM(32)\\n"]
+    """
+)
+
+
+def test_rule_paths_rules_run_by_default(tmp_path, cli):
+    write(tmp_path, "my_rules/TEAM001.yaml", TEAM_RULE)
+    write(tmp_path, "m.py", "import keras\nlayer = keras.layers.LSTM(8)\n")
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\n')
+    run = cli("check", "m.py", cwd=tmp_path)
+    assert run.code == 1 and "m.py:2:9: TEAM001 [warning] LSTM(8) has 8 units" in run.out, run
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\nselect = ["LSTM"]\n')
+    assert cli("check", "m.py", cwd=tmp_path).code == 0  # an explicit select is obeyed
+    write(tmp_path, "pyproject.toml", '[tool.lstmlint]\nrule-paths = ["my_rules"]\nignore = ["TEAM001"]\n')
+    assert cli("check", "m.py", cwd=tmp_path).code == 0
+
+
+def test_missing_path_never_says_all_checks_passed(tmp_path, cli):
+    write(tmp_path, "good.py", CLEAN)
+    for paths in (["nope.py"], ["nope"], ["good.py", "nope.py"]):
+        for extra in ([], ["--fix"]):
+            run = cli("check", *paths, *extra, cwd=tmp_path)
+            assert run.code == 2 and f"lstmlint: error: {paths[-1]}: no such file or directory" in run.err, run
+            assert "All checks passed" not in run.out and "no Python files" not in run.err, run
+    run = cli("check", "nope.py", "--format", "json", cwd=tmp_path)
+    assert run.code == 2 and run.json() == []
+
+
+def test_folder_without_python_files_warns(tmp_path, cli):
+    write(tmp_path, "docs/notes.txt", "keras.layers.LSTM(8)\n")
+    (tmp_path / "empty").mkdir()
+    for folder in ("docs", "empty"):
+        run = cli("check", folder, cwd=tmp_path)
+        assert run.code == 0 and run.err == f"lstmlint: warning: no Python files found in {folder}\n", run
+        assert "All checks passed" not in run.out
+    run = cli("check", cwd=tmp_path / "empty")  # the default path, `.`
+    assert run.code == 0 and "warning: no Python files found in ." in run.err
+    write(tmp_path, "docs/plain.py", "x = 1\n")  # a Python file without Keras is checked (and passes)
+    run = cli("check", "docs", cwd=tmp_path)
+    assert run.code == 0 and run.out == "All checks passed (1 file checked).\n" and run.err == ""

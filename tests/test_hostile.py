@@ -251,6 +251,51 @@ def test_oversized_rule_file(tmp_path):
     assert run.code == 2 and "TEAM001.yaml" in run.err and "larger than" in run.err
 
 
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _dev_zero(path: Path) -> None:
+    os.symlink("/dev/zero", path)
+
+
+def _sparse_5_gb(path: Path) -> None:
+    with open(path, "wb") as handle:
+        handle.truncate(5 << 30)  # no disk used, but a plain read would want 5 GB of memory
+
+
+def _dangling(path: Path) -> None:
+    os.symlink("nowhere.yaml", path)
+
+
+@pytest.mark.parametrize("make, words", [
+    (_fifo, "not a regular file (a FIFO)"),
+    (_dev_zero, "not a regular file (a character device)"),
+    (_sparse_5_gb, "larger than 256 KiB"),
+    (_dangling, "cannot read: No such file or directory"),
+])
+def test_rule_file_that_never_ends_is_refused_by_check_rules_and_server(tmp_path, make, words):
+    """A FIFO blocked `check`, `rules` and the server forever; /dev/zero ate memory at ~1 GB/s."""
+    (tmp_path / "rules").mkdir()
+    make(tmp_path / "rules" / "TEAM001.yaml")
+    (tmp_path / "pyproject.toml").write_text('[tool.lstmlint]\nrule-paths = ["rules"]\n')
+    (tmp_path / "faulty.py").write_text(FAULTY)
+    for args in (("check", "--no-cache", "faulty.py"), ("check", "faulty.py"), ("rules",), ("rule", "LSTM101")):
+        start = time.monotonic()
+        run = run_cli(*args, cwd=tmp_path)
+        assert time.monotonic() - start < 30
+        assert run.code == 2 and "TEAM001.yaml" in run.err and words in run.err and "Traceback" not in run.err, run
+    # the server's worker loads rules through the same code: its error names the file, and it returns
+    code = ("import sys; from lstmlint.lsp import Checker; "
+            "print(Checker().check(sys.argv[1], 'faulty.py', sys.argv[2], 1).error)")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code, FAULTY, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60)
+    assert "TEAM001.yaml" in done.stdout and words in done.stdout, done
+
+
 @pytest.mark.parametrize("text, field", [
     (RULE_HEAD.replace("severity: warning", "severity: 5") + "match: {class: LSTM}\n", "severity"),
     (RULE_HEAD + "match: {class: LSTM}\nbogus: 1\n", "(top level)"),
@@ -265,32 +310,117 @@ def test_wrong_types_and_unknown_keys_name_the_field(tmp_path, text, field):
 
 
 @pytest.mark.parametrize("pattern, words", [
-    ("(a+)+$", "repeats a repetition"),
-    ("(a|aa)*$", "repeats an alternation"),
-    (r"(\w)\1", "backreference"),
-    (r"\w*\w*\w*\w*!", "more than 3 repetitions"),
-    ("([", "invalid regular expression"),
+    (r"(\w)\1", "invalid escape sequence"),  # a backreference
+    ("(?=a)", "invalid perl operator"),  # a lookaround
+    ("a{2000}", "invalid repetition size"),
+    ("([", "missing ]"),
 ])
-def test_catastrophic_name_regex_is_rejected_at_load(tmp_path, pattern, words):
+def test_name_regex_re2_cannot_compile_is_rejected_at_load(tmp_path, pattern, words):
     match = ("match:\n  all:\n    - class: LSTM\n"
              f"    - arg: {{name: units, name-matches: {json.dumps(pattern)}}}\n")
     run = with_rule(tmp_path, RULE_HEAD + match)
     assert run.code == 2 and "TEAM001.yaml" in run.err and "match/all/1/arg/name-matches" in run.err, run.err
-    assert words in run.err
+    assert "RE2 cannot compile" in run.err and words in run.err, run.err
+    assert "re2.cc" not in run.err  # RE2's own log line is not printed beside ours
 
 
-def test_allowed_name_regex_against_a_huge_name_is_bounded(tmp_path):
-    """The dialect's worst case (three overlapping repetitions) on a 5,000-character name finishes at once: such
-    names are never matched."""
+def backtracking_hangs(pattern: str, text: str, seconds: float = 3) -> bool:
+    """Whether Python's backtracking `re` is still searching after ``seconds``: the case a test must exercise."""
+    import subprocess
+    import sys
+
+    code = "import re, sys; re.search(sys.argv[1], sys.argv[2])"
+    try:
+        subprocess.run([sys.executable, "-I", "-c", code, pattern, text], timeout=seconds, capture_output=True)
+    except subprocess.TimeoutExpired:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("pattern, fires, silent, hangs", [
+    # the two patterns that passed the old backtracking guard, each with the name that then hung `check`
+    ("^(?:aa?)*$", "a" * 70, "a" * 70 + "b", "silent"),
+    ("(a?){40}a{40}", "a" * 40, "a" * 39, "fires"),
+])
+def test_name_regex_is_linear_where_backtracking_hangs(tmp_path, pattern, fires, silent, hangs):
+    assert backtracking_hangs(pattern, fires if hangs == "fires" else silent), "not the case that hangs"
     match = ("match:\n  all:\n    - class: LSTM\n"
-             "    - arg: {name: units, name-matches: '\\w*\\w*\\w*!'}\n")
-    run = with_rule(tmp_path, RULE_HEAD + match)
-    assert run.code == 1
-    name = "a" * 5000
-    (tmp_path / "long.py").write_text(f"import keras\n{name} = 8\nkeras.layers.LSTM({name})\n")
+             f"    - arg: {{name: units, name-matches: {json.dumps(pattern)}}}\n")
+    with_rule(tmp_path, RULE_HEAD + match)
+    (tmp_path / "long.py").write_text(f"import keras\n{fires} = 8\n{silent} = 8\n"
+                                      f"keras.layers.LSTM({fires})\nkeras.layers.LSTM({silent})\n")
     start = time.monotonic()
-    run = run_cli("check", "--no-cache", "long.py", cwd=tmp_path)
-    assert time.monotonic() - start < 20 and "Traceback" not in run.err and "TEAM001" not in run.out
+    run = run_cli("check", "--no-cache", "--format", "json", "long.py", cwd=tmp_path)
+    assert time.monotonic() - start < 20 and "Traceback" not in run.err, run.err
+    assert [(f["rule"], f["line"]) for f in run.json()] == [("TEAM001", 4)]
+
+
+def _ambiguous_patterns():
+    """Patterns built to be ambiguous (nested repetitions, overlapping alternations, optional runs): each one
+    of the shapes that made Python's backtracking `re` exponential."""
+    from hypothesis import strategies as st
+
+    atom = st.sampled_from(["a", "a?", "aa?", "[ab]", r"\w", "."])
+
+    def extend(inner):
+        return st.one_of(
+            st.tuples(inner, inner).map("".join),
+            st.tuples(inner, inner).map(lambda p: f"(?:{p[0]}|{p[1]})"),
+            st.tuples(inner, st.sampled_from(["*", "+", "?", "{2,5}", "{7}"])).map(lambda p: f"(?:{p[0]}){p[1]}"),
+        )
+
+    body = st.recursive(atom, extend, max_leaves=8)
+    return st.tuples(st.sampled_from(["", "^"]), body, st.sampled_from(["", "$", "b$", "!"])).map("".join)
+
+
+def test_generated_ambiguous_name_patterns_match_in_linear_time():
+    """Whatever the pattern a rule author writes, `name-matches` on a 5,000-character name (the worst case for
+    backtracking: a long run the pattern almost matches) takes milliseconds, or the pattern is refused at load."""
+    from hypothesis import HealthCheck, given, settings
+
+    from lstmlint.engine.loader import name_regex, regex_problem
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_ambiguous_patterns())
+    def run(pattern):
+        if regex_problem(pattern) is not None:
+            assert "RE2 cannot compile" in regex_problem(pattern)
+            return
+        compiled = name_regex(pattern)
+        for name in ("a" * 5000 + "c", "ab" * 2500 + "!", "a" * 4999):
+            start = time.perf_counter()
+            compiled.search(name)
+            assert time.perf_counter() - start < 0.25, (pattern, len(name))
+
+    run()
+
+
+DEEP_PATTERN = "**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/b"
+
+
+def test_path_patterns_on_a_deep_tree_are_linear(tmp_path):
+    """`exclude` and `per-file-ignores` patterns against a path 40 folders deep: pathspec's regular expression
+    for this pattern backtracks for hours on Python's `re` (checked below); matched by RE2, the run is quick."""
+    import subprocess
+    import sys
+
+    deep = "/".join(["a"] * 40)
+    probe = ("import sys, warnings; warnings.simplefilter('ignore'); import pathspec; "
+             "pathspec.PathSpec.from_lines('gitwildmatch', [sys.argv[1]], backend='simple').match_file(sys.argv[2])")
+    with pytest.raises(subprocess.TimeoutExpired):  # the case this test must exercise
+        subprocess.run([sys.executable, "-I", "-c", probe, DEEP_PATTERN, deep + "/y.py"], timeout=3,
+                       capture_output=True)
+    (tmp_path / deep).mkdir(parents=True)
+    (tmp_path / deep / "y.py").write_text(FAULTY)
+    (tmp_path / deep / "b").mkdir()
+    (tmp_path / deep / "b" / "z.py").write_text(FAULTY)  # matched: excluded
+    for table in (f"exclude = [{json.dumps(DEEP_PATTERN)}]",
+                  f"[tool.lstmlint.per-file-ignores]\n{json.dumps(DEEP_PATTERN + '/*')} = [\"LSTM1\"]"):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.lstmlint]\n{table}\n")
+        start = time.monotonic()
+        run = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+        assert time.monotonic() - start < 30 and "Traceback" not in run.err, run.err
+        assert [f["path"] for f in run.json()] == [f"{deep}/y.py"], run.out  # b/z.py excluded or ignored
 
 
 @pytest.mark.parametrize("toml, words", [
@@ -302,6 +432,8 @@ def test_allowed_name_regex_against_a_huge_name_is_bounded(tmp_path):
     ("[tool.lstmlint\n", "invalid TOML"),
     ('[tool.lstmlint]\nper-file-ignores = {"*.py" = "LSTM1"}\n', "per-file-ignores"),
     ("[tool]\nlstmlint = 3\n", "must be a table"),
+    ('[tool.lstmlint]\nexclude = ["ok/", "[z-a]"]\n', "`exclude`: invalid path pattern '[z-a]'"),
+    ('[tool.lstmlint.per-file-ignores]\n"!" = ["LSTM1"]\n', "`per-file-ignores`: invalid path pattern '!'"),
 ])
 def test_bad_configuration_is_exit_2_naming_file_and_key(tmp_path, toml, words):
     (tmp_path / "pyproject.toml").write_text(toml)

@@ -299,6 +299,30 @@ async def test_broken_config_is_shown_not_fatal(client: LanguageClient, tmp_path
 
 
 @pytest.mark.asyncio
+async def test_typo_in_select_and_fifo_rule_file_are_shown_not_silent(client: LanguageClient, tmp_path: Path):
+    """A code that names no rule would silence every diagnostic; a FIFO rule file hung the worker."""
+    typo = tmp_path / "typo"
+    typo.mkdir()
+    (typo / "pyproject.toml").write_text('[tool.lstmlint]\nselect = ["LTSM1"]\n', encoding="utf-8")
+    _, diagnostics = await open_document(client, typo / "train.py", MULTILINE)
+    assert list(diagnostics) == []
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert any("`LTSM1` is not a rule code" in m for m in errors), errors
+
+    fifo = tmp_path / "fifo"
+    (fifo / "rules").mkdir(parents=True)
+    os.mkfifo(fifo / "rules" / "TEAM001.yaml")
+    (fifo / "pyproject.toml").write_text('[tool.lstmlint]\nrule-paths = ["rules"]\n', encoding="utf-8")
+    _, diagnostics = await open_document(client, fifo / "train.py", MULTILINE)
+    assert list(diagnostics) == []
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert any("TEAM001.yaml: not a regular file (a FIFO)" in m for m in errors), errors
+
+    _, diagnostics = await open_document(client, tmp_path / "ok" / "train.py", MULTILINE)
+    assert by_code(diagnostics, "LSTM101")
+
+
+@pytest.mark.asyncio
 async def test_syntax_error_is_a_diagnostic_and_the_server_keeps_working(client: LanguageClient, tmp_path: Path):
     uri, diagnostics = await open_document(client, tmp_path / "broken.py", SYNTAX_ERROR)
     [error] = by_code(diagnostics, "LSTM001")
@@ -336,3 +360,55 @@ async def test_pathological_nesting_is_a_syntax_error_and_the_server_lives_on(cl
 
     _, diagnostics = await open_document(client, tmp_path / "model.py", MULTILINE)
     assert by_code(diagnostics, "LSTM101")
+
+
+# Python's and LSP's lines end at \r\n, \r and \n only: a form feed, NEL or U+2028 before the finding must not
+# shift its line, and the columns count UTF-16 units (the astral character counts twice).
+ODD_LINES = ('import keras\r\ns = "a\u2028b"  # \x85 \x0c\r\x0c\n'
+             'tag = "é😀"; model = keras.Sequential([keras.Input(shape=(30, 1)), keras.layers.LSTM(64), '
+             'keras.layers.LSTM(16)])\n')
+
+
+def apply_lsp(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits to a text split into lines as LSP splits it."""
+    import re
+
+    pieces = re.split(r"(\r\n|\r|\n)", text)
+    lines, ends = pieces[0::2], pieces[1::2] + [""]
+
+    def offset(position: types.Position) -> int:
+        line = lines[position.line]
+        units = index = 0
+        while units < position.character:
+            units += utf16(line[index])
+            index += 1
+        return sum(len(l) + len(e) for l, e in zip(lines[: position.line], ends)) + index
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+@pytest.mark.asyncio
+async def test_positions_follow_python_lines_and_utf16_columns(client: LanguageClient, tmp_path: Path):
+    uri, diagnostics = await open_document(client, tmp_path / "odd.py", ODD_LINES)
+    [found] = by_code(diagnostics, "LSTM101")
+    line = ODD_LINES.split("\n")[2]
+    start = line.index("keras.layers.LSTM(64)")
+    assert found.range == types.Range(
+        start=types.Position(line=3, character=utf16(line[:start])),
+        end=types.Position(line=3, character=utf16(line[: start + len("keras.layers.LSTM(64)")])))
+    [fix] = [a for a in await actions_at(client, uri, found) if a.title == "Set return_sequences=True (LSTM101)"]
+    assert apply_lsp(ODD_LINES, edits_of(fix, uri)) == ODD_LINES.replace("LSTM(64)", "LSTM(64, return_sequences=True)")
+
+
+@pytest.mark.asyncio
+async def test_a_quickfix_that_adds_lines_uses_the_documents_line_ends(client: LanguageClient, tmp_path: Path):
+    text = ("import keras\r\nmodel = keras.Sequential([keras.Input(batch_shape=(1, 3, 2)), "
+            "keras.layers.LSTM(4, stateful=True)])\r\nmodel.reset_states()\r\n")
+    uri, diagnostics = await open_document(client, tmp_path / "crlf.py", text)
+    [found] = by_code(diagnostics, "LSTM205")
+    [fix] = [a for a in await actions_at(client, uri, found) if "LSTM205" in a.title and "Disable" not in a.title]
+    fixed = apply_lsp(text, edits_of(fix, uri))
+    assert "for layer in model.layers:\r\n    if getattr" in fixed
+    assert "\n" not in fixed.replace("\r\n", "")

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from test_cli import CLEAN, STACKED
+from test_cli import CLEAN, INFO_ONLY, STACKED
 
 NOTEBOOK = json.dumps({
     "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
@@ -37,6 +37,7 @@ def repo(tmp_path_factory):
     _run(["git", "config", "user.name", "t"], path)
     (path / "clean.py").write_text(CLEAN)
     (path / "faulty.py").write_text(STACKED)
+    (path / "tutorial.py").write_text(INFO_ONLY)  # only an info-level finding (LSTM503)
     (path / "notes.txt").write_text("import keras  # not python\n")
     (path / "fixme.py").write_text(STACKED)
     (path / "nb.ipynb").write_text(NOTEBOOK)
@@ -44,9 +45,10 @@ def repo(tmp_path_factory):
     return path, env
 
 
-def try_repo(repo, *files, hook="lstmlint"):
+def try_repo(repo, *files, hook="lstmlint", verbose=False):
     path, env = repo
-    return _run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--files", *files], path, env)
+    return _run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, *(["--verbose"] if verbose else []),
+                 "--files", *files], path, env)
 
 
 def test_hook_passes_on_clean_file(repo):
@@ -59,6 +61,13 @@ def test_hook_fails_on_faulty_file(repo):
     result = try_repo(repo, "faulty.py")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "faulty.py:2:49: LSTM101 [error]" in result.stdout
+
+
+def test_hook_passes_on_info_findings_and_shows_them(repo):
+    """`fail-on` defaults to warning: a working tutorial whose only finding is info-level is not refused."""
+    result = try_repo(repo, "tutorial.py", verbose=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout and "tutorial.py:2:27: LSTM503 [info]" in result.stdout
 
 
 def test_hook_skips_non_python_files(repo):

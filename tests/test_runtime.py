@@ -77,6 +77,85 @@ CASES = {
             keras.layers.Dense(1),
         ])
     """,
+    # the three Keras 3 behaviours of issue 14 (keras-facts §11 and the experiments behind LSTM108/LSTM109)
+    "timesteps_only.py": """
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.layers.LSTM(8, input_shape=(5, 1)), keras.layers.Dense(1)])
+        model.compile("adam", "mse")
+        model.fit(np.zeros((100, 50, 1)), np.zeros((100, 1)), epochs=3)
+    """,
+    "trailing_axis_added.py": """
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.layers.LSTM(8, input_shape=(50, 1)), keras.layers.Dense(1)])
+        model.compile("adam", "mse")
+        model.fit(np.zeros((100, 50)), np.zeros((100, 1)))
+    """,
+    "swapped_axes.py": """
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input(shape=(1, 20)), keras.layers.LSTM(8), keras.layers.Dense(1)])
+        model.compile("adam", "mse")
+        model.fit(np.zeros((100, 20, 1)), np.zeros((100, 1)))
+    """,
+    "sequences_crossentropy.py": """
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input(shape=(24, 3)), keras.layers.LSTM(8, return_sequences=True),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(np.zeros((200, 24, 3)), np.zeros((200, 1)), batch_size=16)
+    """,
+    "target_mismatch.py": """
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input(shape=(10, 3)), keras.layers.LSTM(8),
+                                  keras.layers.Dense(5, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(np.zeros((64, 10, 3)), np.zeros((64, 3)), batch_size=16)
+    """,
+    "stateful_steps.py": """
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input(batch_shape=(8, 10, 2)), keras.layers.GRU(4, stateful=True),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        for epoch in range(5):
+            model.fit(np.zeros((800, 10, 2)), np.zeros((800, 1)), batch_size=8, shuffle=False)
+            model.layers[0].reset_state()
+        model.predict(np.zeros((96, 10, 2)), batch_size=8)
+        model.evaluate(np.zeros((96, 10, 2)), np.zeros((96, 1)), batch_size=8)
+        model.train_on_batch(np.zeros((8, 10, 2)), np.zeros((8, 1)))
+        model.predict_on_batch(np.zeros((8, 10, 2)))
+    """,
+    "huge_data.py": """
+        import numpy as np
+        import keras
+        X = np.zeros((100, 100000, 10000))
+        model = keras.Sequential([keras.Input(shape=(10, 10000)), keras.layers.LSTM(4)])
+        model.predict(X)
+    """,
+}
+# The data rules (issue 14): the verdict of each bad example (Keras 3) as Keras 3.15 behaves, and a phrase of
+# what Keras did that the finding's message must carry.
+DATA_RULE_VERDICTS = {
+    ("LSTM102", 0): ("consistent", "runs it: fit on zeros of x (52, 24, 3) and y (52, 1) in batches of 32 and 20"),
+    ("LSTM102", 1): ("consistent", "fit, replayed as predict (the model's loss is not known)"),
+    ("LSTM108", 0): ("confirmed", "Expected shape (None, 20, 3), but input has incompatible shape (32, 20)"),
+    ("LSTM108", 1): ("confirmed", "Expected shape (None, 10, 3), but input has incompatible shape (32, 10, 3, 2)"),
+    ("LSTM109", 0): ("confirmed", "Dimensions must be equal, but are 30 and 3"),
+    ("LSTM109", 1): ("consistent", "runs it: predict on zeros of x (50, 12, 4) in batches of 32 and 18"),
+    ("LSTM110", 0): ("confirmed", "in batches of 4, 4 and 2 (the state holds 4 rows) fails with: Incompatible "
+                                  "shapes: [2,"),
+    ("LSTM110", 1): ("confirmed", "in batches of 8, 8 and 6 (the state holds 8 rows) fails with: Incompatible "
+                                  "shapes: [6,"),
+    ("LSTM202", 0): ("consistent", "runs it: fit on zeros of x (16, 10, 1) and y (16, 1) in 2 batches of 8 "
+                                   "(the state holds 8 rows, shuffled, loss 'mse') runs without an error"),
+    ("LSTM202", 1): ("consistent", "the model's own input shape was used"),
+    ("LSTM203", 0): ("confirmed", "in 2 batches of 32 (the state holds 4 rows) fails with: If an RNN is stateful, "
+                                  "the batch size of the input sequences must be the same"),
+    ("LSTM203", 1): ("confirmed", "in 2 batches of 32 (the state holds 16 rows) fails with: If an RNN is stateful"),
 }
 
 SENTINEL = """
@@ -188,6 +267,124 @@ def test_semantic_rule_consistent(checked):
     assert hits and all(f.runtime == "consistent" for f in hits)
 
 
+def _example_number(rule_id: str, kind: str, position: int) -> int:
+    """The file number the fixture gave the ``position``-th Keras 3 example of a kind."""
+    rule = next(r for r in rules_for(Config()) if r.id == rule_id)
+    numbers = [n for n, example in enumerate(rule.examples[kind]) if 3 in example.keras]
+    return numbers[position]
+
+
+@pytest.mark.parametrize("rule_id, position", sorted(DATA_RULE_VERDICTS))
+def test_data_rule_bad_examples_replayed(checked, rule_id, position):
+    """Each data rule's bad example is decided by the call Keras ran on zero arrays of the data's shapes."""
+    verdict, said = DATA_RULE_VERDICTS[(rule_id, position)]
+    name = f"example_{rule_id}_bad_{_example_number(rule_id, 'bad', position)}.py"
+    hits = _findings(checked, name, rule_id)
+    assert len(hits) == 1, name
+    assert hits[0].runtime == verdict, hits[0].message
+    assert "Keras 3.15" in hits[0].message and said in hits[0].message, hits[0].message
+    assert not _findings(checked, name, "LSTM901")
+
+
+def test_every_data_rule_bad_example_is_decided(checked):
+    rules = {r.id: r for r in rules_for(Config())}
+    data_rules = sorted({rule_id for rule_id, _ in DATA_RULE_VERDICTS})
+    for rule_id in data_rules:
+        count = sum(3 in example.keras for example in rules[rule_id].examples["bad"])
+        assert {(rule_id, p) for p in range(count)} <= set(DATA_RULE_VERDICTS), rule_id
+
+
+@pytest.mark.parametrize("rule_id", ["LSTM102", "LSTM108", "LSTM109", "LSTM110", "LSTM202", "LSTM203"])
+def test_data_rule_good_examples_run(checked, rule_id):
+    """Every call of a good example that can be replayed runs in Keras; none is refused."""
+    rule = next(r for r in rules_for(Config()) if r.id == rule_id)
+    ran = 0
+    for number, example in enumerate(rule.examples["good"]):
+        if 3 not in example.keras:
+            continue
+        name = f"example_{rule_id}_good_{number}.py"
+        _, result = checked["models"][(name, 0)]
+        assert result.status == "built", name
+        assert all(c.status in ("ran", "unchecked") for c in result.calls), (name, result.calls)
+        ran += sum(c.status == "ran" for c in result.calls)
+        assert not _findings(checked, name, "LSTM901") and not _findings(checked, name, rule_id)
+    assert ran >= 1
+
+
+def test_timesteps_only_mismatch_trains_in_a_sequential(checked):
+    """Issue 14: in Keras 3 a Sequential model with input_shape=(5, 1) trains on (100, 50, 1) without a word."""
+    _, result = checked["models"][("timesteps_only.py", 0)]
+    (call,) = result.calls
+    assert (call.status, call.ran, call.x, call.y, call.loss) == ("ran", "fit", [36, 50, 1], [36, 1], "mse")
+    (finding,) = _findings(checked, "timesteps_only.py", "LSTM109")
+    assert finding.runtime == "consistent"
+    assert "runs it: fit on zeros of x (36, 50, 1) and y (36, 1) in batches of 32 and 4 (loss 'mse') runs without " \
+           "an error." in finding.message
+
+
+def test_trailing_axis_added_by_keras(checked):
+    """(100, 50) into input_shape=(50, 1): Keras adds the axis and trains; no rule fires, no LSTM901."""
+    _, result = checked["models"][("trailing_axis_added.py", 0)]
+    (call,) = result.calls
+    assert (call.status, call.ran, call.x) == ("ran", "fit", [36, 50])
+    assert [f.rule for f in _findings(checked, "trailing_axis_added.py")] == ["LSTM503"]  # input_shape= only
+
+
+def test_swapped_axes_fail(checked):
+    (finding,) = _findings(checked, "swapped_axes.py", "LSTM109")
+    assert finding.runtime == "confirmed"
+    assert "Dimensions must be equal, but are 1 and 20" in finding.message
+
+
+def test_sequence_output_with_crossentropy_is_refused(checked):
+    """LSTM102 is silent broadcasting for regression losses, but a crossentropy refuses the shapes."""
+    (finding,) = _findings(checked, "sequences_crossentropy.py", "LSTM102")
+    assert finding.runtime == "confirmed"
+    assert "loss 'binary_crossentropy') fails with: Arguments `target` and `output` must have the same shape" \
+        in finding.message
+    assert not _findings(checked, "sequences_crossentropy.py", "LSTM901")
+
+
+def test_call_refused_without_a_rule_is_lstm901(checked):
+    model, result = checked["models"][("target_mismatch.py", 0)]
+    hits = _findings(checked, "target_mismatch.py")
+    assert [f.rule for f in hits] == ["LSTM901"]
+    finding = hits[0]
+    assert (finding.name, finding.severity, finding.runtime) == ("keras-call-error", "error", "confirmed")
+    assert finding.message == (
+        "Keras 3.15.1 refuses this fit on zeros of x (16, 10, 3) and y (16, 3) in 1 batch of 16: Arguments "
+        "`target` and `output` must have the same shape. Received: target.shape=(16, 3), output.shape=(16, 5).")
+    fit = next(c for c in model.calls if c.method == "fit")
+    assert (finding.line, finding.column) == (fit.span.line, fit.span.column) == (6, 1)
+    assert result.calls[0].status == "failed"
+
+
+def test_stateful_calls_replay_two_batches(checked):
+    model, result = checked["models"][("stateful_steps.py", 0)]
+    by_method = {c.method: c for c in result.calls}
+    assert set(by_method) == {"fit", "predict", "evaluate", "train_on_batch", "predict_on_batch"}
+    assert all(c.status == "ran" and c.stateful and c.fixed_batch == 8 for c in result.calls), result.calls
+    fit = by_method["fit"]
+    assert (fit.ran, fit.x, fit.y, fit.batches, fit.loss, fit.shuffle) == (
+        "fit", [16, 10, 2], [16, 1], [8, 8], "mse", False)
+    assert by_method["predict"].batches == [8, 8] and by_method["predict"].output == [16, 1]
+    assert (by_method["evaluate"].ran, by_method["evaluate"].batches) == ("evaluate", [8, 8])
+    assert (by_method["train_on_batch"].ran, by_method["train_on_batch"].x) == ("train_on_batch", [8, 10, 2])
+    assert by_method["predict_on_batch"].output == [8, 1]
+    assert [f.rule for f in _findings(checked, "stateful_steps.py")] == []
+
+
+def test_huge_data_shapes_end_unchecked(checked):
+    """The worker's limits hold: arrays that would not fit are not made, and the finding stays unchecked."""
+    _, result = checked["models"][("huge_data.py", 0)]
+    assert result.status == "built"
+    (call,) = result.calls
+    assert call.status == "unchecked"
+    assert call.reason == "the zero arrays would take 134.1 GiB, more than the 1.0 GiB the worker allows them"
+    (finding,) = _findings(checked, "huge_data.py", "LSTM109")
+    assert finding.runtime == "unchecked" and "Keras" not in finding.message
+
+
 def test_unknown_value_unchecked(checked):
     model, result = checked["models"][("unknown_units.py", 0)]
     assert result.status == "unchecked"
@@ -208,6 +405,12 @@ def test_keras_refusal_without_static_finding_is_lstm900(checked):
     assert finding.message.startswith("Forward layer and backward layer should have different `go_backwards`")
     assert finding.line == model.layers[1].span.line == 4
     assert finding.origin == (0, 1)
+
+
+def test_static_and_keras_agree_on_every_model(checked):
+    """The oracle: no model of the run (examples, rule examples, cases) has static shapes Keras contradicts."""
+    assert not [f for f in checked["findings"] if f.rule == "LSTM902"]
+    assert all(result.mismatch is None for _, result in checked["models"].values())
 
 
 def test_findings_without_origin_are_unchecked(checked):
@@ -314,15 +517,63 @@ def test_progress_on_a_tty():
     assert "tensorflow" not in err.lower() and "absl" not in err  # TF's noise stays in the worker
 
 
-def test_lstm900_obeys_noqa_and_ignore_through_the_cli(tmp_path):
-    """Keras refuses this (Keras 3 flips go_backwards itself for the backward copy, keras-facts §4)."""
+def test_lstm900_and_lstm901_obey_noqa_and_ignore_through_the_cli(tmp_path):
+    """Keras refuses the first model (Keras 3 flips go_backwards itself for the backward copy, keras-facts §4)
+    and the fit of the second (a (batch, 3) target for a (batch, 5) crossentropy output)."""
     from conftest import run_cli
 
     code = ("import keras\nmodel = keras.Sequential([keras.Input((5, 3)), "
             "keras.layers.Bidirectional(keras.layers.LSTM(4, go_backwards=True))])")
-    (tmp_path / "m.py").write_text(code + "\n")
+    other = ("import numpy as np\nclassifier = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4), "
+             "keras.layers.Dense(5, activation='softmax')])\nclassifier.compile('adam', 'categorical_crossentropy')\n"
+             "classifier.fit(np.zeros((64, 5, 3)), np.zeros((64, 3)))")
+    (tmp_path / "m.py").write_text(f"{code}\n{other}\n")
     run = run_cli("check", "m.py", "--runtime", cwd=tmp_path)
     assert run.code == 1 and "m.py:2:48: LSTM900 [error]" in run.out
-    assert run_cli("check", "m.py", "--runtime", "--ignore", "LSTM900", cwd=tmp_path).code == 0
-    (tmp_path / "m.py").write_text(code + "  # noqa: LSTM900\n")
+    assert "m.py:6:1: LSTM901 [error] Keras 3.15.1 refuses this fit on zeros of x (32, 5, 3) and y (32, 3) in 1 " \
+           "batch of 32: Arguments `target` and `output` must have the same shape." in run.out
+    assert run_cli("check", "m.py", "--runtime", "--ignore", "LSTM900,LSTM901", cwd=tmp_path).code == 0
+    (tmp_path / "m.py").write_text(f"{code}  # noqa: LSTM900\n{other}  # noqa: LSTM901\n")
     assert run_cli("check", "m.py", "--runtime", cwd=tmp_path).code == 0
+
+
+def test_calls_that_time_out_leave_the_build_result():
+    """A replayed call that exceeds the timeout is unchecked; the model's build result stands."""
+    source = textwrap.dedent("""
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input(shape=(None, 1)), keras.layers.LSTM(4)])
+        model.predict(np.zeros((32, 300000, 1)))
+    """)
+    model = analyze_source(source, "long.py").models[0]
+    (result,) = run_models([(model, 3)], timeout=3.0)
+    assert result.status == "built" and result.output_shape == [None, 4]
+    assert [(c.method, c.status, c.reason) for c in result.calls] == [("predict", "unchecked", "timeout after 3s")]
+
+
+def test_oracle_names_both_values(checked):
+    """static_mismatch compares lstmlint's shapes with what Keras built; here the static side is another
+    model (LSTM(6) where Keras built LSTM(4)), so the two must disagree at that layer, naming both values."""
+    from dataclasses import replace
+
+    from lstmlint.runtime.checker import mismatch_finding, static_mismatch, verdict
+
+    _, built = checked["models"][("seq_stack.py", 0)]
+    other = analyze_source(textwrap.dedent(CASES["seq_stack.py"]).lstrip().replace("LSTM(4)", "LSTM(6)"),
+                           "other.py")
+    mismatch = static_mismatch(other.models[0], 3, built)
+    assert mismatch is not None and mismatch.layer == 3
+    assert (mismatch.static, mismatch.keras) == ("output (None, 6) and 360 parameters",
+                                                 "output (None, 4) and 208 parameters")
+    assert static_mismatch(checked["models"][("seq_stack.py", 0)][0], 3, built) is None
+    disagreeing = replace(built, mismatch=mismatch)
+    finding = mismatch_finding(other, 0, disagreeing)
+    assert (finding.rule, finding.name, finding.severity, finding.line) == (
+        "LSTM902", "static-runtime-mismatch", "warning", 6)
+    assert finding.message.startswith("lstmlint and Keras 3.15.1 disagree on LSTM (line 6): lstmlint computes "
+                                      "output (None, 6) and 360 parameters, Keras output (None, 4) and 208 "
+                                      "parameters.")
+    rules = {r.id: r for r in rules_for(Config())}
+    (semantic,) = _findings(checked, "rule_LSTM202.py", "LSTM202")
+    assert verdict(semantic, rules["LSTM202"], built) == "consistent"
+    assert verdict(semantic, rules["LSTM202"], disagreeing) == "unchecked"  # never confirmed by a wrong oracle

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lstmlint.builtin_codes import CODES, INTERNAL_ERROR, ISSUES_URL, SYNTAX_ERROR, UNREADABLE, BuiltinCode
 from lstmlint.config import Config
 from lstmlint.engine.loader import Rule, builtin_rules_dir
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Module
 from lstmlint.source import DecodeError, decode, noqa_lines
 
-SYNTAX_ERROR = ("LSTM001", "syntax-error")
-UNREADABLE = ("LSTM002", "unreadable-file")
 # libcst parses about 8,000 lines a second: a larger file (generated code, a pasted data dump) would hold the
 # whole run for minutes, so it is reported as unreadable instead of analysed. No hand-written model comes close.
 MAX_BYTES = 1 << 20
@@ -29,36 +28,69 @@ class Result:
 
     def statistics(self) -> str:
         """One line for --statistics: how many files were parsed, skipped, and could not be parsed or read."""
-        unparseable = len({f.path for f in self.findings if f.rule == SYNTAX_ERROR[0]})
-        unreadable = len({f.path for f in self.findings if f.rule == UNREADABLE[0]})
+        unparseable = len({f.path for f in self.findings if f.rule == SYNTAX_ERROR.id})
+        unreadable = len({f.path for f in self.findings if f.rule == UNREADABLE.id})
         return (f"{self.files} files: {self.parsed} parsed, {self.cached} from the cache, {self.skipped} skipped "
-                f"(no recurrent layer), {unparseable} could not be parsed, {unreadable} could not be read")
+                f"(no recurrent layer), {unparseable} could not be parsed, {unreadable} could not be read, "
+                f"{len(self.internal_errors())} failed with an internal error")
+
+    def internal_errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.rule == INTERNAL_ERROR.id]
 
 
-def rules_for(config: Config, cache_root: Path | None = None) -> list[Rule]:
-    """Built-in rules plus the config's rule-paths (raises RuleError on a bad file); with ``cache_root``,
-    through the compiled copy in the cache."""
+def rules_for(config: Config, cache=None) -> list[Rule]:
+    """Built-in rules plus the config's rule-paths (raises RuleError on a bad file); with a ``cache``
+    (see :func:`open_cache`), through the compiled copy in it."""
     from lstmlint.engine.loader import load_rules_cached
 
-    return load_rules_cached([builtin_rules_dir(), *config.rule_paths], cache_root)
+    return load_rules_cached([builtin_rules_dir(), *config.rule_paths], cache)
 
 
-def open_cache(config: Config):
-    """The per-file findings cache for these settings (in the config's folder, else the working folder)."""
-    from lstmlint.cache import Cache, ensure_folder, rule_files, settings_digest
+def open_cache(config: Config, warn=None):
+    """The per-file findings cache for these settings (in the config's folder, else the working folder), or
+    None when it cannot be used; ``warn(message)`` is told why when the reason is worth a warning (a
+    ``.lstmlint_cache`` that is a symlink or not lstmlint's)."""
+    from lstmlint.cache import Cache, CacheUnusable, rule_files, settings_digest
 
     root = config.root if config.source is not None else Path.cwd()
-    try:
-        ensure_folder(root)
-    except OSError:
-        return None
     settings = settings_digest([config.select, config.ignore, config.per_file_ignores, config.target_keras,
                                 rule_files([builtin_rules_dir(), *config.rule_paths])])
-    return Cache(root, settings)
+    try:
+        return Cache.open(root, settings)
+    except CacheUnusable as error:
+        if warn is not None:
+            warn(str(error))
+    except OSError:
+        pass  # a read-only tree still gets checked, just not cached
+    return None
 
 
-def _error(path: str, code: tuple[str, str], message: str, line: int = 1, column: int = 1) -> Finding:
-    return Finding(path, line, column, line, column, code[0], code[1], "error", message)
+def _error(path: str, code: BuiltinCode, message: str, line: int = 1, column: int = 1) -> Finding:
+    return Finding(path, line, column, line, column, code.id, code.name, code.severity, message)
+
+
+SHOW_TRACEBACK = "--show-traceback prints the details"
+
+
+def internal_error(path: str, error: BaseException, details: str = SHOW_TRACEBACK) -> Finding:
+    """LSTM003 for a file on which lstmlint raised: the exception in one line, where it was raised, a request to
+    report it; the traceback travels with the finding (not in any output format) for --show-traceback."""
+    import traceback
+
+    text = " ".join(str(error).split())
+    if len(text) > 300:
+        text = text[:300] + "…"
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    finding = internal_failure(path, f"{type(error).__name__}{': ' + text if text else ''}{where}", details)
+    finding.traceback = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return finding
+
+
+def internal_failure(path: str, what: str, details: str = SHOW_TRACEBACK) -> Finding:
+    """LSTM003 for a file lstmlint failed on, ``what`` saying how (an exception, a worker that died)."""
+    return _error(path, INTERNAL_ERROR, f"internal error: {what}. This is a bug in lstmlint, not in this file: "
+                                        f"please report it at {ISSUES_URL} ({details}).")
 
 
 def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list[Finding]:
@@ -66,9 +98,12 @@ def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list
     return analyze_and_lint(text, path, config, rules)[1]
 
 
-def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) -> tuple[Module | None, list[Finding]]:
-    """The module's IR and its findings; no IR when it does not parse, and neither IR nor findings when it
-    builds no recurrent layer (libcst never runs on a file whose code calls no recurrent class)."""
+def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *, details: str = SHOW_TRACEBACK
+                     ) -> tuple[Module | None, list[Finding]]:
+    """The module's IR and its findings; no IR when it does not parse or when lstmlint failed on it, and
+    neither IR nor findings when it builds no recurrent layer (libcst never runs on a file whose code calls no
+    recurrent class). An exception of lstmlint's own becomes an LSTM003 finding for this file alone
+    (``details``: where its traceback can be seen)."""
     from lstmlint.analyze import AnalysisError, analyze_source, python_ast
     from lstmlint.scope import calls_recurrent
 
@@ -82,12 +117,18 @@ def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule]) ->
         findings = [_error(path, SYNTAX_ERROR, error.message, error.line, error.column)]
     except RecursionError:
         findings = [_error(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
+    except Exception as error:  # noqa: BLE001 - contained: one file never sinks a run
+        return None, [internal_error(path, error, details)]
     else:
         if not module.recurrent:
             return None, []
-        from lstmlint.engine.evaluate import run_rules
+        try:
+            from lstmlint.engine.evaluate import run_rules
 
-        findings = run_rules(module, enabled_rules(rules, config), config.target_keras)
+            findings = run_rules(module, enabled_rules(rules, config), config.target_keras)
+            return module, filter_findings(findings, text, path, config)
+        except Exception as error:  # noqa: BLE001 - the file was not checked: nothing downstream may use it
+            return None, [internal_error(path, error, details)]
     return module, filter_findings(findings, text, path, config)
 
 
@@ -108,6 +149,10 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
     ignored = config.ignored_for(path)
     kept = []
     for finding in findings:
+        builtin = CODES.get(finding.rule)
+        if builtin is not None and not builtin.suppressible:  # lstmlint's failure, not a verdict on the code
+            kept.append(finding)
+            continue
         if not config.enabled(finding.rule) or any(finding.rule.startswith(p) for p in ignored):
             continue
         codes = noqa.get(finding.line, ...)
@@ -119,12 +164,28 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
 
 def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
                            ) -> tuple[Module | None, list[Finding]]:
+    """As analyze_and_lint, from the file's bytes (prefilter, size limit, decoding, notebooks)."""
+    try:
+        return _analyze_and_lint_bytes(data, path, config, rules)
+    except Exception as error:  # noqa: BLE001 - decoding, notebooks, cell mapping: still this file alone
+        return None, [internal_error(path, error)]
+
+
+def too_large(size: int) -> str | None:
+    """Why a source of ``size`` bytes is not analysed (the CLI and the language server share the limit)."""
+    if size <= MAX_BYTES:
+        return None
+    return f"file too large to analyse ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB)"
+
+
+def _analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
+                            ) -> tuple[Module | None, list[Finding]]:
     from lstmlint.scope import may_hold_recurrent
 
     if not may_hold_recurrent(data, path.endswith(".ipynb")):
         return None, []
-    if len(data) > MAX_BYTES:
-        message = f"file too large to analyse ({len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB)"
+    message = too_large(len(data))
+    if message is not None:
         return None, filter_findings([_error(path, UNREADABLE, message)], "", path, config)
     if path.endswith(".ipynb"):
         return _lint_notebook(data, path, config, rules)
@@ -143,7 +204,8 @@ def _lint_notebook(data: bytes, path: str, config: Config, rules: list[Rule]) ->
     except DecodeError as error:
         return None, filter_findings([_error(path, UNREADABLE, error.message, error.line)], "", path, config)
     module, findings = analyze_and_lint(book.text, path, config, rules)
-    return module, [to_cells(finding, book) for finding in findings]
+    # an internal error is about the whole file: it stays at the notebook's first line, outside any cell
+    return module, [f if f.rule == INTERNAL_ERROR.id else to_cells(f, book) for f in findings]
 
 
 def to_cells(finding: Finding, book) -> Finding:
@@ -154,6 +216,8 @@ def to_cells(finding: Finding, book) -> Finding:
     finding.line = line
     finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (
         line, finding.column)
+    if finding.fix is not None and not _fits_cells(finding.fix):
+        finding.fix = None
     if finding.fix is not None:
         edits = []
         for edit in finding.fix.edits:
@@ -166,6 +230,13 @@ def to_cells(finding: Finding, book) -> Finding:
     return finding
 
 
+def _fits_cells(fix: Fix) -> bool:
+    """A fix that adds or removes lines would shift every later cell of a notebook: not offered there."""
+    from lstmlint.lines import LINE_BREAK
+
+    return not any(LINE_BREAK.search(e.content) or e.line != e.end_line for e in fix.edits)
+
+
 @dataclass
 class FileFix:
     path: Path
@@ -173,22 +244,35 @@ class FileFix:
     before: bytes
     after: bytes
     applied: int
-    remaining: list[Finding]
-    refused: bool = False
+    remaining: list[Finding]  # on ``after``
+    refusals: list[tuple[Finding, str]] = field(default_factory=list)  # fixes not applied, and why
+    initial: list[Finding] = field(default_factory=list)  # on ``before``: what stays if ``after`` is not written
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
 
 
 def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
-    """The fixed bytes of one file (None when it has no Keras code or cannot be read)."""
+    """The fixed bytes of one file (None when it builds no recurrent layer or cannot be read)."""
+    try:
+        data = _read_regular(path)
+    except OSError:
+        return None
+    return fix_bytes(data, path, config, rules, unsafe)
+
+
+def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
+    """The fixed bytes of a file's content ``data`` (None when it names no recurrent layer or cannot be decoded).
+    Every fix is proven (:func:`lstmlint.fix.fix_text`); the bytes must decode back to the fixed text."""
+    import copy
+
     from lstmlint import notebook
     from lstmlint.analyze import AnalysisError, analyze_source
     from lstmlint.fix import fix_text
     from lstmlint.scope import may_hold_recurrent
 
     shown = display_path(path)
-    try:
-        data = _read_regular(path)
-    except OSError:
-        return None
     if not may_hold_recurrent(data, shown.endswith(".ipynb")) or len(data) > MAX_BYTES:
         return None  # the caller lints it instead, which reports why it was not analysed
     book = None
@@ -209,8 +293,8 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
         for finding in findings:
             if finding.fix is None:
                 continue
-            if book is not None and any("\n" in e.content for e in finding.fix.edits):
-                finding.fix = None  # a fix that adds lines would shift the notebook's cells
+            if book is not None and not _fits_cells(finding.fix):
+                finding.fix = None
             elif newline != "\n":
                 finding.fix.edits = [Edit(e.line, e.column, e.end_line, e.end_column,
                                           e.content.replace("\n", newline)) for e in finding.fix.edits]
@@ -239,13 +323,42 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
         return compiles(code) or not strict
 
     outcome = fix_text(text, lint, parses, unsafe)
+
+    def place(finding: Finding) -> Finding:
+        return to_cells(copy.copy(finding), book) if book is not None else finding
+
+    refusals = [(place(r.finding), r.reason) for r in outcome.refusals]
+    initial = [place(f) for f in outcome.initial]
+    after = data
+    if outcome.applied:
+        try:
+            after = _encode_fixed(outcome.text, book, source if book is None else None)
+        except ValueError as error:  # the bytes would not read back as the fixed code: write nothing
+            refusals.extend((place(f), str(error)) for f in outcome.applied)
+            return FileFix(path, shown, data, data, 0, initial, refusals, initial)
+    remaining = [place(f) for f in outcome.remaining] if after != data else initial
+    return FileFix(path, shown, data, after, len(outcome.applied), remaining, refusals, initial)
+
+
+def _encode_fixed(text: str, book, source) -> bytes:
+    """The file's bytes for the fixed text, checked to read back as exactly that text (ValueError if not)."""
+    from lstmlint import notebook
+
     if book is not None:
-        after = book.with_module(outcome.text).encode("utf-8") if outcome.applied else data
-        remaining = [to_cells(f, book) for f in outcome.remaining]
-    else:
-        after = source.encode(outcome.text) if outcome.applied else data
-        remaining = outcome.remaining
-    return FileFix(path, shown, data, after, len(outcome.applied), remaining, outcome.refused)
+        try:
+            data = book.with_module(text).encode("utf-8")
+        except notebook.CellMapError as error:
+            raise ValueError(f"the fix does not map back onto the notebook's cells ({error})") from None
+        if notebook.load(data, book.path).text != text:
+            raise ValueError("the fixed notebook does not read back as the fixed code")
+        return data
+    try:
+        data = source.encode(text)
+    except UnicodeEncodeError:
+        raise ValueError(f"the fixed code cannot be written in the file's encoding ({source.encoding})") from None
+    if decode(data, source.path).text != text:
+        raise ValueError("the fixed file does not read back as the fixed code")
+    return data
 
 
 def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None,
@@ -253,7 +366,6 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
     """Lint files and folders: prefilter by bytes, answer from the cache where it can, analyse the rest in
     ``jobs`` processes. Findings come back in a stable order whatever ``jobs`` is."""
     from lstmlint.discover import iter_files
-    from lstmlint.scope import may_hold_recurrent
 
     rules = rules_for(config) if rules is None else rules
     result = Result()
@@ -262,35 +374,48 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
         result.files += 1
         shown = display_path(path)
         try:
-            data = _read_regular(path)
-        except IsADirectoryError:
+            item = _prepare(path, shown, result, cache if not keep_modules else None)
+        except Exception as error:  # noqa: BLE001 - contained to this file
+            result.findings.append(internal_error(shown, error))
             continue
-        except OSError as error:
-            reason = error.strerror or str(error)
-            result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
-            continue
-        if not may_hold_recurrent(data, shown.endswith(".ipynb")):
-            result.skipped += 1
-            continue
-        key = None
-        if cache is not None and not keep_modules:
-            key = cache.key(shown, data)
-            hit = cache.get(key)
-            if hit is not None:
-                result.findings.extend(hit)
-                result.cached += 1
-                continue
-        todo.append((shown, data, key))
+        if item is not None:
+            todo.append(item)
     for (shown, _, key), (parsed, module, findings) in zip(todo, _analyse(todo, config, rules, jobs, keep_modules)):
         result.findings.extend(findings)
         result.parsed += parsed is True
         result.skipped += parsed is None
         if module is not None:
             result.modules.append(module)
-        if key is not None:
-            cache.put(key, findings)
+        if key is not None and not any(f.rule == INTERNAL_ERROR.id for f in findings):
+            cache.put(key, findings)  # an internal error is never cached: the next run tries again
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _prepare(path: Path, shown: str, result: Result, cache) -> tuple[str, bytes, str | None] | None:
+    """Read one file and answer it from the cache when possible; else the (shown, data, cache key) to analyse."""
+    from lstmlint.scope import may_hold_recurrent
+
+    try:
+        data = _read_regular(path)
+    except IsADirectoryError:
+        return None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
+        return None
+    if not may_hold_recurrent(data, shown.endswith(".ipynb")):
+        result.skipped += 1
+        return None
+    key = None
+    if cache is not None:
+        key = cache.key(path, shown, data)
+        hit = cache.get(key)
+        if hit is not None:
+            result.findings.extend(hit)
+            result.cached += 1
+            return None
+    return shown, data, key
 
 
 def _read_regular(path: Path) -> bytes:
@@ -322,15 +447,9 @@ _POOL_THRESHOLD = 8
 def _analyse(todo, config: Config, rules: list[Rule], jobs: int, keep_modules: bool):
     if jobs <= 1 or len(todo) < _POOL_THRESHOLD:
         return [_one(item, config, rules, keep_modules) for item in todo]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from lstmlint.pool import map_contained
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    workers = min(jobs, len(todo))
-    chunk = max(1, len(todo) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                             initializer=_worker_init, initargs=(config, rules, keep_modules)) as pool:
-        return list(pool.map(_worker_one, todo, chunksize=chunk))
+    return map_contained(_worker_chunk, todo, jobs, _worker_init, (config, rules, keep_modules), _crashed)
 
 
 _WORKER: dict = {}  # the settings of a pool worker process, set once by its initializer
@@ -340,8 +459,13 @@ def _worker_init(config: Config, rules: list[Rule], keep_modules: bool) -> None:
     _WORKER.update(config=config, rules=rules, keep_modules=keep_modules)
 
 
-def _worker_one(item):
-    return _one(item, _WORKER["config"], _WORKER["rules"], _WORKER["keep_modules"])
+def _worker_chunk(items):
+    return [_one(item, _WORKER["config"], _WORKER["rules"], _WORKER["keep_modules"]) for item in items]
+
+
+def _crashed(item, error: BaseException):
+    """The result for a file whose analysis killed its worker process."""
+    return False, None, [internal_error(item[0], error)]
 
 
 def _one(item, config: Config, rules: list[Rule], keep_modules: bool):

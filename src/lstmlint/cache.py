@@ -1,10 +1,13 @@
 """The on-disk cache in ``.lstmlint_cache/`` (gitignored by a file inside it, as ruff does).
 
-- Per file: findings keyed by the file's content hash, its path, the lstmlint version and a digest of the
-  effective settings and rule files. A damaged entry is ignored and written again.
+- Per file: findings keyed by the file's content hash, its absolute path and the path it is reported under, the
+  lstmlint version and a digest of the effective settings and rule files. A damaged entry is ignored and
+  written again; an internal error (LSTM003) is never cached.
 - Rules: the validated rule files, so that a warm start imports neither PyYAML nor jsonschema.
 
-Every write goes through a temporary file and ``os.replace``: concurrent runs never see half an entry.
+Every write goes through a temporary file and ``os.replace``: concurrent runs never see half an entry. The cache
+writes only inside a folder it created itself (with its ``.gitignore`` and ``CACHEDIR.TAG``): a
+``.lstmlint_cache`` that is a symlink or another program's folder is not used, so a run never writes elsewhere.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import stat
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,35 +27,151 @@ from lstmlint.atomic import replace_file
 from lstmlint.findings import Edit, Finding, Fix
 
 CACHE_DIR = ".lstmlint_cache"
+_GITIGNORE = "# Automatically created by lstmlint.\n*\n"
+_CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n"  # https://bford.info/cachedir/
+
+
+class CacheUnusable(Exception):
+    """The cache folder exists but must not be used (a symlink, or a folder lstmlint did not create)."""
 
 
 class Cache:
     def __init__(self, root: Path, settings: str) -> None:
+        self.root = root
         self.folder = root / CACHE_DIR / __version__
         self.settings = settings
+        self._safe: set[Path] = set()  # entry folders checked to be real folders, not symlinks
+
+    @classmethod
+    def open(cls, root: Path, settings: str) -> Cache:
+        """The cache in ``root``, creating its folder; raises CacheUnusable (with the reason, for a warning)
+        or OSError (an unwritable tree: no cache, no warning)."""
+        top = root / CACHE_DIR
+        if not os.path.lexists(top):
+            _create(top)
+        problem = _not_ours(top)
+        if problem is not None:
+            raise CacheUnusable(f"{top} {problem}; not using the cache (remove it, or run with --no-cache)")
+        cache = cls(root, settings)
+        try:
+            cache.folder.mkdir(exist_ok=True)
+        except FileExistsError:
+            pass
+        if not _real_folder(cache.folder):
+            raise CacheUnusable(f"{cache.folder} is not a folder of lstmlint's (a symbolic link?); "
+                                "not using the cache (remove it, or run with --no-cache)")
+        return cache
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def key(self, path: str, data: bytes) -> str:
+    def key(self, path: Path, shown: str, data: bytes) -> str:
+        """The entry of one file: its absolute path (identical files in two folders may get different
+        per-file-ignores), the path it is reported under, its content and the settings. Paths are hashed
+        as bytes, so a file name that is not valid UTF-8 works too."""
         digest = hashlib.sha256()
-        for part in (self.settings.encode(), path.encode(), b"\0", data):
+        for part in (self.settings.encode(), os.fsencode(os.path.abspath(path)), b"\0", os.fsencode(shown), b"\0",
+                     data):
             digest.update(part)
         return digest.hexdigest()
 
     def get(self, key: str) -> list[Finding] | None:
+        path = self._path(key)
+        if not self._checked(path.parent):
+            return None
         try:
-            raw = json.loads(self._path(key).read_text(encoding="utf-8"))
+            raw = json.loads(path.read_text(encoding="utf-8"))
             return [finding_from_json(item) for item in raw["findings"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing or damaged: analyse again and overwrite
 
     def put(self, key: str, findings: list[Finding]) -> None:
         payload = {"findings": [finding_to_json(f) for f in findings]}
+        self.write(self._path(key), json.dumps(payload))
+
+    def read_blob(self, name: str) -> str | None:
+        """A named entry of this version's folder (the compiled rules), or None."""
         try:
-            write_text_atomic(self._path(key), json.dumps(payload))
+            return (self.folder / name).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return None
+
+    def write_blob(self, name: str, text: str) -> None:
+        self.write(self.folder / name, text)
+
+    def write(self, path: Path, text: str) -> None:
+        try:
+            path.parent.mkdir(exist_ok=True)
+        except FileExistsError:
+            pass
+        except OSError:
+            return
+        if not self._checked(path.parent):
+            return  # a symlinked entry folder would make us write elsewhere
+        try:
+            write_text_atomic(path, text)
         except OSError:
             pass  # a read-only tree still gets checked, just not cached
+
+    def _checked(self, folder: Path) -> bool:
+        if folder in self._safe:
+            return True
+        if folder == self.folder or _real_folder(folder):
+            self._safe.add(folder)
+            return True
+        return False
+
+
+def _real_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _create(top: Path) -> None:
+    """Create the folder with its markers complete before it appears under its name (a concurrent run sees
+    either no folder or a finished one)."""
+    staging = Path(tempfile.mkdtemp(prefix=f"{CACHE_DIR}.tmp-", dir=top.parent))
+    try:
+        (staging / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+        (staging / "CACHEDIR.TAG").write_text(_CACHEDIR_TAG, encoding="utf-8")
+        os.rename(staging, top)
+    except OSError:
+        if not os.path.lexists(top):
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _not_ours(top: Path) -> str | None:
+    """Why ``top`` is not a cache folder lstmlint created (None when it is)."""
+    try:
+        info = os.lstat(top)
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    if stat.S_ISLNK(info.st_mode):
+        return "is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a folder"
+    if not (_starts_with(top / ".gitignore", _GITIGNORE.splitlines()[0])
+            and _starts_with(top / "CACHEDIR.TAG", _CACHEDIR_TAG.strip())):
+        return "was not created by lstmlint (it has no .gitignore and CACHEDIR.TAG of lstmlint's)"
+    return None
+
+
+def _starts_with(path: Path, text: str) -> bool:
+    """A regular file (not a symlink) whose first bytes are ``text``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return os.read(fd, len(text.encode())) == text.encode()
+    finally:
+        os.close(fd)
 
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:
@@ -64,14 +186,6 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
         fix = Fix(fix["description"], fix["applicability"], [Edit(**e) for e in fix["edits"]])
     origin = data.get("origin")
     return Finding(**{**data, "fix": fix, "origin": tuple(origin) if origin is not None else None})
-
-
-def ensure_folder(root: Path) -> None:
-    top = root / CACHE_DIR
-    if not (top / ".gitignore").exists():
-        top.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(top / ".gitignore", "# Automatically created by lstmlint.\n*\n")
-        write_text_atomic(top / "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -95,6 +209,10 @@ def rule_files(folders: list[Path]) -> list[tuple[str, int, int]]:
             continue
         for entry in entries:
             if entry.name.endswith((".yaml", ".yml")):
-                info = entry.stat()
+                try:
+                    info = entry.stat()
+                except OSError:  # a dangling link: loading the rules reports it, naming the file
+                    found.append((entry.path, -1, -1))
+                    continue
                 found.append((entry.path, info.st_size, info.st_mtime_ns))
     return found

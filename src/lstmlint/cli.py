@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lstmlint import __version__
+from lstmlint import __version__, builtin_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
@@ -20,17 +20,88 @@ class UsageError(click.ClickException):
     exit_code = EXIT_ERROR
 
 
+class Lstmlint(click.Group):
+    """The command group; anything unexpected outside a file ends the run with one line on stderr and exit 2
+    (never a traceback, never Python's default exit code 1, which CI would read as "findings")."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _emit("lstmlint: interrupted\n", err=True)
+            sys.exit(130)  # 128 + SIGINT, as shells report it; never 1, which would read as "findings"
+        except BrokenPipeError:
+            _quiet_stdout()  # `lstmlint check | head`: the reader left; nothing more to say
+            sys.exit(EXIT_ERROR)
+        except Exception as error:  # noqa: BLE001 - see the class docstring
+            import traceback
+
+            if ctx.meta.get(SHOW_TRACEBACK):
+                _emit(traceback.format_exc(), err=True)
+            text = " ".join(str(error).split())
+            hint = "" if ctx.meta.get(SHOW_TRACEBACK) or not ctx.meta.get(TRACEBACK_OFFERED) else \
+                "; --show-traceback prints the details"
+            _emit(f"lstmlint: internal error: {type(error).__name__}{': ' + text if text else ''}. This is a bug "
+                  f"in lstmlint: please report it at {builtin_codes.ISSUES_URL}{hint}\n", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+SHOW_TRACEBACK = "lstmlint.show_traceback"
+TRACEBACK_OFFERED = "lstmlint.traceback_offered"
+
+
+def _show_traceback_option(function):
+    def remember(ctx: click.Context, _param, value: bool) -> bool:
+        ctx.meta[TRACEBACK_OFFERED] = True
+        ctx.meta[SHOW_TRACEBACK] = value
+        return value
+
+    return click.option("--show-traceback", is_flag=True, expose_value=False, callback=remember, is_eager=True,
+                        help="Print the traceback of an internal error (LSTM003) on stderr.")(function)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so that Python's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _emit(text: str, err: bool = False) -> None:
+    """Write text as it is, file names that are not valid UTF-8 included: their undecodable bytes (kept as
+    surrogates by Python) go out as the original bytes, so a printed path names the real file."""
+    stream = sys.stderr if err else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        data = text.encode(encoding, "surrogateescape")
+    except UnicodeEncodeError:  # a terminal encoding that cannot show some character of a message
+        data = text.encode(encoding, "backslashreplace")
+    binary = click.get_binary_stream("stderr" if err else "stdout")
+    stream.flush()
+    binary.write(data)
+    binary.flush()
+
+
 def _codes(value: str | None) -> list[str] | None:
     if value is None:
         return None
     return [c.strip().upper() for c in value.split(",") if c.strip()]
 
 
-def _load(config_path: Path | None, select, ignore, extend_select, target_keras):
+def _load(config_path: Path | None, select, ignore, extend_select, target_keras, fail_on=None):
     from lstmlint.config import ConfigError, load_config, parse_target
 
     try:
         config = load_config(config_path)
+        for option, codes in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+            if codes:
+                config.code_sources.append((option, codes))
         if select is not None:
             config.select = select
         if extend_select:
@@ -39,22 +110,34 @@ def _load(config_path: Path | None, select, ignore, extend_select, target_keras)
             config.ignore = [*config.ignore, *ignore]
         if target_keras is not None:
             config.target_keras = parse_target(target_keras)
+        if fail_on is not None:
+            config.fail_on = fail_on
     except ConfigError as error:
         raise UsageError(f"configuration error: {error}") from None
     return config
 
 
-def _rules(config, cache=None):
+def _rules(config, cache=None, check_codes: bool = True):
+    """The rules, once every code the settings name is known to exist (built-in or from rule-paths). The
+    catalog commands skip that check: they are where a user looks the right code up."""
     from lstmlint.api import rules_for
+    from lstmlint.config import ConfigError
+    from lstmlint.config import check_codes as known_codes
     from lstmlint.engine.loader import RuleError
 
     try:
-        return rules_for(config, cache.folder.parent.parent if cache is not None else None)
+        rules = rules_for(config, cache)
     except RuleError as error:
         raise UsageError(f"invalid rule file: {error}") from None
+    try:
+        if check_codes:
+            known_codes(config, {r.id for r in rules})
+    except ConfigError as error:
+        raise UsageError(f"configuration error: {error}") from None
+    return rules
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Lstmlint, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lstmlint")
 def main() -> None:
     """Find the ways Keras recurrent layers (LSTM, GRU, SimpleRNN…) get misconfigured, before anything runs."""
@@ -63,9 +146,14 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
-@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201).")
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. LSTM1,LSTM201) "
+                                "[default: every rule, rule-paths included].")
 @click.option("--extend-select", help="Codes or prefixes to enable on top of the configured ones.")
-@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--ignore", "--extend-ignore", "ignore",
+              help="Comma-separated rule codes or prefixes to disable (on top of the configured ones).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="The lowest severity that makes the run exit 1; findings below it are shown but pass "
+                   "[default: warning].")
 @click.option("--target-keras", type=click.Choice(["2", "3"]), help="Keras major version the code targets [default: 3].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this TOML file instead of the nearest pyproject.toml.")
@@ -82,96 +170,186 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--statistics", is_flag=True,
               help="Print on stderr how many files were parsed, skipped and could not be parsed or read.")
-def check(paths, output_format, select, extend_select, ignore, target_keras, config_path, stdin_filename,
+@_show_traceback_option
+def check(paths, output_format, select, extend_select, ignore, fail_on, target_keras, config_path, stdin_filename,
           exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes,
           statistics) -> None:
     """Check files and folders (default: the current folder). `-` reads stdin."""
-    config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras)
+    config = _load(config_path, _codes(select), _codes(ignore), _codes(extend_select), target_keras, fail_on)
     cache = None
     if not no_cache and not runtime and not (apply_fixes or show_diff):
         from lstmlint.api import open_cache
 
-        cache = open_cache(config)
+        cache = open_cache(config, warn=lambda message: _emit(f"lstmlint: warning: {message}\n", err=True))
     rules = _rules(config, cache)
     if apply_fixes or show_diff:
         _fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
              exit_zero=exit_zero)
     result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime, jobs=_jobs(jobs),
                             cache=cache)
+    runtime_failed = False
     if runtime:
         from lstmlint.runtime.checker import apply_runtime
 
-        by_id = {r.id: r for r in rules}
-        result.findings, _ = apply_runtime(result.modules, result.findings, by_id, config.target_keras,
-                                           timeout=runtime_timeout, progress=sys.stderr.isatty())
-        from lstmlint.api import suppressed
+        def verdicts():
+            by_id = {r.id: r for r in rules}
+            result.findings, _ = apply_runtime(result.modules, result.findings, by_id, config.target_keras,
+                                               timeout=runtime_timeout, progress=sys.stderr.isatty())
+            from lstmlint.api import suppressed
 
-        result.findings = suppressed(result.findings, config)
-    click.echo(_render(output_format, result, rules), nl=False)
+            result.findings = suppressed(result.findings, config)
+
+        runtime_failed = not _runtime_contained(verdicts)
+    if not result.files and not missing:
+        _emit(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths or ['.']))}\n", err=True)
+    if _summary_is_true(output_format, result, missing):
+        _emit(_render(output_format, result, rules))
     if statistics:
-        click.echo(result.statistics(), err=True)
-    if missing:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+        _emit(result.statistics() + "\n", err=True)
+    _report_internal_errors(result)
+    sys.exit(_exit_code(result, config, missing or runtime_failed, exit_zero))
+
+
+def _summary_is_true(output_format: str, result, missing) -> bool:
+    """The text report ends in "All checks passed (N files checked)" when there is no finding: not when a path
+    was missing or nothing was checked (stderr says why). Other formats are data: always written."""
+    return output_format != "text" or bool(result.findings) or (result.files > 0 and not missing)
+
+
+def _exit_code(result, config, failed: bool, exit_zero: bool) -> int:
+    """2 for a usage error, a missing path or an internal error (even with --exit-zero, as ruff); else 1 when a
+    finding at or above `fail-on` remains (0 with --exit-zero; info findings alone pass by default), else 0."""
+    if failed or result.internal_errors():
+        return EXIT_ERROR
+    if not exit_zero and any(config.fails(f.severity) for f in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _report_internal_errors(result) -> None:
+    """--show-traceback: the traceback of each file's internal error, on stderr."""
+    if not click.get_current_context().meta.get(SHOW_TRACEBACK):
+        return
+    for finding in result.internal_errors():
+        if finding.traceback:
+            _emit(f"lstmlint: traceback of the internal error in {finding.path}:\n{finding.traceback}", err=True)
+
+
+def _runtime_contained(run) -> bool:
+    """Run the runtime checker; an exception of lstmlint's own there leaves the static findings as they are
+    (unchecked), says so in one line and makes the run exit 2. False when it failed."""
+    try:
+        run()
+    except Exception as error:  # noqa: BLE001 - the static results are still worth printing
+        text = " ".join(str(error).split())
+        _emit(f"lstmlint: internal error in the runtime checker: {type(error).__name__}{': ' + text if text else ''}"
+              f"; findings are left unchecked. This is a bug in lstmlint: please report it at "
+              f"{builtin_codes.ISSUES_URL}\n", err=True)
+        return False
+    return True
 
 
 def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, exit_zero: bool):
     """--fix writes fixed files and reports what is left; --diff shows the fixes and writes nothing."""
-    import difflib
-
     from lstmlint import api
     from lstmlint.discover import iter_files
-    from lstmlint.fix import write_atomic
 
     paths = list(paths) or [Path(".")]
     if any(str(p) == "-" for p in paths):
         raise UsageError("--fix and --diff work on files, not on stdin")
     missing = [p for p in paths if not p.exists()]
     for path in missing:
-        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+        _emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
     result = api.Result()
     fixed = 0
     changed = 0
     failed: list[Path] = []
     for path in iter_files([p for p in paths if p not in missing], config.exclude, config.root):
         result.files += 1
-        outcome = api.fix_file(path, config, rules, unsafe)
+        try:
+            outcome, problem = _fix_one(path, config, rules, unsafe, write)
+        except Exception as error:  # noqa: BLE001 - this file alone: left as it was, reported, the run goes on
+            result.findings.append(api.internal_error(api.display_path(path), error))
+            continue
         if outcome is None:
+            if problem is not None:
+                click.echo(f"lstmlint: error: {api.display_path(path)}: {problem}", err=True)
+                failed.append(path)
             result.findings.extend(api.lint_paths([path], config, rules).findings)
             continue
-        if outcome.refused:
-            click.echo(f"lstmlint: error: {outcome.shown}: a fix would leave code that does not parse; "
-                       "that fix was not applied", err=True)
-        result.findings.extend(outcome.remaining)
-        if outcome.after == outcome.before:
+        if problem is not None:
+            click.echo(f"lstmlint: error: {outcome.shown}: {problem}", err=True)
+            failed.append(path)
+            result.findings.extend(outcome.initial)
             continue
+        _report_refusals(outcome)
+        result.findings.extend(outcome.remaining)
+        if outcome.after == outcome.before or any(f.rule == builtin_codes.INTERNAL_ERROR.id
+                                                  for f in outcome.remaining):
+            continue  # (a fixed text lstmlint then failed on is not written: it could not be checked)
         changed += 1
         fixed += outcome.applied
-        if write:
-            try:
-                write_atomic(path, outcome.after)
-            except OSError as error:  # a full disk, a read-only folder: the original is intact, say so
-                click.echo(f"lstmlint: error: {outcome.shown}: cannot write the fix: {error.strerror or error}; "
-                           "the file is unchanged", err=True)
-                failed.append(path)
-                changed -= 1
-                fixed -= outcome.applied
-                continue
-        else:
-            before = outcome.before.decode("utf-8", "replace").splitlines(keepends=True)
-            after = outcome.after.decode("utf-8", "replace").splitlines(keepends=True)
-            click.echo("".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}")),
-                       nl=False)
+        if not write:
+            _emit(_diff(outcome))
     result.findings.sort(key=lambda f: f.sort_key())
+    if not result.files and not missing:
+        _emit(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths))}\n", err=True)
     if write:
-        click.echo(_render(output_format, result, rules), nl=False)
+        if _summary_is_true(output_format, result, missing):
+            _emit(_render(output_format, result, rules))
         if output_format == "text":
             click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed} file"
                        f"{'s' if changed != 1 else ''}.")
-        code = EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+        code = _exit_code(result, config, False, exit_zero)
     else:
         code = EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
-    sys.exit(EXIT_ERROR if missing or failed else code)
+        for finding in result.internal_errors():  # --diff prints no findings: name the files it could not fix
+            _emit(f"lstmlint: error: {finding.path}: {finding.message}\n", err=True)
+    _report_internal_errors(result)
+    sys.exit(EXIT_ERROR if missing or failed or result.internal_errors() else code)
+
+
+def _fix_one(path: Path, config, rules, unsafe: bool, write: bool):
+    """(the file's fix or None, why it was not written or None). With ``write``, the file is locked from
+    its read to the write of its fix (lstmlint.writeback)."""
+    from lstmlint import api, writeback
+
+    if not write:
+        return api.fix_file(path, config, rules, unsafe), None
+    outcome = None
+    try:
+        with writeback.locked(path) as target:
+            data = target.read(api.MAX_BYTES + 1)
+            outcome = api.fix_bytes(data, path, config, rules, unsafe)
+            if (outcome is not None and outcome.after != outcome.before
+                    and not any(f.rule == builtin_codes.INTERNAL_ERROR.id for f in outcome.remaining)):
+                target.write(outcome.after)  # (a fixed text lstmlint then failed on is not written)
+    except writeback.NotWritten as error:
+        return outcome, str(error)
+    except OSError as error:  # a full disk, a read-only folder: the original is intact, say so
+        reason = error.strerror or str(error)
+        if outcome is None:
+            return None, None  # not even readable: linting it reports why
+        return outcome, f"cannot write the fix: {reason}; the file is unchanged"
+    return outcome, None
+
+
+def _report_refusals(outcome) -> None:
+    from lstmlint.report.text import location
+
+    for finding, reason in outcome.refusals:
+        click.echo(f"lstmlint: error: {location(finding)}: the fix for {finding.rule} was not applied: {reason}",
+                   err=True)
+
+
+def _diff(outcome) -> str:
+    import difflib
+
+    from lstmlint.lines import lines_with_ends
+
+    before = lines_with_ends(outcome.before.decode("utf-8", "replace"))
+    after = lines_with_ends(outcome.after.decode("utf-8", "replace"))
+    return "".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}"))
 
 
 def _jobs(jobs: int | None) -> int:
@@ -202,7 +380,7 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
         paths = [p for p in paths if str(p) != "-"]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:
-        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+        _emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
     if paths:
         found = api.lint_paths([p for p in paths if p not in missing], config, rules, keep_modules=keep_modules,
                                jobs=jobs, cache=cache)
@@ -224,35 +402,51 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
 @click.option("--target-keras", type=click.Choice(["2", "3"]), help="Keras major version the code targets [default: 3].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--stdin-filename", help="The name to report for code read from stdin (`-`).")
+@_show_traceback_option
 def explain(paths, output_format, runtime, runtime_timeout, target_keras, config_path, stdin_filename) -> None:
     """Per model: output shapes, parameter counts and a plain reading of each recurrent layer."""
     import json
 
+    from lstmlint.api import internal_error
     from lstmlint.explain import explain_module, render_text
+    from lstmlint.report.text import location
 
     config = _load(config_path, None, None, None, target_keras)
     rules = _rules(config)
-    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=True)
-    reports = []
-    keras_results = {}
+    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=True, jobs=_jobs(None))
+    keras_results: dict = {}
+    runtime_failed = False
     if runtime:
         from lstmlint.runtime.checker import apply_runtime
 
-        result.findings, keras_results = apply_runtime(result.modules, result.findings, {r.id: r for r in rules},
-                                                       config.target_keras, timeout=runtime_timeout,
-                                                       progress=sys.stderr.isatty())
+        def verdicts():
+            result.findings, results = apply_runtime(result.modules, result.findings, {r.id: r for r in rules},
+                                                     config.target_keras, timeout=runtime_timeout,
+                                                     progress=sys.stderr.isatty())
+            keras_results.update(results)
+
+        runtime_failed = not _runtime_contained(verdicts)
+    rendered = []  # per module: its JSON objects, or its text
     for module in result.modules:
         findings = [f for f in result.findings if f.path == module.path]
-        for index, report in enumerate(explain_module(module, findings, config.target_keras)):
-            if runtime:
-                outcome = keras_results.get((module.path, index))
-                report.runtime = _runtime_json(outcome)
-            reports.append(report)
+        try:  # one module the advisor fails on is an internal error of that file; the others are explained
+            reports = explain_module(module, findings, config.target_keras)
+            for index, report in enumerate(reports):
+                if runtime:
+                    report.runtime = _runtime_json(keras_results.get((module.path, index)))
+            if reports:
+                rendered.append([r.to_json() for r in reports] if output_format == "json" else render_text(reports))
+        except Exception as error:  # noqa: BLE001
+            result.findings.append(internal_error(module.path, error))
     if output_format == "json":
-        click.echo(json.dumps([r.to_json() for r in reports], indent=2))
+        _emit(json.dumps([item for part in rendered for item in part], indent=2) + "\n")
     else:
-        click.echo(render_text(reports), nl=False)
-    sys.exit(EXIT_ERROR if missing else EXIT_CLEAN)
+        _emit("\n".join(rendered) if rendered else render_text([]))
+    # explain prints models, not findings: the files it could not explain are named on stderr
+    for finding in sorted(result.internal_errors(), key=lambda f: f.sort_key()):
+        _emit(f"{location(finding)}: {finding.rule} [{finding.severity}] {finding.message}\n", err=True)
+    _report_internal_errors(result)
+    sys.exit(EXIT_ERROR if missing or runtime_failed or result.internal_errors() else EXIT_CLEAN)
 
 
 def _runtime_json(outcome) -> dict:
@@ -264,10 +458,28 @@ def _runtime_json(outcome) -> dict:
 
 
 def _render(output_format: str, result, rules) -> str:
-    """Reporters are modules of lstmlint.report with ``render(findings, files, rules) -> str``."""
+    """Reporters are modules of lstmlint.report with ``render(findings, files, rules) -> str``. A file whose
+    findings the reporter fails on gets an internal error in their place; the other files are reported."""
     import importlib
 
     reporter = importlib.import_module(f"lstmlint.report.{output_format}")
+    try:
+        return reporter.render(result.findings, result.files, rules)
+    except Exception:  # noqa: BLE001 - find the file(s) it fails on, below
+        pass
+    from lstmlint.api import internal_error
+
+    by_path: dict[str, list] = {}
+    for finding in result.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    kept = []
+    for path, findings in by_path.items():
+        try:
+            reporter.render(findings, 1, rules)
+            kept.extend(findings)
+        except Exception as error:  # noqa: BLE001
+            kept.append(internal_error(path, error))
+    result.findings = sorted(kept, key=lambda f: f.sort_key())
     return reporter.render(result.findings, result.files, rules)
 
 
@@ -279,7 +491,7 @@ def list_rules(output_format, config_path) -> None:
     """List the rule catalog (built-in rules and the configured rule-paths)."""
     import json
 
-    rules = _rules(_load(config_path, None, None, None, None))
+    rules = _rules(_load(config_path, None, None, None, None), check_codes=False)
     if output_format == "json":
         click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
                                 "keras": list(r.keras), "fixable": r.fix is not None} for r in rules], indent=2))
@@ -307,14 +519,51 @@ def rules_markdown(rules) -> str:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def show_rule(code, config_path) -> None:
     """Print one rule's explanation: what it does, why it is bad, an example, what to use instead."""
-    rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None))}
-    rule = rules.get(code.upper())
+    rule = builtin_codes.lookup(code)
+    if rule is None:
+        rules = {r.id: r for r in _rules(_load(config_path, None, None, None, None), check_codes=False)}
+        rule = rules.get(code.upper())
     if rule is None:
         raise UsageError(f"unknown rule {code!r}; `lstmlint rules` lists them")
     versions = " and ".join(f"Keras {v}" for v in rule.keras)
     fixable = f"Fix ({rule.fix.get('applicability', 'safe')}): {rule.fix['description']}\n" if rule.fix else ""
     click.echo(f"# {rule.id} {rule.name} [{rule.severity}]\n\n{rule.summary}\n\nApplies to {versions}.\n"
                f"{fixable}\n{rule.explanation.rstrip()}\n")
+
+
+@main.command(name="test-rules")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def run_rule_tests(paths, config_path) -> None:
+    """Check rules against their own examples: `# expect:` lines and fixed text (default: the built-in rules and
+    the configured rule-paths; PATHS are rule files or folders)."""
+    from dataclasses import replace
+
+    from lstmlint.api import display_path
+    from lstmlint.engine.loader import RuleError
+    from lstmlint.ruletest import check_rules, load_tested
+
+    rules = _rules(_load(config_path, None, None, None, None))
+    tested = rules
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        click.echo(f"lstmlint: error: {path}: no such file or directory", err=True)
+    if paths:
+        try:
+            tested = load_tested([p for p in paths if p not in missing])
+        except RuleError as error:
+            raise UsageError(f"invalid rule file: {error}") from None
+        if not tested and not missing:
+            raise UsageError(f"no rule files (*.yaml, *.yml) in {', '.join(map(str, paths))}")
+        # the tested files take the place of a loaded rule with the same id; expect comments may name any rule
+        rules = sorted({**{r.id: r for r in rules}, **{r.id: r for r in tested}}.values(), key=lambda r: r.id)
+    report = check_rules(tested, rules)
+    for failure in report.failures:
+        click.echo(str(replace(failure, path=display_path(Path(failure.path)))))
+    count = len(report.failures)
+    outcome = f"{count} failure{'s' if count != 1 else ''}" if count else "all pass"
+    click.echo(f"{report.rules} rule{'s' if report.rules != 1 else ''}, {report.examples} examples: {outcome}.")
+    sys.exit(EXIT_ERROR if missing else EXIT_FINDINGS if report.failures else EXIT_CLEAN)
 
 
 @main.command()

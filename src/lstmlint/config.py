@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from lstmlint.bounded import ReadError, read_regular
+from lstmlint.builtin_codes import CODES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -14,7 +18,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 _CODE = re.compile(r"^[A-Z]+[0-9]*$")
-KNOWN_KEYS = {"select", "ignore", "per-file-ignores", "exclude", "extend-exclude", "target-keras", "rule-paths"}
+KNOWN_KEYS = {"select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude",
+              "target-keras", "rule-paths", "fail-on"}
+# Codes that no rule file defines (lstmlint.builtin_codes) count as known when select / ignore lists are checked
+# for typos.
+BUILTIN_CODES = tuple(CODES)
+SEVERITIES = ("info", "warning", "error")  # in increasing order: `fail-on` picks the lowest that fails a run
+MAX_CONFIG_BYTES = 4 << 20
 
 
 class ConfigError(Exception):
@@ -23,14 +33,18 @@ class ConfigError(Exception):
 
 @dataclass
 class Config:
-    select: list[str] = field(default_factory=lambda: ["LSTM"])
+    select: list[str] = field(default_factory=lambda: ["ALL"])  # built-in rules and those of rule-paths
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     target_keras: int = 3
     rule_paths: list[Path] = field(default_factory=list)
+    fail_on: str = "warning"  # the lowest severity whose findings make the run exit 1
     root: Path = field(default_factory=Path.cwd)  # the folder of the config file (patterns are relative to it)
     source: Path | None = None
+    # every list of codes as given, with where it was given ("pyproject.toml: `select`", "--ignore"), so that a
+    # code naming no rule is reported where the user can fix it
+    code_sources: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def enabled(self, code: str) -> bool:
         return _matches(code, self.select) and not _matches(code, self.ignore)
@@ -38,14 +52,27 @@ class Config:
     def ignored_for(self, path: str) -> list[str]:
         if not self.per_file_ignores:
             return []
-        import pathspec
-
         relative = _relative(path, self.root)
         codes: list[str] = []
         for pattern, ignored in self.per_file_ignores.items():
-            if pathspec.PathSpec.from_lines("gitwildmatch", [pattern]).match_file(relative):
+            if path_spec((pattern,)).match_file(relative):
                 codes.extend(ignored)
         return codes
+
+    def fails(self, severity: str) -> bool:
+        """Whether a finding of this severity makes the run exit 1 (`fail-on`)."""
+        return SEVERITIES.index(severity) >= SEVERITIES.index(self.fail_on)
+
+
+@lru_cache(maxsize=64)
+def path_spec(patterns: tuple[str, ...]):
+    """gitignore-style patterns, matched by RE2 in time linear in the path. pathspec translates each pattern
+    into a regular expression; Python's backtracking `re` takes exponential time on some of them (a pattern like
+    `**/a*/**/a*/…/b` against a path 40 folders deep never finishes)."""
+    import pathspec
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern  # git's own reading (was "gitwildmatch")
+
+    return pathspec.PathSpec.from_lines(GitIgnoreSpecPattern, patterns, backend="re2")
 
 
 def _matches(code: str, prefixes: list[str]) -> bool:
@@ -68,10 +95,46 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def _codes(value: Any, key: str, where: str) -> list[str]:
+def _codes(value: Any, key: str, where: str, config: Config) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and _CODE.match(v) for v in value):
         raise ConfigError(f"{where}: `{key}` must be a list of rule codes or prefixes like \"LSTM1\"")
+    config.code_sources.append((f"{where}: `{key}`", list(value)))
     return list(value)
+
+
+def check_codes(config: Config, known: set[str]) -> None:
+    """Every code or prefix in select / ignore / per-file-ignores names at least one known code: a typo
+    (`LTSM101`) would otherwise select nothing, and the run would pass in silence."""
+    import difflib
+
+    known = known | set(BUILTIN_CODES)
+    for where, codes in config.code_sources:
+        for code in codes:
+            if code == "ALL" or any(k.startswith(code) for k in known):
+                continue
+            prefixes = {k[:n] for k in known for n in range(len(code), len(k) + 1)}
+            close = difflib.get_close_matches(code, sorted(prefixes), 1, 0.7)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise ConfigError(f"{where}: `{code}` is not a rule code or prefix of one{hint}; "
+                              "`lstmlint rules` lists them")
+
+
+def _check_pattern(pattern: str, key: str, where: str) -> None:
+    """A path pattern that cannot be compiled is a configuration error now, not a traceback mid-walk."""
+    import re as python_re
+
+    import re2
+
+    try:
+        path_spec((pattern,))
+    except (ValueError, python_re.error, re2.error) as error:
+        raise ConfigError(f"{where}: `{key}`: invalid path pattern {pattern!r}: {error}") from None
+
+
+def parse_fail_on(value: Any, where: str = "--fail-on") -> str:
+    if value in SEVERITIES:
+        return value
+    raise ConfigError(f"{where}: `fail-on` must be one of error, warning, info, got {value!r}")
 
 
 def load_config(path: Path | None = None, start: Path | None = None) -> Config:
@@ -81,9 +144,9 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
         return Config()
     where = str(source)
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{where}: cannot read: {error.strerror or error}") from None
+        data = tomllib.loads(read_regular(source, MAX_CONFIG_BYTES).decode("utf-8"))
+    except ReadError as error:
+        raise ConfigError(f"{where}: {error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{where}: invalid TOML: {error}") from None
     if source.name == "pyproject.toml":
@@ -97,19 +160,28 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
         raise ConfigError(f"{where}: unknown key `{unknown[0]}` in [tool.lstmlint] (known: {', '.join(sorted(KNOWN_KEYS))})")
     config = Config(root=source.parent, source=source)
     if "select" in section:
-        config.select = _codes(section["select"], "select", where)
-    if "ignore" in section:
-        config.ignore = _codes(section["ignore"], "ignore", where)
+        config.select = _codes(section["select"], "select", where, config)
+    if "extend-select" in section:
+        config.select = [*config.select, *_codes(section["extend-select"], "extend-select", where, config)]
+    for key in ("ignore", "extend-ignore"):
+        if key in section:
+            config.ignore.extend(_codes(section[key], key, where, config))
     if "per-file-ignores" in section:
         table = section["per-file-ignores"]
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: `per-file-ignores` must be a table of pattern = [codes]")
-        config.per_file_ignores = {k: _codes(v, f"per-file-ignores.{k}", where) for k, v in table.items()}
+        config.per_file_ignores = {k: _codes(v, f"per-file-ignores.{k}", where, config) for k, v in table.items()}
+        for pattern in table:
+            _check_pattern(pattern, "per-file-ignores", where)
+    if "fail-on" in section:
+        config.fail_on = parse_fail_on(section["fail-on"], where)
     for key in ("exclude", "extend-exclude"):
         if key in section:
             value = section[key]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: `{key}` must be a list of path patterns")
+            for pattern in value:
+                _check_pattern(pattern, key, where)
             config.exclude.extend(value)
     if "target-keras" in section:
         config.target_keras = parse_target(section["target-keras"], where)

@@ -23,9 +23,9 @@ def iter_files(paths: list[Path], exclude: list[str], root: Path) -> Iterator[Pa
     """Files under ``paths`` in a stable order. Files named explicitly are always checked (as in ruff)."""
     spec = None
     if exclude:
-        import pathspec
+        from lstmlint.config import path_spec
 
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", exclude)
+        spec = path_spec(tuple(exclude))
 
     def excluded(path: Path) -> bool:
         if spec is None:

@@ -12,7 +12,8 @@ from typing import Any
 from lstmlint.engine.predicates import effective, label
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Model, Module
-from lstmlint.shapes import LayerShape, cell_params, dim, flag, infer, is_multi, positive_int, single, state_count
+from lstmlint.shapes import (MAX_SIZE, LayerShape, cell_params, count, dim, flag, infer, is_multi, positive_int, single,
+                             state_count, total_params)
 
 
 @dataclass
@@ -23,6 +24,7 @@ class LayerRow:
     params: int | None
     notes: list[str] = field(default_factory=list)
     label: str = ""
+    shape_text: str = "?"  # for the table: like output_shape, but "?" where a dim is not known statically
 
     def to_json(self) -> dict[str, Any]:
         return {"class": self.cls, "line": self.line, "output_shape": self.output_shape, "params": self.params,
@@ -55,6 +57,22 @@ def plain_shape(output) -> Any:
     return [d if isinstance(d, int) else None for d in (dim(v) for v in output)]
 
 
+def table_shape(output) -> str:
+    """``(None, 10, ?)``: None for a dynamic dim, as Keras prints it, and ``?`` for one not known statically."""
+    if output is None:
+        return "?"
+    if is_multi(output):
+        return ", ".join(table_shape(part) for part in output)
+    dims = [dim(v) for v in output]
+    parts = ["None" if d is None else "?" if d is ... else str(d) for d in dims]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def number(value: int) -> str:
+    """An int with thousands separators; one too large for Keras to build (or for Python to print) says so."""
+    return f"{value:,}" if -MAX_SIZE <= value <= MAX_SIZE else "too large"
+
+
 def shown_layers(model: Model) -> list[int]:
     """The rows model.summary() shows: input layers only in functional models, never implicit ones."""
     return [i for i, layer in enumerate(model.layers)
@@ -69,22 +87,26 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
         for i in shown_layers(model):
             layer, shape = model.layers[i], shapes[i]
             row = LayerRow("InputLayer" if layer.family == "input" else layer.cls, layer.span.line,
-                           plain_shape(shape.output), shape.params, label=label(layer))
-            if layer.family in ("recurrent", "conv-recurrent") or effective(layer).family == "recurrent":
+                           plain_shape(shape.output), shape.params, label=label(layer),
+                           shape_text=table_shape(shape.output))
+            if layer.same_as is not None and 0 <= layer.same_as < len(model.layers):
+                owner = model.layers[layer.same_as]
+                row.notes.append(f"The same layer object as {label(owner)} on line {owner.span.line}, called "
+                                 f"again: its weights are shared and counted once in the total.")
+            elif layer.family in ("recurrent", "conv-recurrent") or effective(layer).family == "recurrent":
                 row.notes.extend(reading(layer, shape, target))
             for finding in findings:
                 if finding.origin == (index, i):
                     row.notes.append(f"{finding.rule} [{finding.severity}] {finding.message}")
             rows.append(row)
-        params = [row.params for row in rows]
-        total = sum(params) if model.complete and all(p is not None for p in params) else None  # type: ignore[misc]
+        total = count(total_params(model, shapes, shown_layers(model)))
         reports.append(ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
                                    complete=model.complete))
     return reports
 
 
 def _n(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else "?" if value is ... else "None"
+    return number(value) if isinstance(value, int) else "?" if value is ... else "None"
 
 
 def _shape_text(output) -> str:
@@ -122,6 +144,9 @@ def reading(layer: Layer, shape: LayerShape, target: int) -> list[str]:
     states = "the hidden state h_t and the cell state c_t" if inner.cls in ("LSTM", "CuDNNLSTM") or (
         inner.cls == "RNN" and inner.cells and inner.cells[-1].cls == "LSTMCell") else "the hidden state h_t"
     sentences.append(f"{m} is the size of {states} at every timestep, not a count of timesteps or of cells.")
+    if _too_large(inner.cells[-1] if inner.cls == "RNN" and inner.cells else inner, "units"):
+        sentences.append(f"Its units value is too large for Keras to build (more than {MAX_SIZE:,}), so its "
+                         f"output width and parameters are not computed.")
     sequences = flag(inner, "return_sequences", False)
     main = shape.output[0] if is_multi(shape.output) else shape.output
     own = "" if layer.cls == "Bidirectional" or main is None else f", shape {_shape_text(main)}"
@@ -166,10 +191,15 @@ def _params_sentence(inner: Layer, layer: Layer, n: int, m: int, total: int) -> 
     elif inner.cls == "SimpleRNN":
         formula = f"{m} × ({n} + {m}){b}"
     else:
-        return f"{total:,} parameters."
+        return f"{number(total)} parameters."
     if layer.cls == "Bidirectional":
         formula = f"2 × {formula}"
-    return f"{total:,} parameters = {formula}."
+    return f"{number(total)} parameters = {formula}."
+
+
+def _too_large(layer: Layer, name: str) -> bool:
+    value = layer.arg(name)
+    return value is not None and value.kind == "const" and type(value.const) is int and value.const > MAX_SIZE
 
 
 def _conv_reading(layer: Layer, shape: LayerShape) -> list[str]:
@@ -180,7 +210,7 @@ def _conv_reading(layer: Layer, shape: LayerShape) -> list[str]:
             f"{_n(filters)} is the number of filters — the channels of the hidden and cell state maps — at every "
             f"timestep. Output: {_shape_text(shape.output)}.")
     if shape.params is not None:
-        text += f" {shape.params:,} parameters."
+        text += f" {number(shape.params)} parameters."
     return [text]
 
 
@@ -193,8 +223,8 @@ def render_text(reports: list[ModelReport]) -> str:
         name = f" `{report.name}`" if report.name else ""
         out.append(f"{report.path}:{report.line}: {title} model{name}")
         headers = ("Layer (type)", "Line", "Output shape", "Param #")
-        cells = [(row.label if len(row.label) <= 32 and row.cls != "InputLayer" else row.cls, str(row.line), _json_shape(row.output_shape),
-                  "?" if row.params is None else f"{row.params:,}") for row in report.layers]
+        cells = [(row.label if len(row.label) <= 32 and row.cls != "InputLayer" else row.cls, str(row.line),
+                  row.shape_text, "?" if row.params is None else number(row.params)) for row in report.layers]
         widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
         rule = "─" * (sum(widths) + 3 * (len(widths) - 1))
         out.append(rule)
@@ -203,7 +233,7 @@ def render_text(reports: list[ModelReport]) -> str:
         for row, line in zip(report.layers, cells):
             out.append("   ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
         out.append(rule)
-        total = "?" if report.total_params is None else f"{report.total_params:,}"
+        total = "?" if report.total_params is None else number(report.total_params)
         out.append(f"Total params: {total}" + ("" if report.complete else " (the model is not fully known)"))
         if report.runtime is not None:
             out.append(_runtime_line(report.runtime))
@@ -226,5 +256,5 @@ def _runtime_line(runtime: dict[str, Any]) -> str:
     if runtime.get("built"):
         total = runtime.get("total_params")
         return f"Keras: built, output {_json_shape(runtime.get('output_shape'))}, " \
-               f"{total:,} params" if isinstance(total, int) else "Keras: built"
+               f"{number(total)} params" if isinstance(total, int) else "Keras: built"
     return f"Keras: not built: {runtime.get('error')}"

@@ -38,9 +38,12 @@ class Finding:
     fix: Fix | None = None
     runtime: str = "unchecked"
     cell: int | None = None  # notebooks: 1-based code cell
-    # Where the finding came from in the IR: (index into Module.models, index into Model.layers or None).
-    # Not part of any output format; the runtime checker uses it to pair findings with Keras's verdict.
-    origin: tuple[int, int | None] | None = field(default=None, compare=False)
+    # Where the finding came from in the IR: (index into Module.models, index into Model.layers or None), and
+    # for a finding on a model call a third item, the index into Model.calls. Not part of any output format;
+    # the runtime checker uses it to pair findings with Keras's verdict.
+    origin: tuple[int, ...] | None = field(default=None, compare=False)
+    # LSTM003 internal errors: the traceback, printed by --show-traceback; not part of any output format either.
+    traceback: str | None = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule)

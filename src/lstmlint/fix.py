@@ -1,14 +1,16 @@
-"""Applying fixes: edits -> new text, to a fixed point, never producing code that does not parse, and
-writing files atomically with their permissions, encoding and line endings kept."""
+"""Applying fixes: edits -> new text, to a fixed point. A round of edits is kept only when the result parses,
+is proven to change nothing outside the edited code (:mod:`lstmlint.proof`) and no longer has the findings it
+fixed; a fix that fails is refused, with the reason, and the others go on."""
 
 from __future__ import annotations
 
-import stat
-from dataclasses import dataclass
-from pathlib import Path
+import bisect
+import dataclasses
+from dataclasses import dataclass, field
 
-from lstmlint.atomic import replace_file
+from lstmlint import proof
 from lstmlint.findings import Edit, Finding
+from lstmlint.lines import line_starts, split_lines
 
 MAX_ROUNDS = 10
 
@@ -18,39 +20,92 @@ class FixError(Exception):
 
 
 @dataclass
+class Refusal:
+    finding: Finding  # where it is in the final text
+    reason: str
+
+
+@dataclass
 class FixOutcome:
     text: str
     applied: list[Finding]  # the findings whose fixes went in, all rounds together
     remaining: list[Finding]  # findings on the final text
-    refused: bool = False  # a round produced code that does not parse and was dropped
+    refusals: list[Refusal] = field(default_factory=list)  # fixes that were tried and not kept
+    initial: list[Finding] = field(default_factory=list)  # findings on the original text
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
 
 
-def _offsets(text: str) -> list[int]:
-    starts = [0]
-    for i, char in enumerate(text):
-        if char == "\n":
-            starts.append(i + 1)
-    return starts
+class _Text:
+    """Positions in one text, in Python's line model: (1-based line, 1-based code-point column) <-> offset."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = line_starts(text)
+        self.lengths = [len(line) for line in split_lines(text)]  # without the line ends
+
+    def offset(self, line: int, column: int) -> int:
+        if not 1 <= line <= len(self.starts):
+            raise FixError(f"edit outside the file (line {line})")
+        if not 1 <= column <= self.lengths[line - 1] + 1:
+            raise FixError(f"edit outside line {line} (column {column})")
+        return self.starts[line - 1] + column - 1
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def _spans(text: _Text, edits: list[Edit]) -> list[tuple[int, int, str]]:
+    """The edits as sorted ``[start, end)`` character offsets with their new text; FixError if they overlap."""
+    spans = sorted((text.offset(e.line, e.column), text.offset(e.end_line, e.end_column), e.content) for e in edits)
+    previous_end = 0
+    for start, end, _ in spans:
+        if start > end or start < previous_end:
+            raise FixError("overlapping edits")
+        previous_end = end
+    return spans
+
+
+def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:
+    parts = []
+    previous = 0
+    for start, end, content in spans:
+        parts.append(text[previous:start])
+        parts.append(content)
+        previous = end
+    parts.append(text[previous:])
+    return "".join(parts)
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
-    """Apply non-overlapping edits (1-based line/column positions in ``text``)."""
-    starts = _offsets(text)
+    """Apply non-overlapping edits (1-based line/column positions in ``text``, lines split as Python does)."""
+    return _apply(text, _spans(_Text(text), edits))
 
-    def offset(line: int, column: int) -> int:
-        if not 1 <= line <= len(starts):
-            raise FixError(f"edit outside the file (line {line})")
-        return starts[line - 1] + column - 1
 
-    spans = sorted(((offset(e.line, e.column), offset(e.end_line, e.end_column), e.content) for e in edits),
-                   reverse=True)
-    previous_start = len(text) + 1
+def _moved(offset: int, spans: list[tuple[int, int, str]]) -> int:
+    """Where an offset of the old text is in the new one: after an insertion made at it, at the start of a
+    replacement that covers it."""
+    shift = 0
     for start, end, content in spans:
-        if end > previous_start or start > end:
-            raise FixError("overlapping edits")
-        text = text[:start] + content + text[end:]
-        previous_start = start
-    return text
+        if start > offset or (start == offset and end > offset):
+            break
+        if end > offset:
+            return start + shift
+        shift += len(content) - (end - start)
+    return offset + shift
+
+
+def _move(finding: Finding, old: _Text, new: _Text, spans) -> Finding:
+    """The finding with its position carried into the new text."""
+    try:
+        line, column = new.position(_moved(old.offset(finding.line, finding.column), spans))
+        end_line, end_column = new.position(_moved(old.offset(finding.end_line, finding.end_column), spans))
+    except FixError:  # a position outside the text (none of ours): left where it was
+        return finding
+    return dataclasses.replace(finding, line=line, column=column, end_line=end_line, end_column=end_column)
 
 
 def choose(findings: list[Finding], unsafe: bool) -> tuple[list[Finding], list[Edit]]:
@@ -79,40 +134,61 @@ def choose(findings: list[Finding], unsafe: bool) -> tuple[list[Finding], list[E
 
 def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
     """Fix repeatedly until nothing fixable is left. ``lint(text) -> findings``; ``parses(text) -> bool``.
-    A round whose result does not parse is dropped and fixing stops there."""
+
+    Each round tries all chosen fixes together, else each alone; a result is kept only when it passes
+    :func:`_verify`. A fix that fails alone is refused for the rest of the run (its finding stays)."""
     applied: list[Finding] = []
-    findings = lint(text)
+    refusals: list[Refusal] = []
+    initial = findings = lint(text)
     for _ in range(MAX_ROUNDS):
-        chosen, edits = choose(findings, unsafe)
+        refused = {(r.finding.rule, r.finding.line, r.finding.column) for r in refusals}
+        chosen, _ = choose([f for f in findings if (f.rule, f.line, f.column) not in refused], unsafe)
         if not chosen:
             break
-        candidate = _first_that_parses(text, [edits] + ([f.fix.edits for f in chosen] if len(chosen) > 1 else []),
-                                       parses)
-        if candidate is None:
-            return FixOutcome(text, applied, findings, refused=True)
-        candidate, used = candidate
-        chosen = chosen if used == 0 else [chosen[used - 1]]
-        if candidate == text:
+        attempts = [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else [])
+        kept = None
+        for attempt in attempts:
+            result = _verify(text, attempt, findings, lint, parses)
+            if isinstance(result, str):
+                if len(attempt) == 1:
+                    refusals.append(Refusal(attempt[0], result))
+                continue
+            kept = attempt, result
             break
-        text = candidate
-        applied.extend(chosen)
-        findings = lint(text)
-    return FixOutcome(text, applied, findings)
-
-
-def _first_that_parses(text: str, attempts: list[list[Edit]], parses) -> tuple[str, int] | None:
-    """All of a round's edits together, else each fix alone: the first result that parses, and which."""
-    for number, edits in enumerate(attempts):
-        try:
-            candidate = apply_edits(text, edits)
-        except FixError:
+        if kept is None:
             continue
-        if parses(candidate):
-            return candidate, number
-    return None
+        attempt, (candidate, spans, findings) = kept
+        old, new = _Text(text), _Text(candidate)
+        refusals = [Refusal(_move(r.finding, old, new, spans), r.reason) for r in refusals]
+        text = candidate
+        applied.extend(attempt)
+    return FixOutcome(text, applied, findings, refusals, initial)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """A fixed file replaces the original atomically, synced to disk, with the original's permissions."""
-    replace_file(path, data, mode=stat.S_IMODE(path.stat().st_mode), durable=True, prefix=f".{path.name}.",
-                 suffix=".lstmlint-tmp")
+def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, parses):
+    """The fixed text, its edits and its findings when ``fixes`` together are proven right; else the reason:
+    the edits apply, the result parses, it equals ``text`` outside the edited syntax nodes and the findings
+    fixed are gone from where they were (``lint`` again reports fewer of each rule at the moved place)."""
+    old = _Text(text)
+    try:
+        spans = _spans(old, [e for f in fixes for e in f.fix.edits])
+        aims = {(old.offset(e.line, e.column), old.offset(e.end_line, e.end_column), e.content):
+                (old.offset(f.line, f.column), old.offset(f.end_line, f.end_column)) for f in fixes for e in f.fix.edits}
+    except FixError as error:
+        return f"its edits do not fit the file ({error})"
+    candidate = _apply(text, spans)
+    if not parses(candidate):
+        return "the result does not parse"
+    problem = proof.check(text, candidate, spans, [aims[span] for span in spans])
+    if problem is not None:
+        return problem
+    after = lint(candidate)
+    new = _Text(candidate)
+    for fixed in fixes:
+        moved = _move(fixed, old, new, spans)
+        before_count = sum(1 for f in findings if (f.rule, f.line, f.column) == (fixed.rule, fixed.line, fixed.column))
+        after_count = sum(1 for f in after if (f.rule, f.line, f.column) == (moved.rule, moved.line, moved.column))
+        if after_count >= before_count:
+            return "the finding is still there after the fix"
+    return candidate, spans, after
+

@@ -110,6 +110,10 @@ class Layer:
     wrapped: Layer | None = None  # Bidirectional / TimeDistributed
     cells: list[Layer] = field(default_factory=list)  # RNN(cell) / RNN([cells])
     inputs: list[Ref] = field(default_factory=list)
+    # other tensors the call takes, by keyword: initial_state=, constants=, mask= (a recurrent layer's second
+    # positional argument is its initial_state); "?" collects tensors passed in a way that is not followed
+    keyword_inputs: dict[str, list[Ref]] = field(default_factory=dict)
+    same_as: int | None = None  # a shared layer: the index of this layer object's first call in Model.layers
     implicit: bool = False  # an input node made from a layer's input_shape= / input_dim=
     declared_by: str | None = None
     callee_span: Span | None = None  # the class name in the call (``CuDNNLSTM`` in ``layers.CuDNNLSTM(64)``)
@@ -201,6 +205,7 @@ def _layer(d: dict[str, Any]) -> Layer:
             "wrapped": _layer(d["wrapped"]) if d["wrapped"] else None,
             "cells": [_layer(c) for c in d["cells"]],
             "inputs": [Ref(**r) for r in d["inputs"]],
+            "keyword_inputs": {k: [Ref(**r) for r in refs] for k, refs in d["keyword_inputs"].items()},
             "callee_span": Span(**d["callee_span"]) if d["callee_span"] else None,
             "added_at": Span(**d["added_at"]) if d["added_at"] else None,
         }

@@ -1,30 +1,32 @@
 """Keyword arguments Keras layer constructors accept, per major version.
 
-Sources (read, and exercised by constructing every layer below with every candidate
-keyword and recording which ones raise "Unrecognized keyword arguments" (K3),
-"Keyword argument not understood" (K2) or "unexpected keyword argument"):
+Two tables, kept apart so that each can be checked against Keras (tests/test_keras_api.py, run
+where Keras is installed):
 
-- Keras 3 (``k3``, ``positional``): the keras 3.15.1 wheel from PyPI (= keras-team/keras
-  tag v3.15.1), paths ``keras/src/...``, run with KERAS_BACKEND=jax.  Base kwargs from
-  ``keras/src/layers/layer.py`` ``Layer.__init__`` (lines 263-297), unchanged from the
-  early-3.x ``keras/layers/layer.py`` (keras-team/keras commit 0024d485).
-- Keras 2 (``k2``, ``positional_k2``): the keras 2.15.0 wheel (the tf.keras of TF 2.15,
-  = keras-team/keras tag v2.15.0; wheel path ``keras/src/X`` = repo path ``keras/X``), run
-  under tensorflow-cpu 2.15.1.  Base kwargs from ``engine/base_layer.py`` ``Layer.__init__``
-  (lines 320-340, ``allowed_kwargs``).  Compared with the tf_keras 2.21.0 wheel
-  (keras-team/tf-keras, ``tf_keras/src/...``): same signatures and kwargs handling except the
-  tf_keras-only additions noted per entry, which are included in ``k2``.
-- ``/work/shared/keras-facts.md`` sections 1, 5 and 9.
+- ``SIGNATURES``: what ``inspect.signature`` shows of each constructor — its parameters, the ones
+  that can be given positionally in order, and, where the signature ends in ``**kwargs``, the base
+  ``Layer``'s keywords (``LAYER_BASE_K3`` / ``LAYER_BASE_K2``).  The test compares every class,
+  keyword and position with the installed Keras 3 and, when ``tf_keras`` is installed, Keras 2.
+- ``OVERRIDES_K3`` / ``OVERRIDES_K2``: what a signature cannot show — keywords that ``**kwargs``
+  takes beyond the base Layer's (popped with or without a warning, or parameters of an
+  intermediate base class), base keywords a class refuses, and constructors whose ``**kwargs``
+  never reach the base Layer.  Each entry cites the source line; the test checks that each entry is
+  still needed and, by constructing the layer, still true.
 
-``k3``/``k2`` hold every keyword that constructs without a keyword error: the constructor's
-own parameters plus whatever its ``**kwargs`` chain really consumes (base Layer kwargs,
-legacy aliases popped with a warning, internal flags such as ``return_runtime``).  These are
-keyword *names*: a listed keyword may still be rejected for its value or for clashing with
-another (e.g. Input(shape=..., batch_shape=...)).  Line numbers are those of the wheels above.
+``LAYERS`` (what the rules read) is the first table with the second applied: ``k3``/``k2`` hold
+every keyword that constructs without a keyword error.  These are keyword *names*: a listed keyword
+may still be rejected for its value or for clashing with another (e.g. Input(shape=...,
+batch_shape=...)).
+
+Versions and sources: Keras 3 = the keras 3.15.1 wheel (keras-team/keras tag v3.15.1, paths
+``keras/src/...``).  Keras 2 = the keras 2.15.0 wheel (the tf.keras of TF 2.15, keras-team/keras
+tag v2.15.0, wheel path ``keras/src/X`` = repo path ``keras/X``) and the tf_keras 2.21.0 wheel
+(keras-team/tf-keras tag v2.21.0, ``tf_keras/src/...``), which agree except for the tf_keras-only
+additions noted per entry (included in ``k2``).  Line numbers are those of these releases.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 def _s(words: str) -> frozenset[str]:
@@ -37,6 +39,8 @@ def _t(words: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class LayerSpec:
+    """One constructor: in SIGNATURES what its signature shows, in LAYERS with its overrides applied."""
+
     name: str                       # class name, e.g. "LSTM"
     family: str                     # one of FAMILIES
     positional: tuple[str, ...]     # parameters that can be given positionally, in order (Keras 3 order; Keras 2 order for Keras-2-only classes)
@@ -54,7 +58,7 @@ FAMILIES: tuple[str, ...] = (
 # pops input_dim (else input_shape) with a UserWarning and raises
 # "ValueError: Unrecognized keyword arguments passed to {cls}: {kwargs}" for anything else
 # (K3 keras/src/layers/layer.py:263-297).  input_shape is not popped when input_dim is given,
-# so passing both raises.  Subclasses that do not forward **kwargs accept less (see entries).
+# so passing both raises.  Subclasses that do not forward **kwargs accept less (see OVERRIDES_K3).
 LAYER_BASE_K3: frozenset[str] = _s(
     "activity_regularizer autocast dtype input_dim input_shape name trainable"
 )
@@ -63,7 +67,7 @@ LAYER_BASE_K3: frozenset[str] = _s(
 # {input_dim, input_shape, batch_input_shape, batch_size, weights, activity_regularizer,
 # autocast, implementation}; anything else raises
 # "TypeError: ('Keyword argument not understood:', kw)" (K2 keras/src/engine/base_layer.py:320-340;
-# tf_keras base_layer.py:317-328 identical).  So every Keras 2 layer accepts `implementation=`.
+# tf_keras/src/engine/base_layer.py:317-328 identical).  So every Keras 2 layer accepts `implementation=`.
 LAYER_BASE_K2: frozenset[str] = _s(
     "activity_regularizer autocast batch_input_shape batch_size dtype dynamic "
     "implementation input_dim input_shape name trainable weights"
@@ -90,16 +94,14 @@ def _conv_lstm(name: str) -> LayerSpec:
             'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
             'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
             'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
-            'return_state seed stateful strides unit_forget_bias unroll use_bias '
-            'zero_output_for_mask'
+            'return_state seed stateful strides unit_forget_bias use_bias'
         ),
         k2=_B2 | _s(
             'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate dropout filters go_backwards input_length kernel_constraint '
-            'kernel_initializer kernel_regularizer kernel_size padding recurrent_activation '
-            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
-            'return_sequences return_state stateful strides time_major unit_forget_bias unroll '
-            'use_bias zero_output_for_mask'
+            'dilation_rate dropout filters go_backwards kernel_constraint kernel_initializer '
+            'kernel_regularizer kernel_size padding recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
+            'return_state stateful strides unit_forget_bias use_bias'
         ),
         positional_k2=_t(
             'filters kernel_size strides padding data_format dilation_rate activation '
@@ -112,12 +114,10 @@ def _conv_lstm(name: str) -> LayerSpec:
     )
 
 
-LAYERS: dict[str, LayerSpec] = {
+# What each constructor's signature shows (k3/k2 = its keyword parameters, plus the base Layer's
+# keywords when **kwargs reaches Layer.__init__); LAYERS below adds the overrides.
+SIGNATURES: dict[str, LayerSpec] = {
     # K3 keras/src/layers/rnn/lstm.py:448; K2 keras/src/layers/rnn/lstm.py:496
-    # implementation popped silently (lstm.py:114 cell, :497 layer); zero_output_for_mask via RNN
-    # K2: seed/force_generator/rng_type via BaseRandomLayer (class LSTM(DropoutRNNCellMixin, RNN,
-    # BaseRandomLayer), lstm.py:383); return_runtime/implementation/enable_caching_device popped
-    # (lstm.py:525-538); input_length via RNN (base_rnn.py:262-269)
     'LSTM': LayerSpec(
         name='LSTM', family='recurrent',
         positional=_t(
@@ -129,18 +129,16 @@ LAYERS: dict[str, LayerSpec] = {
         ),
         k3=_B3 | _s(
             'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
-            'implementation kernel_constraint kernel_initializer kernel_regularizer '
-            'recurrent_activation recurrent_constraint recurrent_dropout recurrent_initializer '
-            'recurrent_regularizer return_sequences return_state seed stateful unit_forget_bias '
-            'units unroll use_bias use_cudnn zero_output_for_mask'
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'return_sequences return_state seed stateful unit_forget_bias units unroll use_bias '
+            'use_cudnn'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout '
-            'enable_caching_device force_generator go_backwards input_length kernel_constraint '
-            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
-            'recurrent_dropout recurrent_initializer recurrent_regularizer return_runtime '
-            'return_sequences return_state rng_type seed stateful time_major unit_forget_bias '
-            'units unroll use_bias zero_output_for_mask'
+            'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'return_sequences return_state stateful time_major unit_forget_bias units unroll use_bias'
         ),
         positional_k2=_t(
             'units activation recurrent_activation use_bias kernel_initializer '
@@ -151,9 +149,6 @@ LAYERS: dict[str, LayerSpec] = {
         ),
     ),
     # K3 keras/src/layers/rnn/gru.py:465; K2 keras/src/layers/rnn/gru.py:523
-    # implementation popped silently (gru.py:112, :514); zero_output_for_mask via RNN
-    # K2: seed/force_generator/rng_type via BaseRandomLayer (gru.py:395);
-    # return_runtime/implementation/enable_caching_device popped
     'GRU': LayerSpec(
         name='GRU', family='recurrent',
         positional=_t(
@@ -165,18 +160,15 @@ LAYERS: dict[str, LayerSpec] = {
         ),
         k3=_B3 | _s(
             'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
-            'implementation kernel_constraint kernel_initializer kernel_regularizer '
-            'recurrent_activation recurrent_constraint recurrent_dropout recurrent_initializer '
-            'recurrent_regularizer reset_after return_sequences return_state seed stateful units '
-            'unroll use_bias use_cudnn zero_output_for_mask'
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'reset_after return_sequences return_state seed stateful units unroll use_bias use_cudnn'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout '
-            'enable_caching_device force_generator go_backwards input_length kernel_constraint '
-            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
-            'recurrent_dropout recurrent_initializer recurrent_regularizer reset_after '
-            'return_runtime return_sequences return_state rng_type seed stateful time_major units '
-            'unroll use_bias zero_output_for_mask'
+            'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
+            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
+            'reset_after return_sequences return_state stateful time_major units unroll use_bias'
         ),
         positional_k2=_t(
             'units activation recurrent_activation use_bias kernel_initializer '
@@ -187,9 +179,7 @@ LAYERS: dict[str, LayerSpec] = {
         ),
     ),
     # K3 keras/src/layers/rnn/simple_rnn.py:296; K2 keras/src/layers/rnn/simple_rnn.py:341
-    # no implementation/recurrent_activation; seed after unroll
-    # K2: implementation popped with deprecation log (simple_rnn.py:365-371); time_major via RNN
-    # **kwargs; seed -> TypeError
+    # no implementation/recurrent_activation; seed after unroll (K3); no seed in K2
     'SimpleRNN': LayerSpec(
         name='SimpleRNN', family='recurrent',
         positional=_t(
@@ -202,14 +192,13 @@ LAYERS: dict[str, LayerSpec] = {
             'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
             'kernel_constraint kernel_initializer kernel_regularizer recurrent_constraint '
             'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
-            'return_state seed stateful units unroll use_bias zero_output_for_mask'
+            'return_state seed stateful units unroll use_bias'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout '
-            'enable_caching_device go_backwards input_length kernel_constraint kernel_initializer '
-            'kernel_regularizer recurrent_constraint recurrent_dropout recurrent_initializer '
-            'recurrent_regularizer return_sequences return_state stateful time_major units unroll '
-            'use_bias zero_output_for_mask'
+            'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards '
+            'kernel_constraint kernel_initializer kernel_regularizer recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences '
+            'return_state stateful units unroll use_bias'
         ),
         positional_k2=_t(
             'units activation use_bias kernel_initializer recurrent_initializer bias_initializer '
@@ -223,15 +212,11 @@ LAYERS: dict[str, LayerSpec] = {
         name='RNN', family='recurrent',
         positional=_t('cell return_sequences return_state go_backwards stateful unroll zero_output_for_mask'),
         k3=_B3 | _s('cell go_backwards return_sequences return_state stateful unroll zero_output_for_mask'),
-        k2=_B2 | _s(
-            'cell go_backwards input_length return_sequences return_state stateful time_major '
-            'unroll zero_output_for_mask'
-        ),
+        k2=_B2 | _s('cell go_backwards return_sequences return_state stateful time_major unroll'),
         positional_k2=_t('cell return_sequences return_state go_backwards stateful unroll time_major'),
     ),
     # K2 keras/src/layers/rnn/cudnn_lstm.py:74
-    # K2 v1-only export (tf.compat.v1.keras.layers); time_major via _CuDNNRNN
-    # (base_cudnn_rnn.py:44-52)
+    # K2 v1-only export (tf.compat.v1.keras.layers)
     'CuDNNLSTM': LayerSpec(
         name='CuDNNLSTM', family='recurrent',
         positional=_t(
@@ -244,13 +229,11 @@ LAYERS: dict[str, LayerSpec] = {
         k2=_B2 | _s(
             'bias_constraint bias_initializer bias_regularizer go_backwards kernel_constraint '
             'kernel_initializer kernel_regularizer recurrent_constraint recurrent_initializer '
-            'recurrent_regularizer return_sequences return_state stateful time_major '
-            'unit_forget_bias units'
+            'recurrent_regularizer return_sequences return_state stateful unit_forget_bias units'
         ),
     ),
     # K2 keras/src/layers/rnn/cudnn_gru.py:70
-    # K2 v1-only export (tf.compat.v1.keras.layers); time_major via _CuDNNRNN
-    # (base_cudnn_rnn.py:44-52)
+    # K2 v1-only export (tf.compat.v1.keras.layers)
     'CuDNNGRU': LayerSpec(
         name='CuDNNGRU', family='recurrent',
         positional=_t(
@@ -263,17 +246,14 @@ LAYERS: dict[str, LayerSpec] = {
         k2=_B2 | _s(
             'bias_constraint bias_initializer bias_regularizer go_backwards kernel_constraint '
             'kernel_initializer kernel_regularizer recurrent_constraint recurrent_initializer '
-            'recurrent_regularizer return_sequences return_state stateful time_major units'
+            'recurrent_regularizer return_sequences return_state stateful units'
         ),
     ),
     # K3 keras/src/layers/rnn/conv_lstm1d.py:123; K2 keras/src/layers/rnn/conv_lstm1d.py:130
-    # unroll/zero_output_for_mask forwarded to RNN via **kwargs
     'ConvLSTM1D': _conv_lstm('ConvLSTM1D'),
     # K3 keras/src/layers/rnn/conv_lstm2d.py:123; K2 keras/src/layers/rnn/conv_lstm2d.py:132
-    # unroll/zero_output_for_mask forwarded to RNN via **kwargs
     'ConvLSTM2D': _conv_lstm('ConvLSTM2D'),
     # K3 keras/src/layers/rnn/conv_lstm3d.py:122; K2 keras/src/layers/rnn/conv_lstm3d.py:132
-    # unroll/zero_output_for_mask forwarded to RNN via **kwargs
     'ConvLSTM3D': _conv_lstm('ConvLSTM3D'),
     # K3 keras/src/layers/rnn/lstm.py:88; K2 keras/src/layers/rnn/lstm.py:122
     'LSTMCell': LayerSpec(
@@ -285,16 +265,15 @@ LAYERS: dict[str, LayerSpec] = {
             'bias_constraint dropout recurrent_dropout seed'
         ),
         k3=_B3 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout implementation '
-            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
-            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
-            'seed unit_forget_bias units use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer dropout kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer seed unit_forget_bias '
+            'units use_bias'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout '
-            'enable_caching_device force_generator kernel_constraint kernel_initializer '
-            'kernel_regularizer recurrent_activation recurrent_constraint recurrent_dropout '
-            'recurrent_initializer recurrent_regularizer rng_type seed unit_forget_bias units '
+            'activation bias_constraint bias_initializer bias_regularizer dropout kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer unit_forget_bias units '
             'use_bias'
         ),
         positional_k2=_t(
@@ -314,16 +293,15 @@ LAYERS: dict[str, LayerSpec] = {
             'recurrent_dropout reset_after seed'
         ),
         k3=_B3 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout implementation '
-            'kernel_constraint kernel_initializer kernel_regularizer recurrent_activation '
-            'recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer '
-            'reset_after seed units use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer dropout kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer reset_after seed units '
+            'use_bias'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout '
-            'enable_caching_device force_generator kernel_constraint kernel_initializer '
-            'kernel_regularizer recurrent_activation recurrent_constraint recurrent_dropout '
-            'recurrent_initializer recurrent_regularizer reset_after rng_type seed units use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer dropout kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint '
+            'recurrent_dropout recurrent_initializer recurrent_regularizer reset_after units use_bias'
         ),
         positional_k2=_t(
             'units activation recurrent_activation use_bias kernel_initializer '
@@ -346,10 +324,9 @@ LAYERS: dict[str, LayerSpec] = {
             'recurrent_dropout recurrent_initializer recurrent_regularizer seed units use_bias'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer dropout '
-            'enable_caching_device force_generator kernel_constraint kernel_initializer '
-            'kernel_regularizer recurrent_constraint recurrent_dropout recurrent_initializer '
-            'recurrent_regularizer rng_type seed units use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer dropout kernel_constraint '
+            'kernel_initializer kernel_regularizer recurrent_constraint recurrent_dropout '
+            'recurrent_initializer recurrent_regularizer units use_bias'
         ),
         positional_k2=_t(
             'units activation use_bias kernel_initializer recurrent_initializer bias_initializer '
@@ -362,7 +339,7 @@ LAYERS: dict[str, LayerSpec] = {
         name='StackedRNNCells', family='cell',
         positional=_t('cells'),
         k3=_B3 | _s('cells'),
-        k2=_B2 | _s('cells reverse_state_order'),
+        k2=_B2 | _s('cells'),
     ),
     # K3 keras/src/layers/rnn/bidirectional.py:86; K2 keras/src/layers/rnn/bidirectional.py:109
     'Bidirectional': LayerSpec(
@@ -379,40 +356,26 @@ LAYERS: dict[str, LayerSpec] = {
         k2=_B2 | _s('layer'),
     ),
     # K3 keras/src/layers/core/input_layer.py:145; K2 keras/src/engine/input_layer.py:295
-    # K3: function, no **kwargs (batch_input_shape -> TypeError). ragged/optional were added
-    # during 3.x, so the positional order after `sparse` differs in early 3.x releases #
-    # unverified
-    # K2: batch_shape/batch_input_shape popped from **kwargs (input_layer.py:420-421); optional
-    # only in tf_keras 2.21 (absent in keras 2.15)
+    # K3: a function without **kwargs (batch_input_shape -> TypeError). ragged/optional were
+    # added during 3.x, so the positional order after `sparse` differs in early 3.x releases
+    # (unverified).  K2: optional only in tf_keras 2.21 (absent in keras 2.15)
     'Input': LayerSpec(
         name='Input', family='input',
         positional=_t('shape batch_size dtype sparse ragged batch_shape name tensor optional'),
         k3=_s('batch_shape batch_size dtype name optional ragged shape sparse tensor'),
-        k2=_s(
-            'batch_input_shape batch_shape batch_size dtype name optional ragged shape sparse '
-            'tensor type_spec'
-        ),
+        k2=_s('batch_size dtype name optional ragged shape sparse tensor type_spec'),
         positional_k2=_t('shape batch_size name dtype sparse tensor ragged type_spec optional'),
     ),
     # K3 keras/src/layers/core/input_layer.py:11; K2 keras/src/engine/input_layer.py:103
-    # K3 InputLayer never validates **kwargs (input_layer.py:22-24): any other keyword is silently
-    # IGNORED
-    # K2: batch_input_shape popped (input_layer.py:138-139); optional only in tf_keras 2.21 (absent in keras 2.15)
+    # K2: optional only in tf_keras 2.21 (absent in keras 2.15)
     'InputLayer': LayerSpec(
         name='InputLayer', family='input',
         positional=_t('shape batch_size dtype sparse ragged batch_shape input_tensor optional name'),
-        k3=_s(
-            'batch_input_shape batch_shape batch_size dtype input_shape input_tensor name '
-            'optional ragged shape sparse'
-        ),
-        k2=_s(
-            'batch_input_shape batch_size dtype input_shape input_tensor name optional ragged '
-            'sparse type_spec'
-        ),
+        k3=_s('batch_shape batch_size dtype input_tensor name optional ragged shape sparse'),
+        k2=_s('batch_size dtype input_shape input_tensor name optional ragged sparse type_spec'),
         positional_k2=_t('input_shape batch_size dtype input_tensor sparse name ragged type_spec optional'),
     ),
     # K3 keras/src/layers/core/embedding.py:87; K2 keras/src/layers/core/embedding.py:117
-    # K3: input_length popped with UserWarning (embedding.py:121-125)
     'Embedding': LayerSpec(
         name='Embedding', family='embedding',
         positional=_t(
@@ -420,12 +383,12 @@ LAYERS: dict[str, LayerSpec] = {
             'embeddings_constraint mask_zero weights lora_rank lora_alpha quantization_config'
         ),
         k3=_B3 | _s(
-            'embeddings_constraint embeddings_initializer embeddings_regularizer input_length '
-            'lora_alpha lora_rank mask_zero output_dim quantization_config weights'
+            'embeddings_constraint embeddings_initializer embeddings_regularizer lora_alpha lora_rank '
+            'mask_zero output_dim quantization_config weights'
         ),
         k2=_B2 | _s(
             'embeddings_constraint embeddings_initializer embeddings_regularizer input_length '
-            'mask_zero output_dim sparse use_one_hot_matmul'
+            'mask_zero output_dim sparse'
         ),
         positional_k2=_t(
             'input_dim output_dim embeddings_initializer embeddings_regularizer '
@@ -459,7 +422,7 @@ LAYERS: dict[str, LayerSpec] = {
         name='Dropout', family='shape-keeping',
         positional=_t('rate noise_shape seed'),
         k3=_B3 | _s('noise_shape rate seed'),
-        k2=_B2 | _s('force_generator noise_shape rate rng_type seed'),
+        k2=_B2 | _s('noise_shape rate seed'),
     ),
     # K3 keras/src/layers/regularization/spatial_dropout.py:62; K2 keras/src/layers/regularization/spatial_dropout1d.py:52
     # K3 signature has no **kwargs (spatial_dropout.py:62): trainable/input_shape/... -> TypeError
@@ -467,7 +430,7 @@ LAYERS: dict[str, LayerSpec] = {
         name='SpatialDropout1D', family='shape-keeping',
         positional=_t('rate seed name dtype'),
         k3=_s('dtype name rate seed'),
-        k2=_B2 | _s('force_generator noise_shape rate rng_type seed'),
+        k2=_B2 | _s('rate'),
         positional_k2=_t('rate'),
     ),
     # K3 keras/src/layers/regularization/gaussian_noise.py:28; K2 keras/src/layers/regularization/gaussian_noise.py:57
@@ -475,24 +438,23 @@ LAYERS: dict[str, LayerSpec] = {
         name='GaussianNoise', family='shape-keeping',
         positional=_t('stddev seed'),
         k3=_B3 | _s('seed stddev'),
-        k2=_B2 | _s('force_generator rng_type seed stddev'),
+        k2=_B2 | _s('seed stddev'),
     ),
     # K3 keras/src/layers/regularization/gaussian_dropout.py:27; K2 keras/src/layers/regularization/gaussian_dropout.py:55
     'GaussianDropout': LayerSpec(
         name='GaussianDropout', family='shape-keeping',
         positional=_t('rate seed'),
         k3=_B3 | _s('rate seed'),
-        k2=_B2 | _s('force_generator rate rng_type seed'),
+        k2=_B2 | _s('rate seed'),
     ),
     # K3 keras/src/layers/regularization/alpha_dropout.py:35; K2 keras/src/layers/regularization/alpha_dropout.py:58
     'AlphaDropout': LayerSpec(
         name='AlphaDropout', family='shape-keeping',
         positional=_t('rate noise_shape seed'),
         k3=_B3 | _s('noise_shape rate seed'),
-        k2=_B2 | _s('force_generator noise_shape rate rng_type seed'),
+        k2=_B2 | _s('noise_shape rate seed'),
     ),
     # K3 keras/src/layers/normalization/batch_normalization.py:160; K2 keras/src/layers/normalization/batch_normalization.py:1456
-    # K2: renorm*/fused/virtual_batch_size/adjustment via BatchNormalizationBase **kwargs
     'BatchNormalization': LayerSpec(
         name='BatchNormalization', family='shape-keeping',
         positional=_t(
@@ -508,10 +470,9 @@ LAYERS: dict[str, LayerSpec] = {
             'renorm_momentum scale synchronized'
         ),
         k2=_B2 | _s(
-            'adjustment axis beta_constraint beta_initializer beta_regularizer center epsilon '
-            'fused gamma_constraint gamma_initializer gamma_regularizer momentum '
-            'moving_mean_initializer moving_variance_initializer renorm renorm_clipping '
-            'renorm_momentum scale synchronized virtual_batch_size'
+            'axis beta_constraint beta_initializer beta_regularizer center epsilon gamma_constraint '
+            'gamma_initializer gamma_regularizer momentum moving_mean_initializer '
+            'moving_variance_initializer scale synchronized'
         ),
         positional_k2=_t(
             'axis momentum epsilon center scale beta_initializer gamma_initializer '
@@ -520,7 +481,6 @@ LAYERS: dict[str, LayerSpec] = {
         ),
     ),
     # K3 keras/src/layers/normalization/layer_normalization.py:105; K2 keras/src/layers/normalization/layer_normalization.py:156
-    # K3: rms_scaling popped, deprecated (layer_normalization.py:119)
     'LayerNormalization': LayerSpec(
         name='LayerNormalization', family='shape-keeping',
         positional=_t(
@@ -528,8 +488,8 @@ LAYERS: dict[str, LayerSpec] = {
             'gamma_regularizer beta_constraint gamma_constraint'
         ),
         k3=_B3 | _s(
-            'axis beta_constraint beta_initializer beta_regularizer center epsilon '
-            'gamma_constraint gamma_initializer gamma_regularizer rms_scaling scale'
+            'axis beta_constraint beta_initializer beta_regularizer center epsilon gamma_constraint '
+            'gamma_initializer gamma_regularizer scale'
         ),
         k2=_B2 | _s(
             'axis beta_constraint beta_initializer beta_regularizer center epsilon '
@@ -551,11 +511,10 @@ LAYERS: dict[str, LayerSpec] = {
         k2=_B2 | _s('max_value negative_slope threshold'),
     ),
     # K3 keras/src/layers/activations/leaky_relu.py:38; K2 keras/src/layers/activation/leaky_relu.py:61
-    # K3: alpha popped as deprecated alias of negative_slope (leaky_relu.py:39-43)
     'LeakyReLU': LayerSpec(
         name='LeakyReLU', family='shape-keeping',
         positional=_t('negative_slope'),
-        k3=_B3 | _s('alpha negative_slope'),
+        k3=_B3 | _s('negative_slope'),
         k2=_B2 | _s('alpha'),
         positional_k2=_t('alpha'),
     ),
@@ -590,15 +549,11 @@ LAYERS: dict[str, LayerSpec] = {
         k2=_B2 | _s('mask_value'),
     ),
     # K3 keras/src/layers/regularization/activity_regularization.py:23; K2 keras/src/layers/regularization/activity_regularization.py:42
-    # passes activity_regularizer itself: giving it -> TypeError (multiple values)
     'ActivityRegularization': LayerSpec(
         name='ActivityRegularization', family='shape-keeping',
         positional=_t('l1 l2'),
-        k3=_s('autocast dtype input_dim input_shape l1 l2 name trainable'),
-        k2=_s(
-            'autocast batch_input_shape batch_size dtype dynamic implementation input_dim '
-            'input_shape l1 l2 name trainable weights'
-        ),
+        k3=_B3 | _s('l1 l2'),
+        k2=_B2 | _s('l1 l2'),
     ),
     # K3 keras/src/layers/normalization/unit_normalization.py:27; K2 keras/src/layers/normalization/unit_normalization.py:48
     'UnitNormalization': LayerSpec(
@@ -619,7 +574,7 @@ LAYERS: dict[str, LayerSpec] = {
         name='GlobalAveragePooling1D', family='time-reducing',
         positional=_t('data_format keepdims'),
         k3=_B3 | _s('data_format keepdims'),
-        k2=_B2 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format'),
         positional_k2=_t('data_format'),
     ),
     # K3 keras/src/layers/pooling/global_max_pooling1d.py:56; K2 keras/src/layers/pooling/base_global_pooling1d.py:28
@@ -634,7 +589,7 @@ LAYERS: dict[str, LayerSpec] = {
         name='GlobalAvgPool1D', family='time-reducing',
         positional=_t('data_format keepdims'),
         k3=_B3 | _s('data_format keepdims'),
-        k2=_B2 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format'),
         positional_k2=_t('data_format'),
     ),
     # K3 keras/src/layers/pooling/global_max_pooling1d.py:56; K2 keras/src/layers/pooling/base_global_pooling1d.py:28
@@ -677,7 +632,6 @@ LAYERS: dict[str, LayerSpec] = {
         positional_k2=_t('pool_size strides padding data_format'),
     ),
     # K3 keras/src/layers/convolutional/conv1d.py:95; K2 keras/src/layers/convolutional/conv1d.py:135
-    # K3: lora_rank/lora_alpha via BaseConv **kwargs
     'Conv1D': LayerSpec(
         name='Conv1D', family='conv',
         positional=_t(
@@ -686,18 +640,17 @@ LAYERS: dict[str, LayerSpec] = {
             'activity_regularizer kernel_constraint bias_constraint'
         ),
         k3=_B3 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
-            'kernel_size lora_alpha lora_rank padding strides use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+            'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+            'padding strides use_bias'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer conv_op data_format '
-            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
-            'kernel_size padding strides use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+            'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+            'padding strides use_bias'
         ),
     ),
     # K3 keras/src/layers/convolutional/conv2d.py:98; K2 keras/src/layers/convolutional/conv2d.py:158
-    # K3: lora_rank/lora_alpha via BaseConv **kwargs
     'Conv2D': LayerSpec(
         name='Conv2D', family='conv',
         positional=_t(
@@ -706,18 +659,17 @@ LAYERS: dict[str, LayerSpec] = {
             'activity_regularizer kernel_constraint bias_constraint'
         ),
         k3=_B3 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer data_format '
-            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
-            'kernel_size lora_alpha lora_rank padding strides use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+            'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+            'padding strides use_bias'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer conv_op data_format '
-            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
-            'kernel_size padding strides use_bias'
+            'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+            'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+            'padding strides use_bias'
         ),
     ),
     # K3 keras/src/layers/convolutional/separable_conv1d.py:98; K2 keras/src/layers/convolutional/separable_conv1d.py:123
-    # K2: kernel_*/groups/conv_op accepted via Conv base **kwargs
     'SeparableConv1D': LayerSpec(
         name='SeparableConv1D', family='conv',
         positional=_t(
@@ -733,11 +685,10 @@ LAYERS: dict[str, LayerSpec] = {
             'pointwise_regularizer strides use_bias'
         ),
         k2=_B2 | _s(
-            'activation bias_constraint bias_initializer bias_regularizer conv_op data_format '
+            'activation bias_constraint bias_initializer bias_regularizer data_format '
             'depth_multiplier depthwise_constraint depthwise_initializer depthwise_regularizer '
-            'dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer '
-            'kernel_size padding pointwise_constraint pointwise_initializer pointwise_regularizer '
-            'strides use_bias'
+            'dilation_rate filters kernel_size padding pointwise_constraint pointwise_initializer '
+            'pointwise_regularizer strides use_bias'
         ),
     ),
     # K3 keras/src/layers/reshaping/reshape.py:38; K2 keras/src/layers/reshaping/reshape.py:60
@@ -847,22 +798,19 @@ LAYERS: dict[str, LayerSpec] = {
         k2=_B2 | _s('axes normalize'),
     ),
     # K3 keras/src/layers/attention/attention.py:66; K2 keras/src/layers/attention/attention.py:136
-    # K2: dropout/seed/causal via BaseDenseAttention **kwargs
     'Attention': LayerSpec(
         name='Attention', family='attention',
         positional=_t('use_scale score_mode dropout seed'),
         k3=_B3 | _s('dropout score_mode seed use_scale'),
-        k2=_B2 | _s('causal dropout force_generator rng_type score_mode seed use_scale'),
+        k2=_B2 | _s('score_mode use_scale'),
         positional_k2=_t('use_scale score_mode'),
     ),
     # K3 keras/src/layers/attention/additive_attention.py:60; K2 keras/src/layers/attention/additive_attention.py:134
-    # K3: score_mode/seed forwarded to Attention via **kwargs
-    # K2: dropout/seed/causal via BaseDenseAttention **kwargs
     'AdditiveAttention': LayerSpec(
         name='AdditiveAttention', family='attention',
         positional=_t('use_scale dropout'),
-        k3=_B3 | _s('dropout score_mode seed use_scale'),
-        k2=_B2 | _s('causal dropout force_generator rng_type seed use_scale'),
+        k3=_B3 | _s('dropout use_scale'),
+        k2=_B2 | _s('use_scale'),
         positional_k2=_t('use_scale'),
     ),
     # K3 keras/src/layers/attention/multi_head_attention.py:115; K2 keras/src/layers/attention/multi_head_attention.py:234
@@ -891,6 +839,122 @@ LAYERS: dict[str, LayerSpec] = {
             'activity_regularizer kernel_constraint bias_constraint softmax_robust_masking'
         ),
     ),
+}
+
+
+
+@dataclass(frozen=True)
+class Override:
+    """What a constructor's ``**kwargs`` does that its signature cannot show."""
+
+    extra: frozenset[str] = frozenset()    # keywords **kwargs takes beyond the base Layer's
+    refused: frozenset[str] = frozenset()  # base Layer keywords the class passes itself: giving them raises
+    to_layer: bool = True                  # False: **kwargs never reaches the base Layer's keyword check
+    ignores_unknown: bool = False          # an unknown keyword is dropped silently instead of raising
+
+
+def _x(words: str) -> Override:
+    return Override(extra=_s(words))
+
+
+_RNN_K3 = "zero_output_for_mask"           # RNN.__init__ parameter (K3 keras/src/layers/rnn/rnn.py:182)
+_RANDOM_K2 = "force_generator rng_type seed"  # BaseRandomLayer.__init__ (tf_keras/src/engine/base_layer.py:3899)
+
+OVERRIDES_K3: dict[str, Override] = {
+    # implementation popped silently (keras/src/layers/rnn/lstm.py:497, gru.py:514) and handed to the cell
+    'LSTM': _x(f"implementation {_RNN_K3}"),
+    'GRU': _x(f"implementation {_RNN_K3}"),
+    'SimpleRNN': _x(_RNN_K3),
+    # ConvLSTM(ND) -> ConvLSTM -> RNN: unroll and zero_output_for_mask are RNN's (conv_lstm.py:530)
+    'ConvLSTM1D': _x(f"unroll {_RNN_K3}"),
+    'ConvLSTM2D': _x(f"unroll {_RNN_K3}"),
+    'ConvLSTM3D': _x(f"unroll {_RNN_K3}"),
+    # implementation popped silently (lstm.py:114, gru.py:112)
+    'LSTMCell': _x("implementation"),
+    'GRUCell': _x("implementation"),
+    # InputLayer calls Layer.__init__(name=name) only, pops input_shape (with a warning) and
+    # batch_input_shape, and never checks the rest of **kwargs: anything else is silently IGNORED
+    # (keras/src/layers/core/input_layer.py:24-32)
+    'InputLayer': Override(extra=_s("batch_input_shape input_shape"), to_layer=False, ignores_unknown=True),
+    # popped with "UserWarning: Argument `input_length` is deprecated" (core/embedding.py:121-125)
+    'Embedding': _x("input_length"),
+    # popped, deprecated (normalization/layer_normalization.py:119)
+    'LayerNormalization': _x("rms_scaling"),
+    # popped as the deprecated name of negative_slope (activations/leaky_relu.py:39-43)
+    'LeakyReLU': _x("alpha"),
+    # passes activity_regularizer itself: giving it -> TypeError, multiple values
+    # (regularization/activity_regularization.py:24-26)
+    'ActivityRegularization': Override(refused=_s("activity_regularizer")),
+    # BaseConv.__init__ parameters (convolutional/base_conv.py:109-110)
+    'Conv1D': _x("lora_alpha lora_rank"),
+    'Conv2D': _x("lora_alpha lora_rank"),
+    # forwarded to Attention.__init__ (attention/additive_attention.py:66)
+    'AdditiveAttention': _x("score_mode seed"),
+}
+
+OVERRIDES_K2: dict[str, Override] = {
+    # return_runtime, enable_caching_device popped (tf_keras/src/layers/rnn/lstm.py:526-536,
+    # gru.py:553-563); seed etc. from BaseRandomLayer (class LSTM(..., RNN, BaseRandomLayer),
+    # lstm.py:383); RNN pops zero_output_for_mask and input_length (rnn/base_rnn.py:261-268)
+    'LSTM': _x(f"enable_caching_device input_length return_runtime zero_output_for_mask {_RANDOM_K2}"),
+    'GRU': _x(f"enable_caching_device input_length return_runtime zero_output_for_mask {_RANDOM_K2}"),
+    # enable_caching_device popped (rnn/simple_rnn.py:375); time_major is an RNN parameter
+    'SimpleRNN': _x("enable_caching_device input_length time_major zero_output_for_mask"),
+    'RNN': _x("input_length zero_output_for_mask"),
+    # _CuDNNRNN -> RNN (rnn/base_cudnn_rnn.py:44-52)
+    'CuDNNLSTM': _x("time_major"),
+    'CuDNNGRU': _x("time_major"),
+    # ConvLSTM(ND) -> ConvLSTM -> ConvRNN -> RNN (rnn/base_conv_rnn.py:125)
+    'ConvLSTM1D': _x("input_length time_major unroll zero_output_for_mask"),
+    'ConvLSTM2D': _x("input_length time_major unroll zero_output_for_mask"),
+    'ConvLSTM3D': _x("input_length time_major unroll zero_output_for_mask"),
+    # enable_caching_device popped (lstm.py:150, gru.py:146, simple_rnn.py:132); cells are BaseRandomLayers
+    'LSTMCell': _x(f"enable_caching_device {_RANDOM_K2}"),
+    'GRUCell': _x(f"enable_caching_device {_RANDOM_K2}"),
+    'SimpleRNNCell': _x(f"enable_caching_device {_RANDOM_K2}"),
+    # popped (rnn/stacked_rnn_cells.py:78)
+    'StackedRNNCells': _x("reverse_state_order"),
+    # a function: pops batch_input_shape / batch_shape and rejects the rest
+    # ("Unrecognized keyword arguments", engine/input_layer.py:429-452)
+    'Input': Override(extra=_s("batch_input_shape batch_shape"), to_layer=False),
+    # pops batch_input_shape and rejects the rest (engine/input_layer.py:142-158)
+    'InputLayer': Override(extra=_s("batch_input_shape"), to_layer=False),
+    # popped (layers/core/embedding.py:155)
+    'Embedding': _x("use_one_hot_matmul"),
+    # BaseRandomLayer parameters
+    'Dropout': _x("force_generator rng_type"),
+    'GaussianNoise': _x("force_generator rng_type"),
+    'GaussianDropout': _x("force_generator rng_type"),
+    'AlphaDropout': _x("force_generator rng_type"),
+    # SpatialDropout1D(rate, **kwargs) -> Dropout (regularization/spatial_dropout1d.py:52-53)
+    'SpatialDropout1D': _x(f"noise_shape {_RANDOM_K2}"),
+    # BatchNormalizationBase.__init__ parameters (normalization/batch_normalization.py:169)
+    'BatchNormalization': _x("adjustment fused renorm renorm_clipping renorm_momentum virtual_batch_size"),
+    # passes activity_regularizer itself: giving it -> TypeError, multiple values
+    'ActivityRegularization': Override(refused=_s("activity_regularizer")),
+    # GlobalPooling1D.__init__ parameter (pooling/base_global_pooling1d.py:28)
+    'GlobalAveragePooling1D': _x("keepdims"),
+    'GlobalAvgPool1D': _x("keepdims"),
+    # Conv.__init__ parameters (convolutional/base_conv.py:115; SeparableConv -> Conv)
+    'Conv1D': _x("conv_op"),
+    'Conv2D': _x("conv_op"),
+    'SeparableConv1D': _x("conv_op groups kernel_constraint kernel_initializer kernel_regularizer"),
+    # BaseDenseAttention pops causal with a deprecation warning and takes dropout
+    # (attention/base_dense_attention.py:71-79); it is a BaseRandomLayer
+    'Attention': _x(f"causal dropout {_RANDOM_K2}"),
+    'AdditiveAttention': _x(f"causal dropout {_RANDOM_K2}"),
+}
+
+
+def _accepted(signature: frozenset[str] | None, override: Override | None) -> frozenset[str] | None:
+    if signature is None or override is None:
+        return signature
+    return (signature | override.extra) - override.refused
+
+
+LAYERS: dict[str, LayerSpec] = {
+    name: replace(spec, k3=_accepted(spec.k3, OVERRIDES_K3.get(name)), k2=_accepted(spec.k2, OVERRIDES_K2.get(name)))
+    for name, spec in SIGNATURES.items()
 }
 
 

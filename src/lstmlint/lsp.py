@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import logging
 import os
 import pickle
 import re
 import struct
-import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,19 +30,24 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from lstmlint import __version__
-from lstmlint.config import Config, ConfigError, load_config
+from lstmlint.config import Config, ConfigError, check_codes, load_config
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Module, Span
+from lstmlint.lines import dominant_newline, split_lines
 
 logger = logging.getLogger("lstmlint.lsp")
 
 SOURCE = "lstmlint"
 DEBOUNCE_SECONDS = 0.3
 CHECK_TIMEOUT = float(os.environ.get("LSTMLINT_LSP_TIMEOUT", "30"))
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# The analyzer's address-space limit: a 1 MB document (the size limit) of dense Keras code peaks near 1.6 GB.
+DEFAULT_MEMORY_LIMIT = 3 * 2**30
+LOG_DETAILS = "the server's log has the details"  # where an internal error's traceback goes
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -70,10 +72,6 @@ class Analysis:
     config: Config | None = None
     error: str | None = None  # a configuration or rule-file error: nothing was checked
     failure: str | None = None  # the analyzer failed (crashed, timed out): nothing was checked
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 class Checker:
@@ -102,16 +100,23 @@ class Checker:
         try:
             config = load_config(start=Path(folder))
             rules = self._rules_for(config)
+            check_codes(config, {r.id for r in rules})  # a typo in `select` must not silence the editor
         except (ConfigError, RuleError) as error:
             analysis.error = str(error)
             return analysis
         analysis.config = config
         if "keras" not in text:  # as the CLI: no Keras spelling, no Keras code, nothing to parse
             return analysis
-        try:
-            analysis.module, analysis.findings = analyze_and_lint(text, path, config, rules)
-        except Exception as error:  # noqa: BLE001 - reported, never fatal
-            analysis.failure = f"could not analyse {path}: {type(error).__name__}: {error}"
+        try:  # (analyze_and_lint contains its own exceptions as LSTM003; this is for anything around it)
+            analysis.module, analysis.findings = analyze_and_lint(text, path, config, rules, details=LOG_DETAILS)
+        except Exception as error:  # noqa: BLE001 - reported as a diagnostic, never fatal
+            from lstmlint.api import internal_error
+
+            analysis.findings = [internal_error(path, error, LOG_DETAILS)]
+        for finding in analysis.findings:
+            if finding.traceback:
+                logger.error("internal error on %s:\n%s", path, finding.traceback)
+                finding.traceback = None  # logged here, in the worker: no need to send it
         return analysis
 
 
@@ -147,70 +152,78 @@ def worker_main() -> None:
             request = _receive(sys.stdin.buffer)
         except (EOFError, OSError):
             return
-        _send(output, checker.check(*request))
+        try:
+            answer = checker.check(*request)
+        except Exception as error:  # noqa: BLE001 - e.g. reading the configuration: this document only
+            from lstmlint.api import internal_error
+
+            text, path, _, version = request
+            logger.exception("internal error on %s", path)
+            answer = Analysis(version, text, split_lines(text), findings=[internal_error(path, error, LOG_DETAILS)])
+            answer.findings[0].traceback = None
+        _send(output, answer)
 
 
 class Worker:
-    """The analyzer in a child process: libcst's native parser can overflow its stack (a segfault) or take
-    minutes on pathological input; either way the worker is killed and restarted, and the server lives on."""
+    """The analyzer in an isolated child process (see :mod:`lstmlint.subprocess_worker`): libcst's native parser
+    can abort (out of memory) or take minutes on pathological input; either way the worker is killed and
+    restarted, the document gets an LSTM003 diagnostic saying what happened, and the server lives on."""
 
-    def __init__(self, timeout: float = CHECK_TIMEOUT) -> None:
+    def __init__(self, timeout: float = CHECK_TIMEOUT, memory_limit: int | None = None) -> None:
+        from lstmlint.subprocess_worker import Child
+
         self.timeout = timeout
-        self.process: subprocess.Popen | None = None
-        self.timed_out = False
-
-    def _start(self) -> subprocess.Popen:
-        env = dict(os.environ)
-        package_root = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from lstmlint.lsp import worker_main; worker_main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        return self.process
-
-    def _kill(self) -> None:
-        self.timed_out = True
-        process = self.process
-        if process is not None:
-            process.kill()
+        self.child = Child("lstmlint.lsp:worker_main",
+                           memory_limit=_memory_limit() if memory_limit is None else memory_limit)
 
     def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        with contextlib.suppress(OSError):
-            process.kill()
-        with contextlib.suppress(Exception):
-            process.wait(timeout=5)
-        for stream in (process.stdin, process.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
+        self.child.stop()
 
     def check(self, text: str, path: str, folder: Path, version: int | None) -> Analysis:
-        process = self.process
-        if process is None or process.poll() is not None:
-            self.stop()
-            process = self._start()
-        self.timed_out = False
-        timer = threading.Timer(self.timeout, self._kill)
-        timer.daemon = True
-        timer.start()
+        process = self.child.ensure_started()
         try:
-            _send(process.stdin, (text, path, str(folder), version))
-            result = _receive(process.stdout)
+            with self.child.deadline(self.timeout):
+                _send(process.stdin, (text, path, str(folder), version))
+                return _receive(process.stdout)
         except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-            code = process.poll()
-            if self.timed_out:
-                reason = f"the analyzer took longer than {self.timeout:g} s"
-            else:
-                reason = f"the analyzer stopped (exit code {code})"
-            self.stop()
+            what = self.child.describe_exit()
+            self.child.stop()
+            logger.warning("the analyzer %s on %s; it is restarted for the next check", what, path)
             analysis = Analysis(version, text, split_lines(text))
-            analysis.failure = f"could not analyse {path}: {reason}"
+            analysis.failure = f"the analyzer {what} on this file"
+            analysis.findings = [_failure(path, analysis.failure)]
             return analysis
-        finally:
-            timer.cancel()
-        return result
+
+
+def _oversized(text: str, path: str, version: int | None) -> Analysis | None:
+    """The CLI's size limit, applied before the text goes to the worker: a document over it gets one LSTM002
+    diagnostic (when it mentions Keras at all, as in the CLI) and is not analysed."""
+    from lstmlint.api import MAX_BYTES, UNREADABLE, _error, too_large
+
+    if len(text) * 4 <= MAX_BYTES:  # cheap: no UTF-8 character takes more than 4 bytes
+        return None
+    message = too_large(len(text.encode("utf-8", "surrogatepass")))
+    if message is None:
+        return None
+    analysis = Analysis(version, text, split_lines(text))
+    if "keras" in text:
+        analysis.findings = [_error(path, UNREADABLE, message)]
+    return analysis
+
+
+def _memory_limit() -> int:
+    """LSTMLINT_LSP_MEMORY (bytes; 0 = none), else DEFAULT_MEMORY_LIMIT."""
+    raw = os.environ.get("LSTMLINT_LSP_MEMORY", "")
+    try:
+        return int(raw) if raw else DEFAULT_MEMORY_LIMIT
+    except ValueError:
+        return DEFAULT_MEMORY_LIMIT
+
+
+def _failure(path: str, what: str) -> Finding:
+    from lstmlint.api import internal_failure
+
+    return internal_failure(path, what, LOG_DETAILS)
 
 
 def _folder_signature(folder: Path) -> tuple:
@@ -271,6 +284,19 @@ class Positions:
 # --------------------------------------------------------------------------------------------- server
 
 
+class Protocol(LanguageServerProtocol):
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        """A change to a document that is not open (a client bug, or a race with didClose) is ignored: pygls's
+        own handler raises KeyError for it and shows "Error in server" in the editor."""
+        uri = params.text_document.uri
+        documents = self.workspace.text_documents
+        if uri not in documents and unquote(uri) not in documents:
+            logger.warning("didChange for %s, which is not open: ignored", uri)
+            return
+        yield from super().lsp_text_document__did_change(params)
+
+
 class LstmlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
@@ -278,6 +304,7 @@ class LstmlintServer(LanguageServer):
             __version__,
             # Whole texts: no incremental edits to replay, so line splitting can never drift from the client's.
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            protocol_cls=Protocol,
         )
         self.worker = Worker()
         atexit.register(self.worker.stop)
@@ -321,13 +348,19 @@ class LstmlintServer(LanguageServer):
             return cached
         text, version = document.source, document.version
         path, folder = self._where(uri)
+        oversized = _oversized(text, path, version)
         loop = asyncio.get_running_loop()
         try:
-            analysis = await loop.run_in_executor(self.executor, self.worker.check, text, path, folder, version)
+            if oversized is not None:
+                analysis = oversized
+            else:
+                analysis = await loop.run_in_executor(self.executor, self.worker.check, text, path, folder, version)
         except Exception as error:  # never let one document take the server down
+            from lstmlint.api import internal_error
+
             logger.exception("lstmlint failed on %s", uri)
-            self.error_once(f"lstmlint failed on {path}: {type(error).__name__}: {error}", uri)
             analysis = Analysis(version, text, split_lines(text))
+            analysis.findings = [internal_error(path, error, LOG_DETAILS)]
         current = self.document(uri)
         if current is not None and current.version == version:
             self.analyses[uri] = analysis
@@ -341,7 +374,7 @@ class LstmlintServer(LanguageServer):
         current = self.document(uri)
         if analysis is None or current is None or current.version != version or analysis.version != version:
             return  # a newer version is on its way, or the document was closed
-        problem = analysis.error or analysis.failure
+        problem = analysis.error  # (a failure of the analyzer is an LSTM003 diagnostic of the document)
         if problem:
             self.error_once(problem, uri)
         else:
@@ -447,8 +480,9 @@ def code_actions(server: LstmlintServer, uri: str, analysis: Analysis, wanted: t
         if not _overlaps(diag.range, wanted):
             continue
         if finding.fix is not None and finding.fix.edits:
+            newline = dominant_newline(analysis.text)  # new lines end as the document's do
             edits = [types.TextEdit(range=positions.range(e.line, e.column, e.end_line, e.end_column),
-                                    new_text=e.content) for e in finding.fix.edits]
+                                    new_text=e.content.replace("\n", newline)) for e in finding.fix.edits]
             fixes.append(types.CodeAction(
                 title=f"{finding.fix.description} ({finding.rule})",
                 kind=types.CodeActionKind.QuickFix,
@@ -487,20 +521,12 @@ def _is_recurrent(layer: Layer) -> bool:
         return False
 
 
-def _shape(shape: Any) -> str:
-    if shape is None:
-        return "unknown"
-    if shape and isinstance(shape[0], list):
-        return ", ".join(_shape(part) for part in shape)
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def _escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def hover(analysis: Analysis, line: int, column: int, positions: Positions) -> types.Hover | None:
-    from lstmlint.explain import explain_module, shown_layers
+    from lstmlint.explain import explain_module, number, shown_layers
 
     module = analysis.module
     if module is None or analysis.config is None:
@@ -523,9 +549,9 @@ def hover(analysis: Analysis, line: int, column: int, positions: Positions) -> t
     row = rows.get(i)
     if row is None:
         return None
-    params = "unknown" if row.params is None else f"{row.params:,}"
+    params = "unknown" if row.params is None else number(row.params)
     parts = [f"**{_escape(row.label or row.cls)}** (line {row.line})",
-             f"Output shape: `{_shape(row.output_shape)}` · Parameters: {params}"]
+             f"Output shape: `{row.shape_text}` · Parameters: {params}"]
     parts.extend(_escape(note) for note in row.notes)
     content = types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
     return types.Hover(contents=content, range=positions.span(layer.span))

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from lstmlint.lines import LINE_BREAK, split_lines
 from lstmlint.source import DecodeError
 
 # Cell magics whose body is Python; any other %%magic (bash, html, writefile…) masks its whole cell.
@@ -45,29 +46,42 @@ class Notebook:
         return (last.number, line - last.first_line + 1) if last else (1, line)
 
     def with_module(self, text: str) -> str:
-        """The notebook JSON with each code cell's source taken from ``text`` (a fixed module)."""
-        lines = text.split("\n")
+        """The notebook JSON with each code cell's source taken from ``text`` (a fixed module). A line the fix
+        left alone keeps its original text (IPython syntax behind its ``pass`` mask) and every line keeps its
+        own line end; a fix that changed a masked line or the number of lines raises CellMapError."""
+        lines = split_lines(text)
         for cell in self.cells:
             raw = self.data["cells"][cell.index]
             original = _source_text(raw.get("source", ""))
-            fixed_lines = lines[cell.first_line - 1: cell.first_line - 1 + cell.lines]
-            original_lines = original.split("\n")
-            merged = [
-                orig if _masked(orig) else new
-                for orig, new in zip(original_lines, fixed_lines + original_lines[len(fixed_lines):])
-            ]
-            updated = "\n".join(merged)
+            original_lines = split_lines(original)
+            ends = [match.group() for match in LINE_BREAK.finditer(original)] + [""]
+            masked = split_lines(mask_cell("\n".join(original_lines)))
+            fixed = lines[cell.first_line - 1: cell.first_line - 1 + cell.lines]
+            if not len(fixed) == len(masked) == len(original_lines) == cell.lines:
+                raise CellMapError(f"code cell {cell.number}: the fix changed the number of lines")
+            merged = []
+            for number, (new, mask, old) in enumerate(zip(fixed, masked, original_lines), start=1):
+                if new != mask and mask != old:
+                    raise CellMapError(f"code cell {cell.number}, line {number}: the fix edits IPython syntax")
+                merged.append(old if new == mask else new)
+            updated = "".join(line + end for line, end in zip(merged, ends))
             if updated != original:
-                raw["source"] = updated.splitlines(keepends=True) if cell.as_list else updated
+                raw["source"] = _jupyter_lines(updated) if cell.as_list else updated
         return json.dumps(self.data, indent=1, ensure_ascii=False) + "\n"
+
+
+class CellMapError(Exception):
+    """A fixed module that does not map back onto the notebook's cells."""
+
+
+def _jupyter_lines(source: str) -> list[str]:
+    """A cell source as a JSON list of strings, split where Jupyter's writer (nbformat) splits it, with
+    ``str.splitlines(True)``: a storage detail, not a line model. Joined, the list is ``source`` again."""
+    return source.splitlines(keepends=True)
 
 
 def _source_text(source) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _masked(line: str) -> bool:
-    return bool(_MAGIC_LINE.match(line) or _SHELL_ASSIGN.match(line) or _HELP_SUFFIX.match(line))
 
 
 def mask_cell(source: str) -> str:
@@ -114,7 +128,8 @@ def load(data: bytes, path: str) -> Notebook:
         # nbformat: a string or a list of strings; anything else would be linted as its repr (or crash join)
         if not (isinstance(raw, str) or (isinstance(raw, list) and all(isinstance(x, str) for x in raw))):
             raise DecodeError(f"invalid notebook: code cell {number} \"source\" is not a string or a list of strings")
-        source = _source_text(raw).replace("\r\n", "\n")
+        # every line end as "\n", in Python's line model: the module's lines are the cell's, one for one
+        source = "\n".join(split_lines(_source_text(raw)))
         masked = mask_cell(source)
         count = masked.count("\n") + 1
         notebook.cells.append(Cell(index, number, line, count, isinstance(cell["source"], list)))

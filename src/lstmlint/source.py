@@ -7,6 +7,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from lstmlint.lines import dominant_newline, line_of, split_lines
+
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
@@ -39,14 +41,15 @@ def decode(data: bytes, path: str) -> Source:
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as error:
-        line = data[: getattr(error, "start", 0)].count(b"\n") + 1
+        before = data[: getattr(error, "start", 0)].decode("latin-1")  # counts the line breaks of the bytes
+        line = line_of(before, len(before))
         raise DecodeError(f"cannot decode as {encoding}: {error}", line) from None
     bom = data.startswith(b"\xef\xbb\xbf")
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
-        raise DecodeError("source contains a NUL byte", text[: text.index("\x00")].count("\n") + 1)
-    newline = "\r\n" if "\r\n" in text else "\n"
+        raise DecodeError("source contains a NUL byte", line_of(text, text.index("\x00")))
+    newline = dominant_newline(text)
     # utf-8-sig decodes the BOM away; write back plain utf-8 plus the BOM we saw
     return Source(path, text, newline, "utf-8" if encoding == "utf-8-sig" else encoding, bom)
 
@@ -56,7 +59,7 @@ def noqa_lines(text: str) -> dict[int, list[str] | None]:
     found: dict[int, list[str] | None] = {}
     if "noqa" not in text and "NOQA" not in text:
         return found
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         if "#" not in line:
             continue
         match = _NOQA.search(line)

@@ -10,6 +10,7 @@ import ast
 import warnings
 
 from lstmlint.ir import Module
+from lstmlint.lines import split_lines
 
 
 class AnalysisError(Exception):
@@ -51,7 +52,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = str(error.message if hasattr(error, "message") else error).strip().splitlines()[0]
+        message = split_lines(str(error.message if hasattr(error, "message") else error).strip())[0]
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None
     try:
         analyzer = Analyzer(tree, path, Positions(text, tree, python), text)

@@ -1,8 +1,11 @@
 """libcst -> model IR: finds Keras layer constructions and the models they form.
 
 One pass over the statements of each scope, in order, with an environment of the objects that names hold
-(layers, tensors, models, training-data objects). Model forms: ``Sequential([...])``, ``Sequential()`` +
-``.add`` in straight-line code, the functional API, subclassed ``keras.Model``. Nothing is executed.
+(layers, tensors, models, training-data objects). Branches are walked from the same environment and merged:
+a name that holds different objects on different paths holds nothing known afterwards, and a name assigned in
+a loop holds nothing known in or after it. Model forms: ``Sequential([...])``, ``Sequential()`` + ``.add``
+(a layer added in a branch or a loop makes the rest of the list unknown), the functional API (every tensor a
+call takes, shared layers), subclassed ``keras.Model``. Nothing is executed.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ import libcst as cst
 
 from lstmlint import keras_api
 from lstmlint.analyze.imports import ImportTable, dotted, keras_distribution, split_keras
-from lstmlint.analyze.values import Binding, Evaluator, Scope, bind_targets
-from lstmlint.analyze.walk import children, walk
+from lstmlint.analyze.flow import Flow, Scope, analyze_flow, captures, irrefutable, suppresses
+from lstmlint.analyze.values import Evaluator
+from lstmlint.analyze.walk import walk
 from lstmlint.ir import Arg, Call, Import, Layer, Model, Module, Ref, Span, Value
+from lstmlint.lines import lines_with_ends
 
 MODEL_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch",
-                 "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator"}
+                 "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator",
+                 "compile"}
 SCANNED_METHODS = MODEL_METHODS | {"reset_states", "reset_state"}
 _CALL_POSITIONAL = {
     "fit": ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
@@ -32,6 +38,7 @@ _CALL_POSITIONAL = {
     "test_on_batch": ("x", "y"),
     "predict_on_batch": ("x",),
     "build": ("input_shape",),
+    "compile": ("optimizer", "loss"),  # the loss is the one the runtime checker trains with
 }
 # Input-spec keywords that a first layer passes on to the implicit input layer.
 INPUT_KWARGS = ("input_shape", "input_dim", "input_length", "batch_input_shape", "batch_size")
@@ -63,8 +70,9 @@ class TensorsObj:
 @dataclass
 class ModelObj:
     model: Model
-    depth: int = 0
-    layer_templates: list[Layer] = field(default_factory=list)
+    block: object = None  # the block that built it: .add / .pop elsewhere may run any number of times
+    origins: dict[int, int] = field(default_factory=dict)  # id of a layer object -> its index in the model
+    open_tail: bool = False  # the last layer stands for layers added in a branch or a loop
 
 
 @dataclass
@@ -94,123 +102,111 @@ class Graph:
     """Layer applications of one scope, for the functional API (a node per application)."""
 
     nodes: list[Layer] = field(default_factory=list)
+    origins: list[int | None] = field(default_factory=list)  # id of the layer object each node calls
 
-    def add(self, layer: Layer) -> int:
+    def add(self, layer: Layer, origin: int | None = None) -> int:
         self.nodes.append(layer)
+        self.origins.append(origin)
         return len(self.nodes) - 1
+
+
+_MISSING = object()
+
+
+class Env(dict):
+    """What names hold (``x``, ``self.lstm``, ``class:Name``). Changes are logged, so that a branch can be
+    walked in place, rolled back and merged with its siblings."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.undo: list[tuple[str, object]] = []
+
+    def __setitem__(self, key: str, value: Obj) -> None:
+        self.undo.append((key, self.get(key, _MISSING)))
+        super().__setitem__(key, value)
+
+    def pop(self, key: str, default=None):  # type: ignore[override]
+        if key not in self:
+            return default
+        self.undo.append((key, self[key]))
+        return super().pop(key)
+
+    def take(self, mark: int) -> dict[str, object]:
+        """The changes since ``mark`` (key -> object, or _MISSING), rolled back."""
+        changes = {key: self.get(key, _MISSING) for key, _ in self.undo[mark:]}
+        for key, old in reversed(self.undo[mark:]):
+            if old is _MISSING:
+                super().pop(key, None)
+            else:
+                super().__setitem__(key, old)
+        del self.undo[mark:]
+        return changes
+
+    def merge(self, branches: list[tuple[dict[str, object], bool]]) -> bool:
+        """Keeps what every live branch agrees on (the same object); False when no branch goes on."""
+        alive = [changes for changes, live in branches if live]
+        if not alive:
+            return False
+        keys: dict[str, None] = {}
+        for changes in alive:
+            keys.update(dict.fromkeys(changes))
+        for key in keys:
+            before = self.get(key, _MISSING)
+            first = alive[0].get(key, before)
+            if first is not _MISSING and all(c.get(key, before) is first for c in alive[1:]):
+                self[key] = first  # type: ignore[assignment]
+            else:
+                self.pop(key)
+        return True
 
 
 @dataclass
 class Ctx:
     scope: Scope
-    env: dict[str, Obj]
+    env: Env
     graph: Graph
-    depth: int = 0
+    block: object = field(default_factory=object)  # a new one per branch, loop body and function body
     returns: list[Obj | None] = field(default_factory=list)
 
+    def inner(self) -> Ctx:
+        """The context of a block that runs conditionally or repeatedly (same names, new block)."""
+        return dataclasses.replace(self, block=object())
 
-def bind_scopes(module: cst.Module, module_scope: Scope) -> tuple[dict[int, Scope], set[int]]:
-    """First pass: which names each function, lambda and class scope binds (keyed by id of its node), so that
-    values can be read from names bound once; and the ids of the nodes with a scanned method call below."""
-    scopes: dict[int, Scope] = {}
-    hot: set[int] = set()
 
-    def push(node: cst.CSTNode, parent: Scope, params: cst.Parameters | None, is_class: bool = False) -> Scope:
-        scope = Scope(parent=parent)
-        scope.is_class = is_class  # type: ignore[attr-defined]
-        if params is not None:
-            for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
-                scope.bind(param.name.value, Binding(None))
-            for star in (params.star_arg, params.star_kwarg):
-                if isinstance(star, cst.Param):
-                    scope.bind(star.name.value, Binding(None))
-        scopes[id(node)] = scope
-        return scope
-
-    def visit(node: cst.CSTNode, scope: Scope, enclosing: Scope) -> bool:
-        """Binds names below ``node``; True when a method call worth scanning (fit, reset_states…) is below
-        it, so that the analyzer's call scans can skip the subtrees that hold none."""
-        # ``enclosing`` is the nearest non-class scope: methods do not see class-level names.
-        # Dispatch on the exact type: isinstance on libcst's ABC-based classes is slow in this hot loop.
-        found = False
-        for child in children(node):
-            kind = type(child)
-            if kind is cst.ConcatenatedString:
-                # "a" "b" "c"… nests one level per part (pydoc_data/topics.py has hundreds: a RecursionError
-                # reported as a syntax error); walk the parts in a loop, visiting only the f-strings, the only
-                # parts that can hold names or calls.
-                todo = [child]
-                while todo:
-                    part = todo.pop()
-                    if type(part) is cst.ConcatenatedString:
-                        todo += [part.right, part.left]
-                    elif type(part) is cst.FormattedString and visit(part, scope, enclosing):
-                        hot.add(id(child))
-                        found = True
-                continue
-            if kind is cst.FunctionDef or kind is cst.Lambda:
-                if kind is cst.FunctionDef:
-                    scope.bind(child.name.value, Binding(None))
-                inner = push(child, enclosing, child.params)
-                below = visit(child, inner, inner)
-            elif kind is cst.ClassDef:
-                scope.bind(child.name.value, Binding(None))
-                below = visit(child, push(child, enclosing, None, is_class=True), enclosing)
-            else:
-                below = None
-            if below is not None:
-                if below:
-                    hot.add(id(child))
-                    found = True
-                continue
-            if kind is cst.Call and type(child.func) is cst.Attribute and child.func.attr.value in SCANNED_METHODS:
-                hot.add(id(child))
-                found = True
-            if kind is cst.Assign:
-                for target in child.targets:
-                    bind_targets(scope, target.target, child.value)
-            elif kind is cst.AnnAssign or kind is cst.NamedExpr:
-                bind_targets(scope, child.target, child.value)
-            elif kind is cst.AugAssign or kind is cst.For or kind is cst.CompFor:
-                bind_targets(scope, child.target, None)
-            elif kind is cst.WithItem and child.asname is not None:
-                bind_targets(scope, child.asname.name, None)
-            elif kind is cst.ExceptHandler and child.name is not None:
-                bind_targets(scope, child.name.name, None)
-            elif kind is cst.Global:
-                for item in child.names:
-                    scope.bind(item.name.value, Binding(None))
-            if visit(child, scope, enclosing):
-                hot.add(id(child))
-                found = True
-        return found
-
-    visit(module, module_scope, module_scope)
-    return scopes, hot
+_ENDS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+TENSOR_KEYWORDS = ("initial_state", "constants", "mask")
+_IGNORED_CALL_KEYWORDS = ("training",)
 
 
 class Analyzer:
     def __init__(self, module: cst.Module, path: str, positions, text: str = "") -> None:
         self.cst_module = module
-        self.lines = text.splitlines(keepends=True)
+        self.text = text
+        self.lines = lines_with_ends(text)
         self.positions = positions
         self.imports = ImportTable()
         self.evaluator = Evaluator(self.imports, module.code_for_node)
         self.out = Module(path=path)
-        self.module_scope = Scope()
         self.templates: list[Layer] = []
-        self.used_templates: set[int] = set()
+        self.used_templates: set[int] = set()  # layers placed in a Sequential, wrapped or given as a cell
+        self.applied: set[int] = set()  # layers called on tensors…
+        self.placed: set[int] = set()  # …and those calls that ended up in a model
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
 
     # ----------------------------------------------------------------- entry
 
     def run(self) -> Module:
-        self.scopes, self.hot = bind_scopes(self.cst_module, self.module_scope)
-        ctx = Ctx(self.module_scope, {}, Graph())
+        # `if` tests on module-level constants are decided, unless a function may rebind module names
+        constants = "global" not in self.text and "nonlocal" not in self.text
+        self.flow: Flow = analyze_flow(self.cst_module, SCANNED_METHODS, constants)
+        self.scopes, self.hot, self.module_scope = self.flow.scopes, self.flow.hot, self.flow.module_scope
+        self.evaluator.flow = self.flow
+        ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
         self.out.loose_layers = [t for t in self.templates
-                                 if id(t) not in self.used_templates and t.family != "input"]
+                                 if t.family != "input" and id(t) not in self.used_templates
+                                 and (id(t) not in self.applied or id(t) not in self.placed)]
         self.out.models.sort(key=lambda m: (m.span.line, m.span.column))
         return self.out
 
@@ -243,50 +239,141 @@ class Analyzer:
 
     # ------------------------------------------------------------ statements
 
-    def block(self, body, ctx: Ctx) -> None:
+    def block(self, body, ctx: Ctx) -> bool:
+        """The statements of a block, in order; False when the block never goes on past its end (a return,
+        raise, break or continue on every path)."""
+        live = True
         for statement in body:
-            self.statement(statement, ctx)
+            if not self.statement(statement, ctx):
+                live = False
+        return live
 
-    def statement(self, node: cst.CSTNode, ctx: Ctx) -> None:
+    def suite(self, node: cst.BaseSuite | None, ctx: Ctx) -> bool:
+        if node is None:
+            return True
+        if isinstance(node, cst.SimpleStatementSuite):
+            for small in node.body:
+                self.small_statement(small, ctx)
+            return not any(type(small) in _ENDS for small in node.body)
+        return self.block(node.body, ctx)
+
+    def statement(self, node: cst.CSTNode, ctx: Ctx) -> bool:
         if isinstance(node, cst.SimpleStatementLine):
             if len(node.body) == 1 and isinstance(node.body[0], cst.Expr):
                 self.statement_call = node.body[0].value
             for small in node.body:
                 self.small_statement(small, ctx)
             self.statement_call = None
-        elif isinstance(node, cst.FunctionDef):
+            return not any(type(small) in _ENDS for small in node.body)
+        if isinstance(node, cst.FunctionDef):
             self.function_def(node, ctx)
         elif isinstance(node, cst.ClassDef):
             self.class_def(node, ctx)
-        elif isinstance(node, (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.TryStar, cst.Match)):
-            self.compound(node, ctx)
+        elif isinstance(node, cst.If):
+            return self.if_statement(node, ctx)
+        elif isinstance(node, (cst.For, cst.While)):
+            return self.loop(node, ctx)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            return self.try_statement(node, ctx)
+        elif isinstance(node, cst.With):
+            return self.with_statement(node, ctx)
+        elif isinstance(node, cst.Match):
+            return self.match_statement(node, ctx)
         else:
             self.scan_calls(node, ctx)
+        return True
 
-    def compound(self, node: cst.CSTNode, ctx: Ctx) -> None:
-        inner = dataclasses.replace(ctx, depth=ctx.depth + 1)
-        # loop variables and `with ... as name` rebind names, like an assignment of something unknown
+    def if_statement(self, node: cst.If, ctx: Ctx) -> bool:
+        self.scan_calls(node.test, ctx)
+        env, mark = ctx.env, len(ctx.env.undo)
+        live = self.suite(node.body, ctx.inner())
+        branches = [(env.take(mark), live)]
+        if isinstance(node.orelse, cst.If):
+            live = self.if_statement(node.orelse, ctx.inner())
+        else:
+            live = self.suite(node.orelse.body if node.orelse is not None else None, ctx.inner())
+        branches.append((env.take(mark), live))
+        decided = self.flow.decided.get(id(node))
+        if decided is not None:  # a constant test: the other branch never runs
+            dead = branches[1 if decided else 0]
+            branches[1 if decided else 0] = (dead[0], False)
+        return env.merge(branches)
+
+    def loop(self, node: cst.For | cst.While, ctx: Ctx) -> bool:
+        # whatever the loop assigns holds one of several objects from its first statement on (the next
+        # iteration's view) and after it
+        self.scan_calls(node.iter if isinstance(node, cst.For) else node.test, ctx)
+        for key in self.flow.assigned.get(id(node), ()):
+            ctx.env.pop(key)
+        inner = ctx.inner()
         if isinstance(node, cst.For):
-            self.assign(node.target, None, ctx)
-        elif isinstance(node, cst.With):
-            for item in node.items:
-                if item.asname is not None:
-                    self.assign(item.asname.name, None, ctx)
-        for child in children(node):
-            if isinstance(child, cst.BaseSuite):
-                body = child.body
-                if isinstance(child, cst.SimpleStatementSuite):
-                    for small in body:
-                        self.small_statement(small, inner)
-                else:
-                    self.block(body, inner)
-            elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally,
-                                    cst.MatchCase)):
-                self.compound(child, ctx if isinstance(child, cst.If) else inner)
-            elif isinstance(child, cst.BaseExpression):
-                self.scan_calls(child, ctx)
+            self.assign(node.target, None, inner)
+        env, mark = ctx.env, len(ctx.env.undo)
+        self.suite(node.body, inner)
+        env.take(mark)
+        if node.orelse is not None:
+            live = self.suite(node.orelse.body, ctx.inner())
+            env.merge([(env.take(mark), live), ({}, True)])
+        return True
+
+    def try_statement(self, node: cst.Try | cst.TryStar, ctx: Ctx) -> bool:
+        env, mark = ctx.env, len(ctx.env.undo)
+        body = ctx.inner()
+        live = self.suite(node.body, body)
+        if node.orelse is not None and live:
+            live = self.suite(node.orelse.body, body)
+        branches = [(env.take(mark), live)]
+        for handler in node.handlers:
+            # an exception may leave the body after any of its statements
+            for key in self.flow.assigned.get(id(node), ()):
+                env.pop(key)
+            inner = ctx.inner()
+            self.scan_calls(handler.type, inner)
+            if handler.name is not None:
+                self.assign(handler.name.name, None, inner)
+            live = self.suite(handler.body, inner)
+            branches.append((env.take(mark), live))
+        live = env.merge(branches)
+        if node.finalbody is not None:
+            # `finally` runs on every path that goes on: it is straight-line code after the merge
+            live = self.suite(node.finalbody.body, ctx) and live
+        return live
+
+    def with_statement(self, node: cst.With, ctx: Ctx) -> bool:
+        for item in node.items:
+            self.scan_calls(item.item, ctx)
+            if item.asname is not None:  # `with ... as name` rebinds the name to something unknown
+                self.assign(item.asname.name, None, ctx)
+        if not suppresses(node):
+            return self.suite(node.body, ctx)  # the body runs once, in order: straight-line code
+        env, mark = ctx.env, len(ctx.env.undo)
+        live = self.suite(node.body, ctx.inner())
+        normal = env.take(mark)
+        escaped = {key: _MISSING for key in self.flow.assigned.get(id(node), ())}
+        env.merge([(normal, live), (escaped, True)])
+        return True
+
+    def match_statement(self, node: cst.Match, ctx: Ctx) -> bool:
+        self.scan_calls(node.subject, ctx)
+        env, mark = ctx.env, len(ctx.env.undo)
+        branches = []
+        exhaustive = False
+        for case in node.cases:
+            inner = ctx.inner()
+            for capture in captures(case.pattern):
+                self.assign(capture, None, inner)
+            self.scan_calls(case.guard, inner)
+            live = self.suite(case.body, inner)
+            branches.append((env.take(mark), live))
+            if case.guard is None and irrefutable(case.pattern):
+                exhaustive = True
+        if not exhaustive:
+            branches.append(({}, True))
+        return env.merge(branches)
 
     def small_statement(self, node: cst.CSTNode, ctx: Ctx) -> None:
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.import_rebinds(node, ctx)
         if isinstance(node, cst.Import):
             for module in self.imports.add_import(node):
                 distribution = keras_distribution(module)
@@ -325,11 +412,32 @@ class Analyzer:
             if node.value is not None:
                 self.scan_calls(node.value, ctx)
             return
+        if isinstance(node, cst.AugAssign):  # `x += y` makes x something else (an op's result at best)
+            self.expr(node.value, ctx)
+            self.assign(node.target, None, ctx)
+        elif isinstance(node, cst.Del):
+            self.assign(node.target, None, ctx)
         self.scan_calls(node, ctx)
+
+    def import_rebinds(self, node: cst.Import | cst.ImportFrom, ctx: Ctx) -> None:
+        """An import rebinds its names; a star import from outside Keras may rebind any name."""
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+            module = dotted(node.module) if node.module is not None else None
+            if node.relative or module is None or keras_distribution(module) is None:
+                for key in list(ctx.env):
+                    ctx.env.pop(key)
+            return
+        for alias in node.names:  # type: ignore[union-attr]
+            local = alias.asname.name if alias.asname is not None else alias.name
+            key = dotted(local) if isinstance(local, (cst.Name, cst.Attribute)) else None
+            if key is not None:
+                ctx.env.pop(key.split(".")[0])
 
     def assign(self, target: cst.BaseExpression, obj: Obj | None, ctx: Ctx) -> None:
         key = dotted(target)
         if key is not None:
+            if isinstance(target, cst.Name) and key in ctx.scope.volatile:
+                obj = None  # a function rebinds it (global / nonlocal): it may hold anything
             if obj is None:
                 ctx.env.pop(key, None)
             else:
@@ -342,11 +450,16 @@ class Analyzer:
                 self.imports.forget(key)
             return
         if isinstance(target, (cst.Tuple, cst.List)):
+            starred = False
             for i, element in enumerate(target.elements):
                 if isinstance(element, cst.StarredElement):
+                    starred = True  # what it and the names after it take depends on the length: unknown
+                    self.assign(element.value, None, ctx)
                     continue
                 part: Obj | None = None
-                if isinstance(obj, TensorObj) and obj.index is None:
+                if starred:
+                    pass
+                elif isinstance(obj, TensorObj) and obj.index is None:
                     part = TensorObj(obj.graph, obj.node, i)
                 elif isinstance(obj, TensorsObj) and i < len(obj.tensors):
                     part = obj.tensors[i]
@@ -354,13 +467,28 @@ class Analyzer:
 
     def function_def(self, node: cst.FunctionDef, ctx: Ctx) -> None:
         scope = self.scopes[id(node)]
-        inner = Ctx(scope, dict(ctx.env), Graph())
+        inner = Ctx(scope, self.function_env(ctx, scope), Graph())
         func = FuncObj(node, is_generator=_contains_yield(node))
         ctx.env[node.name.value] = func
-        self.block(node.body.body, inner) if isinstance(node.body, cst.IndentedBlock) else None
+        self.suite(node.body, inner)
         returned = [r for r in inner.returns if r is not None]
         if len(returned) == 1 and isinstance(returned[0], ModelObj):
             func.returns = returned[0]
+
+    def function_env(self, ctx: Ctx, scope: Scope) -> Env:
+        """What a function body sees of the objects around it. It runs when it is called, so only names
+        bound once keep their object (any other may hold something else by then), and never the function's
+        own locals and parameters."""
+        env = Env()
+        for key, obj in ctx.env.items():
+            head = key.split(".", 1)[0]
+            if head in scope.bindings:
+                continue
+            owner = ctx.scope.owner(head)
+            if owner is not None and (len(owner.bindings.get(head, ())) > 1 or head in owner.volatile):
+                continue
+            dict.__setitem__(env, key, obj)
+        return env
 
     def class_def(self, node: cst.ClassDef, ctx: Ctx) -> None:
         base_names = []
@@ -401,8 +529,8 @@ class Analyzer:
         methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)} \
             if isinstance(node.body, cst.IndentedBlock) else {}
         model = Model(kind="subclass", span=self.span(node), var=node.name.value)
-        env = dict(ctx.env)
         init = methods.get("__init__")
+        env = self.function_env(ctx, self.scopes[id(init)]) if init is not None else Env(ctx.env)
         if init is not None:
             init_ctx = Ctx(self.scopes[id(init)], env, Graph())
             self.block(init.body.body, init_ctx)
@@ -461,6 +589,11 @@ class Analyzer:
             return None
         if isinstance(node, cst.Call):
             return self.call(node, ctx)
+        if isinstance(node, cst.NamedExpr):
+            # `(x := …)` may sit in a condition or a comprehension: x holds nothing known afterwards
+            obj = self.expr(node.value, ctx)
+            self.assign(node.target, None, ctx)
+            return obj
         return None
 
     def call(self, node: cst.Call, ctx: Ctx) -> Obj | None:
@@ -480,7 +613,8 @@ class Analyzer:
         if isinstance(callee, LayerObj):
             return self.apply(callee.layer, node, ctx)
         if isinstance(callee, ModelObj):
-            return self.apply(Layer("Model", "keras.Model", "model", self.span(node)), node, ctx)
+            return self.apply(Layer("Model", "keras.Model", "model", self.span(node)), node, ctx,
+                              origin=id(callee.model))
         if isinstance(callee, FuncObj):
             return callee.returns if callee.returns else (DataObj("generator") if callee.is_generator else None)
         if isinstance(callee, ClassObj):
@@ -517,7 +651,7 @@ class Analyzer:
             return TensorObj(ctx.graph, ctx.graph.add(layer))
         if name in ("concatenate", "add", "multiply", "average", "subtract", "maximum", "minimum", "dot"):
             layer = Layer(name.capitalize() if name != "dot" else "Dot", resolved, "merge", self.span(node))
-            return self.apply(layer, node, ctx, construct_args=False)
+            return self.apply(layer, node, ctx)
         if keras_api.spec(name) is not None:
             layer = self.construct(node, name, resolved, ctx)
             return LayerObj(layer)
@@ -560,30 +694,64 @@ class Analyzer:
         return Layer("?", dotted(node.func if isinstance(node, cst.Call) else node) or "?", "unknown",
                      self.span_or(node, near))
 
-    def apply(self, layer: Layer, node: cst.Call, ctx: Ctx, construct_args: bool = True) -> Obj | None:
-        self.used_templates.add(id(layer))
-        inputs: list[Ref] = []
+    def apply(self, layer: Layer, node: cst.Call, ctx: Ctx, origin: int | None = None) -> Obj | None:
+        """A call of a layer (or a model) on tensors: a new graph node, with an edge from every tensor the
+        call takes. A tensor passed in a way that is not followed becomes an unknown node, so the model is
+        incomplete rather than missing the layers behind it."""
+        self.applied.add(id(layer))
         graph = ctx.graph
-        first = node.args[0].value if node.args and not node.args[0].star and node.args[0].keyword in (
-            None,) else None
+        first: cst.BaseExpression | None = None
+        extra: dict[str, list[Ref]] = {}
+        positional = 0
+        for arg in node.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if arg.star:
+                extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
+            elif keyword in ("inputs", "x") or (keyword is None and positional == 0):
+                positional += keyword is None
+                first = arg.value
+            elif keyword is None and positional == 1 and _takes_initial_state(layer):
+                positional += 1
+                extra["initial_state"] = self.tensor_refs(arg.value, node, ctx)
+            elif keyword in TENSOR_KEYWORDS:
+                if not _is_none(arg.value):
+                    extra[keyword] = self.tensor_refs(arg.value, node, ctx)
+            elif keyword not in _IGNORED_CALL_KEYWORDS:
+                positional += keyword is None
+                if isinstance(self.expr(arg.value, ctx), (TensorObj, TensorsObj)):
+                    extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
         if first is None:
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value in ("inputs", "x"):
-                    first = arg.value
-        source = self.expr(first, ctx) if first is not None else None
+            inputs = [self.unknown_node(None, node, graph)]
+        else:
+            inputs = self.tensor_refs(first, node, ctx)
+        placed = dataclasses.replace(layer, inputs=inputs, keyword_inputs=extra)
+        return TensorObj(graph, graph.add(placed, id(layer) if origin is None else origin))
+
+    def tensor_refs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Ref]:
+        """The edges from a call argument: a tensor, a list of tensors (``[h, c]``), else an unknown node."""
+        graph = ctx.graph
+        if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            refs = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    refs.append(self.unknown_node(element, call, graph))
+                    continue
+                part = self.expr(element.value, ctx)
+                if isinstance(part, TensorObj) and part.graph is graph:
+                    refs.append(Ref(part.node, part.index))
+                else:
+                    refs.append(self.unknown_node(element.value, call, graph))
+            return refs
+        source = self.expr(node, ctx)
         tensors = [source] if isinstance(source, TensorObj) else source.tensors if isinstance(
             source, TensorsObj) else []
-        for tensor in tensors:
-            if tensor.graph is not graph:
-                tensors = []
-                break
-        if not tensors:
-            unknown = Layer("?", "?", "unknown", self.span_or(first, self.span(node)) if first is not None
-                            else self.span(node))
-            inputs = [Ref(graph.add(unknown))]
-        else:
-            inputs = [Ref(t.node, t.index) for t in tensors]
-        return TensorObj(graph, graph.add(dataclasses.replace(layer, inputs=inputs)))
+        if not tensors or any(t.graph is not graph for t in tensors):
+            return [self.unknown_node(node, call, graph)]
+        return [Ref(t.node, t.index) for t in tensors]
+
+    def unknown_node(self, node: cst.BaseExpression | None, call: cst.Call, graph: Graph) -> Ref:
+        span = self.span_or(node, self.span(call)) if node is not None else self.span(call)
+        return Ref(graph.add(Layer("?", "?", "unknown", span)))
 
     # ------------------------------------------------------------- models
 
@@ -605,7 +773,7 @@ class Analyzer:
             else:
                 model.complete = False
                 items.append(Layer("?", "?", "unknown", model.span))
-        obj = ModelObj(model, depth=ctx.depth)
+        obj = ModelObj(model, block=ctx.block)
         for layer in items:
             self.append_sequential(obj, layer)
         self.models_by_id[id(model)] = obj
@@ -621,25 +789,52 @@ class Analyzer:
             if declared is not None:
                 model.layers.append(declared)
         previous = len(model.layers) - 1
-        placed = dataclasses.replace(layer, inputs=[Ref(previous)] if previous >= 0 else [], added_at=added_at)
+        # the same layer object twice in one Sequential: Keras calls it twice and keeps one set of weights
+        same_as = obj.origins.get(id(layer)) if layer.family != "unknown" else None
+        placed = dataclasses.replace(layer, inputs=[Ref(previous)] if previous >= 0 else [], added_at=added_at,
+                                     same_as=same_as)
         model.layers.append(placed)
+        if same_as is None and layer.family != "unknown":
+            obj.origins[id(layer)] = len(model.layers) - 1
         model.outputs = [Ref(len(model.layers) - 1)]
+        obj.open_tail = False
 
     def sequential_add(self, node: cst.BaseExpression, ctx: Ctx) -> bool:
-        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "add"):
+        """``model.add(layer)`` and ``model.pop()`` on a known Sequential. Outside the block that built the
+        model (in a branch, a loop, a function) they run any number of times: the layers from there on are
+        unknown, one unknown layer standing for all that such calls may add or remove."""
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in ("add", "pop")):
             return False
         obj = self.expr(node.func.value, ctx)
         if not isinstance(obj, ModelObj) or obj.model.kind != "sequential":
             return False
+        model = obj.model
+        straight = ctx.block is obj.block
+        if node.func.attr.value == "pop":
+            if straight and model.complete and model.layers and not model.layers[-1].implicit and (
+                    model.layers[-1].family != "input"):
+                model.layers.pop()
+                model.outputs = [Ref(len(model.layers) - 1)] if model.layers else []
+            else:
+                self.open_sequential(obj, self.span(node))
+            self.scan_calls(node, ctx)
+            return True
         if not node.args:
             return True
         layer = self.layer_from(node.args[0].value, ctx, self.span(node))
-        if ctx.depth != obj.depth:
-            obj.model.complete = False
-            layer = Layer("?", "?", "unknown", layer.span)
-        self.append_sequential(obj, layer, self.span(node) if node is self.statement_call else None)
+        if straight:
+            self.append_sequential(obj, layer, self.span(node) if node is self.statement_call else None)
+        else:
+            self.open_sequential(obj, layer.span)
         self.scan_calls(node.args[0].value, ctx)
         return True
+
+    def open_sequential(self, obj: ModelObj, span: Span) -> None:
+        obj.model.complete = False
+        if not obj.open_tail:
+            self.append_sequential(obj, Layer("?", "?", "unknown", span))
+            obj.open_tail = True
 
     def functional(self, node: cst.Call, ctx: Ctx) -> ModelObj | None:
         inputs_node = outputs_node = None
@@ -654,23 +849,32 @@ class Analyzer:
         model = Model(kind="functional", span=self.span(node), var=None)
         outputs = self.expr(outputs_node, ctx)
         inputs = self.expr(inputs_node, ctx) if inputs_node is not None else None
+        reached: set[int] = set()
         if outputs is None:
             model.complete = False
         else:
-            self.graph_model(model, ctx.graph, outputs)
+            reached = self.graph_model(model, ctx.graph, outputs)
         if not isinstance(inputs, (TensorObj, TensorsObj)):
             model.complete = False
-        obj = ModelObj(model, depth=ctx.depth)
+        else:
+            # a declared input that no output depends on: Keras accepts it, but here it most likely means a
+            # path the analysis did not follow
+            declared = [inputs] if isinstance(inputs, TensorObj) else inputs.tensors
+            if any(t.graph is not ctx.graph or t.node not in reached for t in declared):
+                model.complete = False
+        obj = ModelObj(model, block=ctx.block)
         self.models_by_id[id(model)] = obj
         self.out.models.append(model)
         return obj
 
-    def graph_model(self, model: Model, graph: Graph, outputs: Obj) -> None:
+    def graph_model(self, model: Model, graph: Graph, outputs: Obj) -> set[int]:
+        """The layers the outputs depend on, through every edge (inputs, initial_state=, mask=…), in the
+        order they were called; a layer object called twice is marked as sharing the first call's weights.
+        Returns the graph nodes reached."""
         tensors = [outputs] if isinstance(outputs, TensorObj) else outputs.tensors if isinstance(
             outputs, TensorsObj) else []
-        if not tensors:
+        if not tensors or any(t.graph is not graph for t in tensors):
             model.complete = False
-            return
         seen: set[int] = set()
         stack = [t.node for t in tensors if t.graph is graph]
         while stack:
@@ -678,16 +882,27 @@ class Analyzer:
             if index in seen:
                 continue
             seen.add(index)
-            stack.extend(ref.layer for ref in graph.nodes[index].inputs)
+            stack.extend(ref.layer for ref in _edges(graph.nodes[index]))
         order = sorted(seen)
         renumber = {old: new for new, old in enumerate(order)}
-        for old in order:
+        first_call: dict[int, int] = {}
+        for new, old in enumerate(order):
             layer = graph.nodes[old]
             if layer.family == "unknown":
                 model.complete = False
+            origin = graph.origins[old]
+            if origin is not None:
+                self.placed.add(origin)
+            same_as = first_call.get(origin) if origin is not None else None
+            if origin is not None and same_as is None:
+                first_call[origin] = new
             model.layers.append(dataclasses.replace(
-                layer, inputs=[Ref(renumber[r.layer], r.index) for r in layer.inputs]))
+                layer, inputs=[Ref(renumber[r.layer], r.index) for r in layer.inputs],
+                keyword_inputs={k: [Ref(renumber[r.layer], r.index) for r in refs]
+                                for k, refs in layer.keyword_inputs.items()},
+                same_as=same_as))
         model.outputs = [Ref(renumber[t.node], t.index) for t in tensors if t.node in renumber]
+        return seen
 
     # -------------------------------------------------------- model calls
 
@@ -784,6 +999,22 @@ def implicit_input(layer: Layer) -> Layer | None:
     if not any(k in args for k in ("input_shape", "input_dim", "batch_input_shape")):
         return None
     return Layer("Input", "keras.Input", "input", source.span, args=args, implicit=True, declared_by=source.family)
+
+
+def _edges(layer: Layer) -> Iterator[Ref]:
+    yield from layer.inputs
+    for refs in layer.keyword_inputs.values():
+        yield from refs
+
+
+def _takes_initial_state(layer: Layer) -> bool:
+    """A recurrent layer's call takes (inputs, initial_state, …) positionally."""
+    inner = layer.wrapped if layer.cls == "Bidirectional" and layer.wrapped is not None else layer
+    return inner.family in ("recurrent", "conv-recurrent")
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _contains_yield(node: cst.FunctionDef) -> bool:

@@ -18,6 +18,7 @@ from lstmlint.analyze.imports import dotted
 from lstmlint.analyze.pywalk import walk
 from lstmlint.analyze.walk import children
 from lstmlint.ir import Span
+from lstmlint.lines import lines_with_ends
 
 _PAIRED_CST = (cst.Call, cst.ClassDef, cst.Import, cst.ImportFrom)
 _PAIRED_AST = (ast.Call, ast.ClassDef, ast.Import, ast.ImportFrom)
@@ -66,7 +67,7 @@ class Positions:
     """``span(node)`` for the paired libcst nodes; raises Unpaired when pairing is not possible."""
 
     def __init__(self, text: str, module: cst.Module, tree: ast.Module) -> None:
-        self.lines = text.splitlines(keepends=True)
+        self.lines = lines_with_ends(text)  # CPython's lines: its byte columns count within them
         wanted = [n for n in _cst_in_order(module) if type(n) in _PAIRED_CST]
         found = _ast_in_order(tree)
         if len(wanted) != len(found):

@@ -1,4 +1,5 @@
-"""Static values of expressions: literals, names bound once, tuples, simple arithmetic, ``X.shape``.
+"""Static values of expressions: literals, names whose reaching bindings agree, tuples, simple arithmetic,
+``X.shape``.
 
 Anything else is ``Value.unknown``: rules that need an unknown value stay silent.
 """
@@ -7,12 +8,12 @@ from __future__ import annotations
 
 import ast
 import operator
-from dataclasses import dataclass, field
 from typing import Callable
 
 import libcst as cst
 
 from lstmlint.analyze import arrays
+from lstmlint.analyze.flow import Binding, Flow, Scope
 from lstmlint.analyze.imports import ImportTable, dotted
 from lstmlint.ir import Value
 
@@ -26,75 +27,81 @@ _BINOPS: dict[type, Callable] = {
 }
 
 
-@dataclass
-class Binding:
-    value: cst.BaseExpression | None  # None: bound by something other than a plain assignment
-    index: tuple[int, ...] = ()  # position inside tuple unpacking
-
-
-@dataclass
-class Scope:
-    """Names bound in one function or module body (not in nested functions or classes)."""
-
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    parent: Scope | None = None
-
-    def bind(self, name: str, binding: Binding) -> None:
-        self.bindings.setdefault(name, []).append(binding)
-
-    def lookup(self, name: str) -> list[Binding] | None:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.bindings:
-                return scope.bindings[name]
-            scope = scope.parent
-        return None
-
-
-def bind_targets(scope: Scope, target: cst.BaseExpression, value: cst.BaseExpression | None, index=()) -> None:
-    if isinstance(target, cst.Name):
-        scope.bind(target.value, Binding(value, index))
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for i, element in enumerate(target.elements):
-            if isinstance(element, cst.StarredElement):
-                bind_targets(scope, element.value, None)
-            else:
-                bind_targets(scope, element.value, value, (*index, i))
+# Bounds on what one expression may evaluate to: a literal or a computed tuple (nested items counted) past
+# MAX_ITEMS, or a string past MAX_STRING characters, is unknown. Shapes and arguments are small; without a
+# bound, `t1 = t0 + t0` repeated doubles the work and memory at every line.
+MAX_ITEMS = 1_000
+MAX_STRING = 10_000
+# A value read through more bindings than this (`x = x + 1` on 400 lines, each reading the one before) is
+# unknown: evaluation recurses once per binding.
+MAX_CHAIN = 100
 
 
 class Evaluator:
-    """Evaluates expressions in a scope; caches per (scope, name) to keep deep chains linear."""
+    """Evaluates expressions; a name's value comes from the bindings that reach the read (``flow``), each
+    binding evaluated once."""
 
-    def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str]) -> None:
+    def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str], flow: Flow | None = None) -> None:
         self.imports = imports
         self.full_code_of = code_of  # libcst codegen: exact but costly, kept for the rare concatenated string
+        self.flow = flow
         self._active: set[int] = set()
+        self._memo: dict[int, Value] = {}
 
-    def name_value(self, name: str, scope: Scope) -> Value:
-        bindings = scope.lookup(name)
+    def name_value(self, node: cst.Name, scope: Scope) -> Value:
+        name = node.value
+        if self.flow is not None:
+            bindings = self.flow.bindings_at(node, scope)
+        else:
+            owner = scope.owner(name)
+            bindings = None if owner is None else owner.every_binding(name)
         if not bindings:
             resolved = self.imports.resolve_name(name)
             if resolved:
                 return Value("symbol", const=resolved, text=name, name=name)
             return Value.unknown(f"`{name}` is not defined in this file", text=name, name=name)
-        if len(bindings) != 1 or bindings[0].value is None:
-            return Value.unknown(f"`{name}` is bound more than once", text=name, name=name)
-        binding = bindings[0]
+        kinds = {binding.kind for binding in bindings}
+        if kinds != {"assign"}:
+            if "absent" in kinds or "import" in kinds:
+                reason = f"`{name}` is not bound the same way on every path"
+            else:
+                reason = f"`{name}` is bound by something whose value is not followed (a parameter, a loop, " \
+                         f"`+=`, `del`, an exception…)"
+            return Value.unknown(reason, text=name, name=name)
+        values = [self.binding_value(binding, name) for binding in bindings]
+        if len(values) > 1:
+            first = _signature(values[0])
+            if first is None or any(_signature(v) != first for v in values[1:]):
+                return Value.unknown(f"`{name}` is bound differently on different paths", text=name, name=name)
+        return _renamed(values[0], name)
+
+    def binding_value(self, binding: Binding, name: str) -> Value:
         key = id(binding)
+        known = self._memo.get(key)
+        if known is not None:
+            return known
         if key in self._active:
             return Value.unknown(f"`{name}` refers to itself", text=name, name=name)
-        self._active.add(key)
-        try:
-            value = self.evaluate(binding.value, scope)
-        finally:
-            self._active.discard(key)
-        for i in binding.index:
-            if value.kind == "tuple" and i < len(value.items):
-                value = value.items[i]
-            else:
-                value = Value.unknown(f"`{name}` comes from an unpacking that is not known")
-                break
-        return _renamed(value, name)
+        if len(self._active) >= MAX_CHAIN:
+            return Value.unknown(f"`{name}` is read through more than {MAX_CHAIN} bindings", text=name, name=name)
+        scope = binding.scope
+        if self.flow is not None and scope is not None and (id(scope), name) in self.flow.mutated:
+            value = Value.unknown(f"`{name}` is changed in place", text=name, name=name)
+        else:
+            assert binding.value is not None and scope is not None
+            self._active.add(key)
+            try:
+                value = self.evaluate(binding.value, scope)
+            finally:
+                self._active.discard(key)
+            for i in binding.index:
+                if value.kind == "tuple" and i < len(value.items):
+                    value = value.items[i]
+                else:
+                    value = Value.unknown(f"`{name}` comes from an unpacking that is not known")
+                    break
+        self._memo[key] = value
+        return value
 
     def code_of(self, node: cst.CSTNode) -> str:
         """Source text for messages where it is cheap (names, literals, dotted names); the analyzer puts the
@@ -115,17 +122,26 @@ class Evaluator:
             # bytes would break the IR's JSON round trip and no rule needs them
             if isinstance(literal, bytes):
                 return Value.unknown("a bytes literal", text)
+            if isinstance(literal, str) and len(literal) > MAX_STRING:
+                return Value.unknown("a string too long to follow", text)
             return Value.of(literal, text)
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
                 return Value.of({"True": True, "False": False, "None": None}[node.value], text)
-            return self.name_value(node.value, scope)
+            return self.name_value(node, scope)
         if isinstance(node, (cst.Tuple, cst.List)):
+            if len(node.elements) >= MAX_ITEMS:
+                return Value.unknown(TOO_LARGE, text)
             items = []
+            size = 1
             for element in node.elements:
                 if isinstance(element, cst.StarredElement):
                     return Value.unknown("starred element", text)
-                items.append(self.evaluate(element.value, scope))
+                item = self.evaluate(element.value, scope)
+                size += size_of(item, MAX_ITEMS - size)
+                if size > MAX_ITEMS:
+                    return Value.unknown(TOO_LARGE, text)
+                items.append(item)
             return Value("tuple", items=items, text=text)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
             inner = self.evaluate(node.expression, scope)
@@ -154,6 +170,8 @@ class Evaluator:
         left = self.evaluate(node.left, scope)
         right = self.evaluate(node.right, scope)
         if left.kind == "tuple" and right.kind == "tuple" and isinstance(node.operator, cst.Add):
+            if size_of(left, MAX_ITEMS) + size_of(right, MAX_ITEMS) > MAX_ITEMS:
+                return Value.unknown(TOO_LARGE, text)
             return Value("tuple", items=left.items + right.items, text=text)
         numbers = (int, float)
         if (
@@ -225,6 +243,34 @@ def _literal(node: cst.BaseExpression, text: str):
     if kind is cst.SimpleString and simple and "\\" not in text:
         return text[1:-1]
     return ast.literal_eval(text)
+
+
+TOO_LARGE = f"a tuple or list of more than {MAX_ITEMS:,} items (nested ones counted)"
+
+
+def size_of(value: Value, budget: int) -> int:
+    """The number of values in ``value``'s tree (itself included), counted up to just past ``budget``."""
+    total = 1
+    todo = list(value.items)
+    while todo and total <= budget:
+        item = todo.pop()
+        total += 1
+        todo.extend(item.items)
+    return total
+
+
+def _signature(value: Value):
+    """A comparable form of a value, for "do all bindings agree"; None when it cannot be compared."""
+    if value.kind == "const":
+        return "const", type(value.const).__name__, value.const
+    if value.kind == "symbol":
+        return "symbol", value.const
+    if value.kind in ("tuple", "array"):
+        items = tuple(_signature(item) for item in value.items)
+        return None if any(item is None for item in items) else (value.kind, items)
+    if value.tag is not None:  # an unknown of a known origin (`X.shape`): equal when the origins are
+        return "unknown", value.tag, value.name, value.reason
+    return None
 
 
 def _renamed(value: Value, name: str) -> Value:

@@ -196,6 +196,8 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
     if subject.model is not None:
         model_index = next(i for i, m in enumerate(subject.module.models) if m is subject.model)
         origin = (model_index, subject.index)
+        if subject.call is not None:  # (model, None, call): the runtime checker pairs it with the replayed call
+            origin = (model_index, None, next(i for i, c in enumerate(subject.model.calls) if c is subject.call))
     return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
                    rule.severity, message, fix, origin=origin)
 
@@ -232,8 +234,8 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
         old = spec["rename-arg"]["from"].format_map(values)
         new = spec["rename-arg"]["to"].format_map(values)
         arg = layer.args.get(old)
-        if arg is None or not arg.keyword or new == "?" or values.get("count", 1) != 1:
-            return None
+        if arg is None or not arg.keyword or new == "?" or values.get("count", 1) != 1 or new in layer.args:
+            return None  # (the right name is there too: renaming would repeat a keyword)
         s = arg.span
         edits.append(Edit(s.line, s.column, s.line, s.column + len(old), new))
     if "replace-class" in spec:
@@ -295,17 +297,24 @@ def _move_input_shape(subject: Subject) -> list[Edit] | None:
         indent = " " * (at.column - 1)
         edits.append(Edit(at.line, at.column, at.line, at.column, f"{model.var}.add({created})\n{indent}"))
     else:
+        if not _inside(layer.span, model.span):
+            return None  # the layer is built elsewhere (``l = LSTM(...)``, then ``Sequential([l])``): no list there
         edits.append(Edit(layer.span.line, layer.span.column, layer.span.line, layer.span.column, f"{created}, "))
     if len({(e.line, e.column) for e in edits}) != len(edits):
         return None
     return edits
 
 
+def _inside(inner, outer) -> bool:
+    return (outer.line, outer.column) <= (inner.line, inner.column) and (
+        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column))
+
+
 def _reset_loop(subject: Subject) -> list[Edit] | None:
     """``model.reset_states()`` -> a loop that resets each stateful layer (Keras 3 has no model-level reset)."""
     call, model = subject.call, subject.model
-    if call is None or model is None or model.var is None:
-        return None
+    if call is None or model is None or model.var is None or model.kind == "subclass":
+        return None  # a subclassed model's var is its class: the instance's name is not known here
     s = call.span
     var = model.var
     if call.statement:

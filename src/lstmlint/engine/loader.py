@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +24,10 @@ class RuleError(Exception):
 
 @dataclass
 class Example:
-    code: str
+    code: str  # bad examples mark expected findings with `# expect: CODE` comments (lstmlint.ruletest)
     keras: tuple[int, ...]  # the Keras versions under which the example holds
+    # bad examples of a rule with a fix: the code after the fix, or False when the fix does not apply to it
+    fixed: str | bool | None = None
 
 
 @dataclass
@@ -69,11 +71,13 @@ def _validator():
 def load_rule(path: Path) -> Rule:
     import yaml
 
+    from lstmlint.bounded import ReadError, read_regular
+
     try:
-        if path.stat().st_size > MAX_RULE_BYTES:
-            raise RuleError(str(path), "", f"rule file larger than {MAX_RULE_BYTES // 1024} KiB")
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_regular(path, MAX_RULE_BYTES).decode("utf-8")
+    except ReadError as error:
+        raise RuleError(str(path), "", str(error)) from None
+    except UnicodeDecodeError as error:
         raise RuleError(str(path), "", f"cannot read: {error}") from None
     if _flow_depth(text) > MAX_RULE_DEPTH:  # libyaml's C parser overflows the stack (SIGSEGV) at ~30,000
         raise RuleError(str(path), "", f"nested more than {MAX_RULE_DEPTH} levels deep")
@@ -94,10 +98,12 @@ def load_rule(path: Path) -> Rule:
     if errors:
         error = errors[0]
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise RuleError(str(path), where, error.message)
+        raise RuleError(str(path), *_misplaced(error, data.get("subject", "layer"), where))
     if data["id"] != path.stem:
-        raise RuleError(str(path), "id", f"the id {data['id']!r} must match the file name {path.stem!r}")
+        raise RuleError(str(path), "id", f"the id {data['id']!r} differs from the file name {path.name!r}: a rule "
+                                         f"file is named after its id ({data['id']}.yaml)")
     _check_regexes(data["match"], str(path))
+    _check_placeholders(data, str(path))
     return Rule(
         id=data["id"],
         name=data["name"],
@@ -116,10 +122,43 @@ def load_rule(path: Path) -> Rule:
     )
 
 
+SUBJECTS = ("layer", "call", "import")
+
+
+def _misplaced(error, subject: str, where: str) -> tuple[str, str]:
+    """(where, reason) for a schema error; a predicate of another subject (``class`` in a ``subject: call``
+    rule, which could never hold) is named with the subjects it belongs to."""
+    if error.validator == "additionalProperties" and where.split("/")[0] == "match" and isinstance(
+            error.instance, dict):
+        clauses = {s: set(_validator().schema["$defs"][f"{s}-clause"]["properties"]) for s in SUBJECTS}
+        for key in error.instance:
+            owners = [s for s in SUBJECTS if key in clauses[s]]
+            if key not in error.schema.get("properties", {}) and owners:
+                hop = next((h for h in ("feeds", "fed-by") if f"/{h}/" in f"/{where}/"), None)
+                if hop is not None:  # a hop's clauses are evaluated on the layer it reaches
+                    subject, context = "layer", f"the clauses of `{hop}` are evaluated on a layer"
+                else:
+                    default = " (the default)" if subject == "layer" else ""
+                    context = f"this rule has `subject: {subject}`{default}"
+                return (f"{where}/{key}", f"`{key}` is a predicate of {' and '.join(owners)} rules; {context}, "
+                        "whose predicates are: " + ", ".join(sorted(clauses[subject] - {"all", "any", "not"})))
+    return where, error.message
+
+
+def _check_placeholders(data: dict[str, Any], path: str) -> None:
+    from lstmlint.engine.placeholders import available, problem, templates
+
+    known = available(data.get("subject", "layer"), data["match"])
+    for where, text in templates(data):
+        reason = problem(text, known)
+        if reason is not None:
+            raise RuleError(path, where, reason)
+
+
 def _example(item: str | dict[str, Any], versions) -> Example:
     if isinstance(item, str):
         return Example(item, tuple(versions))
-    return Example(item["code"], tuple(v for v in item["keras"] if v in versions))
+    return Example(item["code"], tuple(v for v in item.get("keras", versions) if v in versions), item.get("fixed"))
 
 
 # A rule file is small; these bound what a hostile one can cost before the schema validator (and later the
@@ -173,12 +212,9 @@ def _check_size(data: Any, path: str) -> None:
         stack.extend((c, False, depth + 1) for c in children if isinstance(c, (dict, list)))
 
 
-# `name-matches` runs Python's backtracking `re` on names taken from the linted files, so the dialect is
-# restricted to patterns that cannot backtrack catastrophically: no backreferences or lookaround, no repeated
-# group that itself contains a repetition or an alternation (star height 1: `(a+)+`, `(a|ab)*`), at most
-# MAX_REGEX_REPEATS repetitions in all; and names longer than MAX_NAME_LENGTH are not matched (unknown).
-MAX_REGEX_REPEATS = 3
-MAX_NAME_LENGTH = 100
+# `name-matches` runs on RE2 (google-re2), whose matching time is linear in the length of the name whatever the
+# pattern: there is no backtracking to bound. A pattern RE2 cannot compile (a backreference, a lookaround, a
+# repetition count over 1,000) is rejected when the rule loads.
 
 
 def _check_regexes(clause: Any, path: str, where: str = "match") -> None:
@@ -196,49 +232,27 @@ def _check_regexes(clause: Any, path: str, where: str = "match") -> None:
 
 def regex_problem(pattern: str) -> str | None:
     """Why ``pattern`` is not allowed in `name-matches` (None when it is)."""
+    import re2
+
     try:
-        re.compile(pattern)
-        parsed = _sre_parse(pattern)
-    except re.error as error:
-        return f"invalid regular expression: {error}"
-    except RecursionError:
-        return "regular expression nested too deeply"
-    repeats = 0
-    stack: list[tuple[Any, bool]] = [(parsed, False)]  # (subpattern, inside a repeat that can match twice)
-    while stack:
-        items, in_repeat = stack.pop()
-        for op, arg in items:
-            name = str(op)
-            if name in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "ASSERT", "ASSERT_NOT"):
-                return "regular expression uses a backreference or lookaround, which `name-matches` does not allow"
-            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                low, high, body = arg
-                if high > 1:
-                    if in_repeat:
-                        return ("regular expression repeats a repetition (like `(a+)+`), which can take "
-                                "exponential time; `name-matches` does not allow it")
-                    repeats += 1
-                    if repeats > MAX_REGEX_REPEATS:
-                        return f"regular expression has more than {MAX_REGEX_REPEATS} repetitions"
-                stack.append((body, in_repeat or high > 1))
-            elif name == "BRANCH":
-                if in_repeat:
-                    return ("regular expression repeats an alternation (like `(a|ab)*`), which can take "
-                            "exponential time; use a character class or drop the repetition")
-                stack.extend((branch, in_repeat) for branch in arg[1])
-            elif name == "SUBPATTERN":
-                stack.append((arg[-1], in_repeat))
-            elif name == "ATOMIC_GROUP":
-                stack.append((arg, in_repeat))
+        name_regex(pattern)
+    except re2.error as error:
+        reason = error.args[0] if error.args else error
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return (f"RE2 cannot compile this regular expression ({reason}); `name-matches` takes RE2 syntax, "
+                "which has no backreferences or lookarounds")
     return None
 
 
-def _sre_parse(pattern: str):
-    try:
-        from re import _parser as parser  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse as parser
-    return parser.parse(pattern)
+@lru_cache(maxsize=256)
+def name_regex(pattern: str):
+    """The compiled `name-matches` pattern (RE2: linear-time matching, no backtracking)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own copy of every compile error on stderr
+    return re2.compile(pattern, options)
 
 
 def rule_to_json(rule: Rule) -> dict[str, Any]:
@@ -248,30 +262,35 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
 
 
 def rule_from_json(data: dict[str, Any]) -> Rule:
-    examples = {kind: [Example(e["code"], tuple(e["keras"])) for e in items]
+    examples = {kind: [Example(e["code"], tuple(e["keras"]), e.get("fixed")) for e in items]
                 for kind, items in data["examples"].items()}
     return Rule(**{**data, "keras": tuple(data["keras"]), "examples": examples})
 
 
-def load_rules_cached(folders: list[Path], cache_root: Path | None) -> list[Rule]:
-    """load_rules, through a compiled copy in the cache keyed by the rule files' sizes and times."""
-    if cache_root is None:
+def load_rules_cached(folders: list[Path], cache) -> list[Rule]:
+    """load_rules, through a compiled copy in the cache (a :class:`lstmlint.cache.Cache`, or None) keyed by the
+    rule files' sizes and times."""
+    if cache is None:
         return load_rules(folders)
-    from lstmlint.cache import CACHE_DIR, rule_files, settings_digest, write_text_atomic
+    from lstmlint.cache import rule_files, settings_digest
 
     from lstmlint import __version__
 
-    key = settings_digest([__version__, rule_files(folders), [str(f) for f in folders]])
-    path = cache_root / CACHE_DIR / __version__ / f"rules-{key[:20]}.json"
-    try:
-        return [rule_from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    # the checks a rule passed when it was cached are part of the key: a rule file that stricter checks reject
+    # must not keep loading from an entry written before them
+    checks = [Path(__file__).read_bytes(), SCHEMA_PATH.read_bytes(),
+              Path(__file__).with_name("placeholders.py").read_bytes()]
+    key = settings_digest([__version__, [hashlib.sha256(c).hexdigest() for c in checks], rule_files(folders),
+                           [str(f) for f in folders]])
+    name = f"rules-{key[:20]}.json"
+    text = cache.read_blob(name)
+    if text is not None:
+        try:
+            return [rule_from_json(item) for item in json.loads(text)]
+        except (ValueError, KeyError, TypeError):
+            pass
     rules = load_rules(folders)
-    try:
-        write_text_atomic(path, json.dumps([rule_to_json(r) for r in rules]))
-    except OSError:
-        pass
+    cache.write_blob(name, json.dumps([rule_to_json(r) for r in rules]))
     return rules
 
 

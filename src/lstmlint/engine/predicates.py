@@ -8,12 +8,11 @@ Predicates may add bindings (``{next}``, ``{timesteps}``…) that the rule's mes
 from __future__ import annotations
 
 import operator
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from lstmlint import keras_api
-from lstmlint.engine.loader import MAX_NAME_LENGTH
+from lstmlint.engine.loader import name_regex
 from lstmlint.ir import Call, Import, Layer, Model, Module, Value
 from lstmlint.shapes import LayerShape, dim, infer, is_multi, single
 
@@ -345,10 +344,8 @@ def _arg_test(value: Value | None, spec: dict[str, Any], subject: Subject) -> Tr
         ok = isinstance(value.const, int) and not isinstance(value.const, bool) and value.const > 0
         if ok != spec["positive-int"]:
             return False
-    if "name-matches" in spec:
-        if value.name is not None and len(value.name) > MAX_NAME_LENGTH:
-            return None  # bounds the regex's cost (see loader.regex_problem); no real name is this long
-        if value.name is None or not re.search(spec["name-matches"], value.name):
+    if "name-matches" in spec:  # RE2: linear in the name's length, whatever the pattern
+        if value.name is None or not name_regex(spec["name-matches"]).search(value.name):
             return False
     comparison = {k: v for k, v in spec.items() if k in ("eq", "ne", "in", "not-in", "gt", "ge", "lt", "le")}
     if comparison:

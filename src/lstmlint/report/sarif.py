@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from lstmlint import __version__
+from lstmlint.builtin_codes import CODES
 from lstmlint.findings import Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -22,21 +24,6 @@ SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "lstmlint/v1"
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-
-# Findings that no YAML rule produces, described here so that every result's ruleId has a descriptor.
-BUILTIN = {
-    "LSTM001": ("syntax-error", "error", "The file does not parse as Python, so lstmlint cannot check it.",
-                "## What it does\nReports a file that is not valid Python (or nests too deeply to analyse), at "
-                "the position of the error. The other files are still checked.\n\n## Why is this bad?\nNothing "
-                "in the file can be checked, and Python rejects it too.\n\n## Example\n```python\n"
-                "model = keras.Sequential([\n```\n\n## Use instead\nFix the syntax error."),
-    "LSTM002": ("unreadable-file", "error", "The file cannot be read or decoded as Python source.",
-                "## What it does\nReports a file that cannot be read, or whose bytes do not decode in the "
-                "encoding Python would use (UTF-8, a BOM or a PEP 263 coding cookie).\n\n## Why is this bad?\n"
-                "Nothing in the file can be checked, and Python cannot import it either.\n\n## Example\n"
-                "A Latin-1 file without a `# -*- coding: latin-1 -*-` line.\n\n## Use instead\nSave the file "
-                "as UTF-8, or declare its encoding with a coding cookie."),
-}
 
 CATEGORIES = {"0": "parse", "1": "shapes", "2": "stateful", "3": "units", "4": "performance", "5": "compatibility"}
 
@@ -80,8 +67,9 @@ def render(findings: list[Finding], files: int, rules=None) -> str:
 
 def _descriptors(findings: list[Finding], rules) -> tuple[list[dict], dict[str, int]]:
     entries: dict[str, dict] = {}
-    for code, (name, severity, summary, explanation) in BUILTIN.items():
-        entries[code] = _descriptor(code, name, severity, summary, explanation, keras=(2, 3), fixable=False)
+    for code in CODES.values():  # findings no YAML rule produces: every result's ruleId has a descriptor
+        entries[code.id] = _descriptor(code.id, code.name, code.severity, code.summary, code.explanation,
+                                       keras=code.keras, fixable=False, category=code.category)
     for rule in rules:
         entries[rule.id] = _descriptor(rule.id, rule.name, rule.severity, rule.summary, rule.explanation,
                                        keras=tuple(rule.keras), fixable=rule.fix is not None)
@@ -93,8 +81,10 @@ def _descriptors(findings: list[Finding], rules) -> tuple[list[dict], dict[str, 
     return ordered, {d["id"]: i for i, d in enumerate(ordered)}
 
 
-def _descriptor(code: str, name: str, severity: str, summary: str, explanation: str, keras, fixable: bool) -> dict:
-    category = CATEGORIES.get(code[4:5], "other") if code.startswith("LSTM") else "custom"
+def _descriptor(code: str, name: str, severity: str, summary: str, explanation: str, keras, fixable: bool,
+                category: str | None = None) -> dict:
+    if category is None:
+        category = CATEGORIES.get(code[4:5], "other") if code.startswith("LSTM") else "custom"
     tags = ["keras", "recurrent", category]
     tags += [f"keras-{v}" for v in keras]
     if fixable:
@@ -122,7 +112,8 @@ def first_section(explanation: str) -> str:
 
 
 def artifact_location(path: str) -> dict:
-    """A relative URI against %SRCROOT%; a path outside the working directory stays an absolute file URI."""
+    """A relative URI against %SRCROOT%; a path outside the working directory stays an absolute file URI. URIs
+    are percent-encoded from the path's bytes, so a file name that is not valid UTF-8 keeps its exact bytes."""
     posix = path.replace("\\", "/")
     if PurePosixPath(posix).is_absolute() or re.match(r"^[A-Za-z]:/", posix):
         try:
@@ -132,7 +123,7 @@ def artifact_location(path: str) -> dict:
         posix = relative
     while posix.startswith("./"):
         posix = posix[2:]
-    return {"uri": quote(posix), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(posix)), "uriBaseId": SRCROOT}
 
 
 def _region(line: int, column: int, end_line: int, end_column: int, empty_ok: bool) -> dict:

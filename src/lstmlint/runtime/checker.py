@@ -21,6 +21,11 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
                                      # "worker crashed", "TensorFlow is not installed: runtime check needs
                                      # `pip install 'lstmlint[runtime]'`"
         seconds: float | None        # the worker's build time for this model (bench/runtime.py)
+        calls: list[CallResult]      # the model's calls replayed on zero arrays (``calls.plan_calls``), by
+                                     # Model.calls index: status "ran" | "failed" | "unchecked", what ran, the
+                                     # shapes and batches, Keras's error, the time each took
+        mismatch: Mismatch | None    # where lstmlint's static shapes/parameters differ from Keras's (the oracle)
+        keras: str | None            # "Keras 3.15.1", for messages
 
     fully_known(model, target) -> str | None
         None when the model can be rebuilt from the IR alone, else "model not fully known: <what>".
@@ -29,27 +34,41 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
             -> list[ModelResult]
         One result per (model, target-keras), in order. One worker subprocess per target version per call
         (TensorFlow imported once in it); a model that exceeds ``timeout`` seconds gets the worker killed and
-        restarted for the remaining models. ``memory_limit`` (bytes; default LSTMLINT_RUNTIME_MEMORY or 4 GiB,
+        restarted for the remaining models; a model's replayed calls get their own ``timeout`` (on expiry they
+        are unchecked and the build result stands). ``memory_limit`` (bytes; default LSTMLINT_RUNTIME_MEMORY or 4 GiB,
         0 = none) is the worker's RLIMIT_AS: a model that runs out of it is unchecked. ``progress`` prints
         "runtime: built 3/12 models" to stderr when stderr is a TTY and more than 3 models are rebuilt.
 
     apply_runtime(modules, findings, rules: dict[str, Rule], target, timeout=20.0, progress=False)
             -> tuple[list[Finding], dict[tuple[str, int], ModelResult]]
-        Runs every model of every module, sets each finding's ``runtime`` and returns (the findings plus any
-        LSTM900 findings, sorted; the results keyed by (module.path, model index)). Verdicts:
+        Runs every model of every module and replays its calls, sets each finding's ``runtime`` and returns
+        (the findings plus any LSTM900/901/902 findings, sorted; the results keyed by (module.path, model
+        index)). Verdicts:
         - ``confirmed``: a rule with ``runtime: {build-error: [...]}`` whose model Keras refuses with a message
-          containing one of the substrings;
-        - ``refuted``: such a rule whose model Keras builds;
-        - ``consistent``: a rule with ``runtime: {semantic: true}`` or no runtime spec whose model Keras builds;
+          containing one of the substrings, or with ``call-error: [...]`` whose call (for a layer rule: a call
+          of its model) Keras refuses so;
+        - ``refuted``: a build-error rule whose model Keras builds; a call-error rule without ``semantic``
+          whose replayed calls all run;
+        - ``consistent``: a rule with ``semantic: true`` or no runtime spec whose model Keras builds and whose
+          replayed calls (if any) run;
         - ``unchecked``: everything else — no origin model, model not rebuilt (not fully known, no TensorFlow,
-          timeout, crash), or Keras failed for a reason the rule does not claim.
-        A model that Keras refuses while no static finding of a build-error rule sits on it gets an
-        ``LSTM900 keras-build-error [error]`` finding at the failing layer with Keras's message (first line).
-        LSTM900 findings are not filtered by select/ignore/noqa here: the caller does that.
+          timeout, crash), Keras failed for a reason the rule does not claim, a call-error rule whose call was
+          not replayed, or a model whose static shapes Keras contradicts (the oracle; see LSTM902).
+        A verdict that rests on a replayed call appends to the finding's message what Keras did
+        (``describe_call``). Added findings:
+        - ``LSTM900 keras-build-error [error]``: a model Keras refuses while no static finding of a build-error
+          rule sits on it, at the failing layer, with Keras's message (first line);
+        - ``LSTM901 keras-call-error [error]``: a replayed call Keras refuses on data of the call's own shapes
+          (not assumed ones) that confirms no finding, at the call;
+        - ``LSTM902 static-runtime-mismatch [warning]``: a model whose known static output shapes or parameter
+          counts (per layer, or the total) differ from Keras's, naming both values.
+        These are not filtered by select/ignore/noqa here: the caller does that. When TensorFlow cannot be
+        used at all, one line on stderr says why (once per process), whatever the output format.
 
-The worker (``python -m lstmlint.runtime.worker``) runs with TF_CPP_MIN_LOG_LEVEL=3, KERAS_BACKEND=tensorflow,
-no visible GPU, TF_USE_LEGACY_KERAS=1 for target-keras 2 (tf_keras must be installed), its cwd in a fresh
-empty folder (so no file of the user's can shadow a module) and its stderr discarded. Static findings and the
+The worker (``lstmlint.runtime.worker``) runs with TF_CPP_MIN_LOG_LEVEL=3, KERAS_BACKEND=tensorflow,
+no visible GPU, TF_USE_LEGACY_KERAS=1 for target-keras 2 (tf_keras must be installed), started isolated by
+:mod:`lstmlint.subprocess_worker` (``python -I``, its cwd in a fresh empty folder, so no file of the user's can
+shadow a module) and its stderr discarded. Static findings and the
 exit code never depend on what happens here.
 """
 
@@ -59,19 +78,18 @@ import importlib.util
 import json
 import os
 import select
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
+from lstmlint import builtin_codes
 from lstmlint.engine.loader import Rule
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Model, Module
-from lstmlint.runtime.worker import UNRECORDED_FUNCTIONS, keras_name
+from lstmlint.runtime.calls import CallPlan, plan_calls
+from lstmlint.runtime.worker import UNRECORDED_FUNCTIONS, keras_message, keras_name
 
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
@@ -79,13 +97,55 @@ STARTUP_TIMEOUT = 180.0  # importing TensorFlow, separate from the per-model tim
 NO_TENSORFLOW = "TensorFlow is not installed: runtime check needs `pip install 'lstmlint[runtime]'`"
 NO_TF_KERAS = ("tf_keras is not installed: runtime check for target-keras 2 needs `pip install tf_keras` "
                "(with TensorFlow)")
-KERAS_BUILD_ERROR = ("LSTM900", "keras-build-error")
+KERAS_BUILD_ERROR = (builtin_codes.KERAS_BUILD_ERROR.id, builtin_codes.KERAS_BUILD_ERROR.name)
+KERAS_CALL_ERROR = (builtin_codes.KERAS_CALL_ERROR.id, builtin_codes.KERAS_CALL_ERROR.name)
+STATIC_RUNTIME_MISMATCH = (builtin_codes.STATIC_RUNTIME_MISMATCH.id, builtin_codes.STATIC_RUNTIME_MISMATCH.name)
 
 
 @dataclass
 class LayerResult:
     output_shape: list | None
     params: int | None
+
+
+@dataclass
+class CallResult:
+    """One model call replayed on zero arrays (see ``calls`` and ``worker.CallRunner``)."""
+
+    index: int  # into Model.calls
+    method: str
+    status: str  # "ran" | "failed" | "unchecked"
+    ran: str | None = None  # what ran: the method itself, or predict when the target or the loss is not known
+    error: str | None = None
+    reason: str | None = None
+    x: list | None = None  # the shapes of the zero arrays
+    y: list | None = None
+    batches: list[int] | None = None
+    loss: str | None = None
+    loss_value: float | None = None
+    output: list | None = None
+    assumed: bool = False  # x was not known: the model's own input shape was used
+    shuffle: bool = False
+    stateful: bool = False
+    fixed_batch: int | None = None
+    note: str | None = None
+    seconds: float | None = None
+    cpu_seconds: float | None = None  # the worker's CPU time (all its threads) for the call
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> CallResult:
+        known = {f for f in CallResult.__dataclass_fields__}
+        return CallResult(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Mismatch:
+    """Where lstmlint's static shapes and parameter counts differ from Keras's (issue: the static side is wrong)."""
+
+    layer: int | None  # index into Model.layers; None: the model's total
+    static: str
+    keras: str
+    what: str  # "LSTM (line 3)" or "this model"
 
 
 @dataclass
@@ -99,6 +159,9 @@ class ModelResult:
     status: str = "unchecked"
     reason: str | None = None
     seconds: float | None = None
+    calls: list[CallResult] = field(default_factory=list)
+    mismatch: Mismatch | None = None
+    keras: str | None = None  # "Keras 3.15.1"
 
     @staticmethod
     def unchecked(reason: str) -> ModelResult:
@@ -127,7 +190,7 @@ def _unknown_part(model: Model, target: int) -> str | None:
         problem = _layer_problem(layer, target)
         if problem is not None:
             return problem
-        for ref in layer.inputs:
+        for ref in [*layer.inputs, *(r for refs in layer.keyword_inputs.values() for r in refs)]:
             if not 0 <= ref.layer < index:
                 return f"the input of {_label(layer)} is not known"
         if model.kind != "sequential" and layer.family != "input" and not layer.inputs:
@@ -230,38 +293,39 @@ class WorkerError(Exception):
 
 
 class Worker:
-    """One ``python -m lstmlint.runtime.worker`` process and its line protocol."""
+    """One runtime worker process (started isolated by :mod:`lstmlint.subprocess_worker`) and its line protocol."""
 
     def __init__(self, target: int, memory_limit: int) -> None:
         self.target = target
         self.memory_limit = memory_limit
-        self.proc: subprocess.Popen | None = None
+        self.child = None
         self.buffer = b""
-        self.folder: str | None = None
         self.import_seconds: float | None = None
         self.keras_version: str | None = None
 
+    @property
+    def proc(self) -> subprocess.Popen | None:
+        return self.child.process if self.child is not None else None
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
-                   PYTHONWARNINGS="ignore", PYTHONDONTWRITEBYTECODE="1")
+        env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="")
         if self.target == 2:
             env["TF_USE_LEGACY_KERAS"] = "1"
         else:
             env.pop("TF_USE_LEGACY_KERAS", None)
-        package_root = str(Path(__file__).resolve().parents[2])  # the folder holding lstmlint/
-        env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
         return env
 
     def start(self) -> None:
         """Start the worker and wait for TensorFlow to be imported; raises WorkerError with the reason."""
-        self.folder = tempfile.mkdtemp(prefix="lstmlint-runtime-")
+        from lstmlint.subprocess_worker import Child
+
         self.buffer = b""
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lstmlint.runtime.worker", "--memory-limit", str(self.memory_limit)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.folder, env=self.env(), start_new_session=True,
-        )
+        # -W ignore -B: what PYTHONWARNINGS / PYTHONDONTWRITEBYTECODE said before; `python -I` ignores them
+        self.child = Child("lstmlint.runtime.worker:main", ["--memory-limit", str(self.memory_limit)],
+                           memory_limit=self.memory_limit, env=self.env(), stderr=subprocess.DEVNULL,
+                           python_flags=("-W", "ignore", "-B"))
+        self.child.start()
         try:
             hello = self.read(max(STARTUP_TIMEOUT, 0.0))
         except TimeoutError:
@@ -309,36 +373,23 @@ class Worker:
             if answer.get("id") == job["id"]:
                 return answer
 
+    def answer(self, job_id: int, timeout: float) -> dict[str, Any]:
+        """The next line for job ``job_id`` (the replayed calls that follow a build result)."""
+        while True:
+            answer = self.read(timeout)
+            if answer.get("id") == job_id:
+                return answer
+
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.child is not None and self.child.alive()
 
     def kill(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, 9)
-                except (ProcessLookupError, PermissionError):
-                    proc.kill()
-            proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    stream.close()
-                except (OSError, AttributeError):
-                    pass
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        if self.child is not None:
+            self.child.stop()
 
     def close(self) -> None:
-        proc = self.proc
-        if proc is not None and proc.poll() is None and proc.stdin is not None:
-            try:
-                proc.stdin.close()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        self.kill()
+        if self.child is not None:
+            self.child.close()
 
 
 def _result(answer: dict[str, Any]) -> ModelResult:
@@ -415,40 +466,163 @@ def _run_target(models: list[tuple[Model, int]], positions: list[int], target: i
                     for rest in positions[number:]:
                         results[rest] = ModelResult.unchecked(str(error))
                     return
-            job = {"id": number, "model": asdict(models[position][0]), "target": target}
+            model = models[position][0]
+            plans = plan_calls(model)
+            job = {"id": number, "model": asdict(model), "target": target, "calls": [asdict(p) for p in plans]}
+            answer: dict[str, Any] = {}
             try:
-                results[position] = _result(worker.request(job, timeout))
+                answer = worker.request(job, timeout)
+                results[position] = _result(answer)
             except TimeoutError:
                 worker.kill()
                 results[position] = ModelResult.unchecked(f"timeout after {timeout:g}s")
             except (EOFError, ValueError):
                 worker.kill()
                 results[position] = ModelResult.unchecked("worker crashed")
+            result = results[position]
+            assert result is not None
+            result.keras = worker.keras_version
+            if answer.get("calls_follow"):
+                result.calls = _replayed_calls(worker, number, plans, timeout)
+            if result.status != "unchecked":
+                result.mismatch = static_mismatch(model, target, result)
             counter.step()
     finally:
         worker.close()
 
 
+def _replayed_calls(worker: Worker, job_id: int, plans: list[CallPlan], timeout: float) -> list[CallResult]:
+    """The second answer of a job: its calls replayed, under the same timeout as the build (the build's result
+    stands when they time out or crash the worker)."""
+    reason = None
+    try:
+        answer = worker.answer(job_id, timeout)
+        return [CallResult.from_json(item) for item in answer.get("calls") or []]
+    except TimeoutError:
+        reason = f"timeout after {timeout:g}s"
+    except (EOFError, ValueError):
+        reason = "worker crashed"
+    worker.kill()
+    return [CallResult(p.index, p.method, "unchecked", reason=reason) for p in plans]
+
+
+# ------------------------------------------------------------------------------------------ the oracle
+
+
+def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch | None:
+    """The first layer (or the total) where lstmlint's known shapes or parameter counts differ from Keras's."""
+    from lstmlint.explain import shown_layers
+    from lstmlint.shapes import infer
+
+    try:
+        shapes = infer(model, target)
+    except Exception:  # noqa: BLE001 - a static crash is reported by the static path, not here
+        return None
+    for index, (static, keras) in enumerate(zip(shapes, result.layers)):
+        if keras is None:
+            continue
+        out = _known_shape(static.output)
+        shape_differs = out is not None and keras.output_shape is not None and not _agrees(out, keras.output_shape)
+        params_differ = static.params is not None and keras.params is not None and static.params != keras.params
+        if shape_differs or params_differ:
+            return Mismatch(index, _describe(out, static.params), _describe(keras.output_shape, keras.params),
+                            _label(model.layers[index]))
+    if result.status == "built" and result.total_params is not None and model.complete:
+        params = [shapes[i].params for i in shown_layers(model)]
+        if params and all(p is not None for p in params):
+            total = sum(params)  # type: ignore[arg-type]
+            if total != result.total_params:
+                return Mismatch(None, f"{total:,} parameters", f"{result.total_params:,} parameters",
+                                "this model")
+    return None
+
+
+def _known_shape(output):
+    """A static output as lists of int / None, with Ellipsis for a dim not known statically; None if unknown."""
+    from lstmlint.shapes import dim, is_multi
+
+    if output is None:
+        return None
+    if is_multi(output):
+        return [_known_shape(part) for part in output]
+    return [dim(d) for d in output]
+
+
+def _agrees(static, keras) -> bool:
+    if static is None:
+        return True
+    if not isinstance(keras, list) or len(static) != len(keras):
+        return False
+    nested_static = bool(static) and isinstance(static[0], list)
+    nested_keras = bool(keras) and isinstance(keras[0], list)
+    if nested_static or nested_keras:
+        return nested_static == nested_keras and all(_agrees(s, k) for s, k in zip(static, keras))
+    return all(s is ... or s == k for s, k in zip(static, keras))
+
+
+def _describe(shape, params: int | None) -> str:
+    parts = []
+    if shape is not None:
+        parts.append(f"output {_shape_text(shape)}")
+    if params is not None:
+        parts.append(f"{params:,} parameters")
+    return " and ".join(parts) or "nothing known"
+
+
+def _shape_text(shape) -> str:
+    if shape and isinstance(shape[0], list):
+        return ", ".join(_shape_text(part) for part in shape)
+    dims = ["?" if d is ... else "None" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
 # ------------------------------------------------------------------------------------------ the verdicts
 
 
-def verdict(finding: Finding, rule: Rule | None, result: ModelResult | None) -> str:
-    """confirmed / consistent / refuted / unchecked for one static finding and its model's result."""
-    if result is None or rule is None or result.status == "unchecked":
-        return "unchecked"
-    expected = rule.runtime.get("build-error") if rule.runtime else None
+def verdict(finding: Finding, rule: Rule | None, result: ModelResult | None,
+            calls: list[CallResult] | None = None) -> str:
+    """confirmed / consistent / refuted / unchecked for one static finding, its model's result and the calls
+    of that model the finding is about (its own call, or all the model's calls for a layer rule with a
+    ``call-error`` spec)."""
+    return _judge(finding, rule, result, calls or [])[0]
+
+
+def _judge(finding: Finding, rule: Rule | None, result: ModelResult | None,
+           calls: list[CallResult]) -> tuple[str, CallResult | None]:
+    """The verdict and the replayed call it rests on (None when it rests on the build alone)."""
+    if result is None or rule is None or result.status == "unchecked" or result.mismatch is not None:
+        return "unchecked", None
+    spec = rule.runtime or {}
+    expected = spec.get("build-error")
     if expected:
         if result.status == "built":
-            return "refuted"
+            return "refuted", None
         message = result.error or ""
-        return "confirmed" if any(text in message for text in expected) else "unchecked"
-    return "consistent" if result.status == "built" else "unchecked"
+        return ("confirmed" if any(text in message for text in expected) else "unchecked"), None
+    if result.status != "built":
+        return "unchecked", None
+    call_errors = spec.get("call-error") or []
+    silent_ok = bool(spec.get("semantic")) or not call_errors  # the rule allows Keras to run the call
+    replayed = [c for c in calls if c.status in ("ran", "failed")]
+    for call in replayed:
+        if call.status == "failed" and any(text in (call.error or "") for text in call_errors):
+            return "confirmed", call
+    if any(c.status == "failed" for c in replayed):
+        return "unchecked", next(c for c in replayed if c.status == "failed")
+    if replayed:
+        ran = sorted(replayed, key=lambda c: c.ran not in ("fit", "train_on_batch", "evaluate", "test_on_batch"))
+        return ("consistent" if silent_ok else "refuted"), ran[0]
+    if call_errors and finding.origin is not None and len(finding.origin) > 2:
+        return "unchecked", None  # the call it is about was not replayed
+    return ("consistent" if silent_ok else "unchecked"), None
 
 
 def apply_runtime(modules: list[Module], findings: list[Finding], rules: dict[str, Rule], target: int,
                   timeout: float = DEFAULT_TIMEOUT, progress: bool = False
                   ) -> tuple[list[Finding], dict[tuple[str, int], ModelResult]]:
-    """Rebuild every model, set each finding's ``runtime`` and add LSTM900 findings (see the module doc)."""
+    """Rebuild every model and replay its calls, set each finding's ``runtime`` (and say what Keras did with
+    a call in the finding's message) and add LSTM900 / LSTM901 / LSTM902 findings (see the module doc).
+    When TensorFlow cannot be used at all, says so once on stderr."""
     keys: list[tuple[str, int]] = []
     jobs: list[tuple[Model, int]] = []
     by_path: dict[str, Module] = {}
@@ -458,22 +632,138 @@ def apply_runtime(modules: list[Module], findings: list[Finding], rules: dict[st
             keys.append((module.path, index))
             jobs.append((model, target))
     results = dict(zip(keys, run_models(jobs, timeout=timeout, progress=progress)))
+    _say_once_why_nothing_ran(results.values(), target)
 
     claimed: set[tuple[str, int]] = set()  # models with a static finding of a build-error rule
+    claimed_calls: set[tuple[str, int, int]] = set()  # calls whose failure a finding is confirmed by
     out: list[Finding] = []
     for finding in findings:
         rule = rules.get(finding.rule)
         result = results.get((finding.path, finding.origin[0])) if finding.origin is not None else None
-        finding.runtime = verdict(finding, rule, result)
+        calls = _calls_of(finding, rule, result)
+        finding.runtime, call = _judge(finding, rule, result, calls)
+        if call is not None and finding.runtime != "unchecked" and result is not None:
+            finding.message = f"{finding.message.rstrip()} {describe_call(call, result.keras)}"
+        if call is not None and finding.runtime == "confirmed":
+            claimed_calls.add((finding.path, finding.origin[0], call.index))  # type: ignore[index]
         if finding.origin is not None and rule is not None and rule.runtime.get("build-error"):
             claimed.add((finding.path, finding.origin[0]))
         out.append(finding)
     for key, result in results.items():
-        if result.status != "failed" or key in claimed:
-            continue
-        out.append(_build_error_finding(by_path[key[0]], key[1], result))
+        module = by_path[key[0]]
+        if result.status == "failed" and key not in claimed:
+            out.append(_build_error_finding(module, key[1], result))
+        if result.mismatch is not None:
+            out.append(mismatch_finding(module, key[1], result))
+        for call in result.calls:
+            if call.status == "failed" and not call.assumed and (key[0], key[1], call.index) not in claimed_calls:
+                out.append(_call_error_finding(module, key[1], call, result.keras))
     out.sort(key=Finding.sort_key)
     return out, results
+
+
+def _calls_of(finding: Finding, rule: Rule | None, result: ModelResult | None) -> list[CallResult]:
+    if result is None or rule is None or finding.origin is None:
+        return []
+    if len(finding.origin) > 2:  # a call finding: (model, None, call)
+        return [c for c in result.calls if c.index == finding.origin[2]]
+    if (rule.runtime or {}).get("call-error"):  # a layer rule about what the model's calls do
+        return list(result.calls)
+    return []
+
+
+_said: set[str] = set()
+
+
+def _say_once_why_nothing_ran(results, target: int) -> None:
+    """--runtime that cannot run at all (no TensorFlow, no tf_keras, TensorFlow failing to import) says so on
+    stderr, once per process, whatever the output format: the findings are all ``unchecked`` then."""
+    reasons = {r.reason for r in results if r.status == "unchecked" and r.reason is not None}
+    found = [r for r in reasons if r in (NO_TENSORFLOW, NO_TF_KERAS) or r.startswith(
+        ("TensorFlow failed to import", "importing TensorFlow timed out", "out of memory importing TensorFlow"))]
+    if not found and tensorflow_missing():
+        found = [NO_TENSORFLOW]
+    elif not found and target == 2 and importlib.util.find_spec("tf_keras") is None:
+        found = [NO_TF_KERAS]
+    for reason in sorted(found):
+        if reason not in _said:
+            _said.add(reason)
+            sys.stderr.write(f"lstmlint: --runtime: {reason}; every finding stays unchecked\n")
+            sys.stderr.flush()
+
+
+def describe_call(call: CallResult, keras: str | None) -> str:
+    """What Keras did with one replayed call, in a sentence (appended to the findings it decides), e.g. "Keras
+    3.15.1 refuses it: fit on zeros of x (10, 5, 2) and y (10, 1) in batches of 4, 4 and 2 (the state holds 4
+    rows) fails with: Incompatible shapes: [2,32] vs. [4,32]." """
+    who = keras or "Keras"
+    ran = call.ran or call.method
+    why = call.note or "no training step"
+    replay = call.method if ran == call.method else f"{call.method}, replayed as {ran} ({why}),"
+    said = f"{replay} on zeros of {_arrays_text(call)}"
+    if call.batches:
+        said += f" in {_batches_text(call.batches)}"
+    extras = []
+    if call.stateful and call.fixed_batch:
+        extras.append(f"the state holds {call.fixed_batch} rows")
+    if call.shuffle and call.stateful:
+        extras.append("shuffled")
+    if call.loss:
+        extras.append(f"loss {call.loss!r}")
+    if extras:
+        said += f" ({', '.join(extras)})"
+    assumed = " (x's shape is not known: the model's own input shape was used)" if call.assumed else ""
+    if call.status == "failed":
+        message = keras_message(call.error or "") or "an error without a message"
+        return f"{who} refuses it{assumed}: {said} fails with: {_sentence(message)}"
+    output = f", output {_shape_text(call.output)}" if call.output else ""
+    return f"{who} runs it{assumed}: {said} runs without an error{output}."
+
+
+def _arrays_text(call: CallResult) -> str:
+    text = f"x {_shape_text(call.x)}" if call.x else "x"
+    return text + (f" and y {_shape_text(call.y)}" if call.y else "")
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _batches_text(sizes: list[int]) -> str:
+    if len(sizes) == 1:
+        return f"1 batch of {sizes[0]}"
+    if len(set(sizes)) == 1:
+        return f"{len(sizes)} batches of {sizes[0]}"
+    return f"batches of {', '.join(str(n) for n in sizes[:-1])} and {sizes[-1]}"
+
+
+def _call_error_finding(module: Module, index: int, call: CallResult, keras: str | None) -> Finding:
+    model = module.models[index]
+    span = model.calls[call.index].span if 0 <= call.index < len(model.calls) else model.span
+    ran = call.ran or call.method
+    why = call.note or "no training step"
+    replay = call.method if ran == call.method else f"{call.method} (replayed as {ran}: {why})"
+    batches = f" in {_batches_text(call.batches)}" if call.batches else ""
+    message = (f"{keras or 'Keras'} refuses this {replay} on zeros of {_arrays_text(call)}{batches}: "
+               f"{_sentence(keras_message(call.error or '') or 'an error without a message')}")
+    finding = Finding(module.path, span.line, span.column, span.end_line, span.end_column, KERAS_CALL_ERROR[0],
+                      KERAS_CALL_ERROR[1], "error", message, runtime="confirmed")
+    return replace(finding, origin=(index, None, call.index))
+
+
+def mismatch_finding(module: Module, index: int, result: ModelResult) -> Finding:
+    model = module.models[index]
+    mismatch = result.mismatch
+    assert mismatch is not None
+    layer = model.layers[mismatch.layer] if mismatch.layer is not None else None
+    span = layer.span if layer is not None else model.span
+    message = (f"lstmlint and {result.keras or 'Keras'} disagree on {mismatch.what}: lstmlint computes "
+               f"{mismatch.static}, Keras {mismatch.keras}. This is a bug in lstmlint's static shapes, not in "
+               "your code; the findings on this model stay unchecked. Please report it to lstmlint's maintainers "
+               "with this model.")
+    finding = Finding(module.path, span.line, span.column, span.end_line, span.end_column,
+                      STATIC_RUNTIME_MISMATCH[0], STATIC_RUNTIME_MISMATCH[1], "warning", message, runtime="confirmed")
+    return replace(finding, origin=(index, mismatch.layer))
 
 
 def _build_error_finding(module: Module, index: int, result: ModelResult) -> Finding:

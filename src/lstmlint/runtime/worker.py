@@ -6,7 +6,11 @@ JSON job per line on stdin and writes one JSON result per line on stdout:
 - first line out: ``{"ready": true, "import_seconds": s, "keras_version": v}`` or ``{"ready": false, "error": e}``;
 - job in: ``{"id": n, "model": <ir.Model as a dict>, "target": 2|3}``;
 - result out: ``{"id": n, "status": "built"|"failed"|"unchecked", "error", "error_layer", "layers",
-  "output_shape", "total_params", "reason", "seconds"}``.
+  "output_shape", "total_params", "reason", "seconds", "calls_follow"}``;
+- a job may carry ``"calls": [<calls.CallPlan as a dict>, ...]``: when its model is built, a second line follows,
+  ``{"id": n, "calls": [{"index", "method", "status": "ran"|"failed"|"unchecked", "error", "reason", "ran", "x",
+  "y", "batches", "loss", "loss_value", "output", "assumed", "shuffle", "stateful", "fixed_batch", "note",
+  "seconds", "cpu_seconds"}, ...]}`` (``CallRunner``): the calls replayed on zero arrays of the planned shapes.
 
 The model is rebuilt from the IR with the API form it was written in (``Sequential()`` + ``.add`` one layer at a
 time, or ``keras.Input`` + layer calls), so that Keras raises its own errors; nothing of the user's file is
@@ -84,6 +88,29 @@ def first_line(message: str) -> str:
     return lines[0]
 
 
+_NODE_NOISE = (
+    (re.compile(r" for '\{\{node [^']*'"), ""),  # "Dimensions must be equal ... for '{{node x/MatMul}} = ...'"
+    (re.compile(r"\{\{function_node [^}]*\}\}\s*"), ""),
+    (re.compile(r"\s*\[Op:[^\]]*\]( name: ?)?"), ""),
+)
+
+
+def keras_message(error: str) -> str:
+    """One informative line of what Keras / TensorFlow said: without the exception type, Keras 3's "Exception
+    encountered when calling" header, a graph error's traceback and node names."""
+    text = _ANSI.sub("", error)
+    head, _, rest = text.partition(":")
+    if head.isidentifier() and head.endswith(("Error", "Exception", "Exit")):
+        text = rest
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and lines[0].startswith("Graph execution error"):
+        lines = [line for line in lines[1:] if not line.startswith(("Detected at node", "File ", "[["))]
+    line = first_line("\n".join(lines))
+    for pattern, replacement in _NODE_NOISE:
+        line = pattern.sub(replacement, line)
+    return line.strip()
+
+
 # ----------------------------------------------------------------------------------------------- the rebuild
 
 
@@ -137,6 +164,7 @@ class Builder:
         self.target = target
         self.objects: dict[int, Any] = {}  # IR layer index -> Keras layer object
         self.outputs: dict[int, Any] = {}  # IR layer index -> its output tensor(s)
+        self.keras_model: Any = None  # the Sequential, once built
 
     def layer_class(self, layer: Any) -> Any:
         namespace = self.keras.layers
@@ -168,6 +196,19 @@ class Builder:
     def construct(self, layer: Any) -> Any:
         return self.layer_class(layer)(**self.kwargs(layer))
 
+    def shared_or_new(self, layer: Any) -> Any:
+        """A shared layer (the same object called again in the user's code) is the same Keras object here."""
+        same_as = getattr(layer, "same_as", None)
+        return self.objects[same_as] if same_as in self.objects else self.construct(layer)
+
+    def call_kwargs(self, layer: Any) -> dict[str, Any]:
+        """initial_state= / constants= / mask= tensors, as the user's call passed them."""
+        kwargs = {}
+        for keyword, refs in getattr(layer, "keyword_inputs", {}).items():
+            values = [self.ref(ref) for ref in refs]
+            kwargs[keyword] = values[0] if keyword == "mask" and len(values) == 1 else values
+        return kwargs
+
     # -- Sequential: keras.Sequential() and .add(layer) one by one, then build(shape) when the code builds it
     def sequential(self) -> Any:
         keras_model = self.keras.Sequential()
@@ -175,7 +216,7 @@ class Builder:
             if layer.implicit:
                 continue  # the first layer's own input_shape= / input_dim= / batch_input_shape= declares it
             try:
-                obj = self.construct(layer)
+                obj = self.shared_or_new(layer)
                 self.objects[index] = obj
                 keras_model.add(obj)
             except _Missing:
@@ -213,10 +254,10 @@ class Builder:
                 if layer.family == "input":
                     self.outputs[index] = self.input_tensor(index, layer)
                     continue
-                obj = self.construct(layer)
+                obj = self.shared_or_new(layer)
                 self.objects[index] = obj
                 values = [self.ref(ref) for ref in layer.inputs]
-                self.outputs[index] = obj(values[0] if len(values) == 1 else values)
+                self.outputs[index] = obj(values[0] if len(values) == 1 else values, **self.call_kwargs(layer))
             except _Missing:
                 raise
             except Exception as error:  # noqa: BLE001
@@ -248,7 +289,7 @@ class Builder:
         keras_model = None
         try:
             if self.model.kind == "sequential":
-                keras_model = self.sequential()
+                keras_model = self.keras_model = self.sequential()
             else:
                 self.functional()
         except _Missing as missing:
@@ -272,6 +313,17 @@ class Builder:
         return {"status": "built", "error": None, "error_layer": None, "layers": layers,
                 "output_shape": output_shape, "total_params": total}
 
+    def callable_model(self) -> Any:
+        """The built model as one Keras model that data can be fed to (functional graphs: keras.Model over
+        their input and output tensors)."""
+        if self.keras_model is None:
+            inputs = [self.outputs[i] for i, layer in enumerate(self.model.layers) if layer.family == "input"]
+            refs = self.model.outputs or [_Ref(len(self.model.layers) - 1)]
+            outputs = [self.ref(r) for r in refs]
+            self.keras_model = self.keras.Model(inputs[0] if len(inputs) == 1 else inputs,
+                                                outputs[0] if len(outputs) == 1 else outputs)
+        return self.keras_model
+
     def layers(self) -> list[dict[str, Any] | None]:
         results: list[dict[str, Any] | None] = []
         for index, layer in enumerate(self.model.layers):
@@ -291,7 +343,9 @@ class Builder:
             if index in seen:
                 continue
             seen.add(index)
-            stack.extend(r.layer for r in self.model.layers[index].inputs)
+            layer = self.model.layers[index]
+            stack.extend(r.layer for r in layer.inputs)
+            stack.extend(r.layer for refs in getattr(layer, "keyword_inputs", {}).values() for r in refs)
         counted: set[int] = set()
         total = 0
         for index in seen:
@@ -324,6 +378,201 @@ def _layer_output(obj: Any) -> Any:
     return obj.output
 
 
+# ------------------------------------------------------------------------------------------------ the calls
+
+
+class _Skip(Exception):
+    """A call that cannot be replayed (its result is ``unchecked`` with this reason)."""
+
+
+class CallRunner:
+    """Replays a model's planned calls (``calls.CallPlan`` as dicts) on zero arrays, in the user's order.
+
+    ``predict`` / ``predict_on_batch`` calls predict; ``fit`` / ``evaluate`` / ``*_on_batch`` calls with a known
+    target and a known loss run themselves (a training step with that loss and plain SGD), otherwise they predict
+    on the same batches. A stateful model replays two batches of each call (plus a short last batch when the
+    data has one), so that what happens when the state is carried to the next batch shows.
+    """
+
+    def __init__(self, keras: Any, keras_model: Any, memory_limit: int) -> None:
+        self.keras = keras
+        self.model = keras_model
+        self.memory_limit = memory_limit
+        self.compiled: str | None = None
+        inputs = list(getattr(keras_model, "inputs", None) or [])
+        self.problem = None if len(inputs) == 1 else f"the model has {len(inputs)} inputs"
+        self.shape: tuple = tuple(inputs[0].shape) if len(inputs) == 1 else ()
+        dtype = getattr(inputs[0], "dtype", "float32") if len(inputs) == 1 else "float32"
+        self.dtype = str(getattr(dtype, "name", dtype))
+        first = self.shape[0] if self.shape else None
+        self.fixed = int(first) if isinstance(first, int) else None
+        self.stateful = any(getattr(layer, "stateful", False) is True for layer in self._all_layers())
+
+    def _all_layers(self) -> list[Any]:
+        try:
+            return list(self.model._flatten_layers(include_self=False))
+        except Exception:  # noqa: BLE001 - an older Keras: the top-level layers and what they wrap
+            found = []
+            for layer in getattr(self.model, "layers", []):
+                found.append(layer)
+                found.extend(x for x in (getattr(layer, "layer", None), getattr(layer, "forward_layer", None))
+                             if x is not None)
+            return found
+
+    def run(self, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        results = []
+        seen: dict[str, dict[str, Any]] = {}  # the same call on the same shapes (predict(X) and predict(X_val))
+        for plan in plans:
+            key = json.dumps({k: v for k, v in plan.items() if k != "index"}, sort_keys=True)
+            if key in seen:
+                results.append({**seen[key], "index": plan["index"], "seconds": 0.0, "cpu_seconds": 0.0})
+                continue
+            started, cpu = time.perf_counter(), time.process_time()
+            try:
+                result = self.one(plan)
+            except _Skip as skip:
+                result = {"status": "unchecked", "reason": str(skip)}
+            except Exception as error:  # noqa: BLE001 - Keras's refusal (or an allocation that failed)
+                if out_of_memory(error):
+                    result = {"status": "unchecked", "reason": "out of memory"}
+                else:
+                    result = {"status": "failed", "error": _ANSI.sub("", f"{type(error).__name__}: {error}")}
+                result.update(getattr(error, "_lstmlint_context", {}))
+            result.update(index=plan["index"], method=plan["method"], seconds=time.perf_counter() - started,
+                          cpu_seconds=time.process_time() - cpu)
+            results.append(result)
+            seen[key] = result
+        return results
+
+    def one(self, plan: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        from lstmlint.runtime.calls import WITH_TARGET, batches, fill_samples
+
+        if self.problem is not None:
+            raise _Skip(self.problem)
+        method = plan["method"]
+        on_batch = method.endswith("_on_batch")
+        x, assumed = plan["x"], False
+        if x is None:
+            if self.fixed is None:
+                raise _Skip("x is not known and the model's batch size is not fixed")
+            if any(not isinstance(d, int) for d in self.shape[1:]):
+                raise _Skip("x is not known and the model's input shape is not fully known")
+            x, assumed = [None, *self.shape[1:]], True
+        steps = 2 if self.stateful else 1
+        batch = plan["batch_size"] or 32
+        if on_batch:
+            samples = x[0] if x[0] is not None else (self.fixed or 4)
+        else:
+            samples = fill_samples(x[0], batch, self.fixed, steps)
+        y = plan["y"] if method in WITH_TARGET else None
+        target_samples = None
+        if y is not None:
+            target_samples = samples if y[0] is None else (y[0] if on_batch else fill_samples(y[0], batch,
+                                                                                                 self.fixed, steps))
+        loss = plan["loss"]
+        train = y is not None and loss is not None
+        self._check_size(samples, x, target_samples, y if train else None)
+        dtype = self.dtype if self.dtype.startswith(("float", "int", "uint", "bool", "bfloat")) else None
+        if dtype is None:
+            raise _Skip(f"the model's input dtype is {self.dtype}")
+        context: dict[str, Any] = {
+            "x": [samples, *x[1:]], "y": [target_samples, *y[1:]] if y is not None else None,
+            "batches": [samples] if on_batch else batches(samples, batch), "assumed": assumed,
+            "shuffle": bool(plan["shuffle"]) and method == "fit", "stateful": self.stateful,
+            "fixed_batch": self.fixed,
+        }
+        if train:
+            note = self._compile(loss)
+            if note is not None:
+                train = False
+                context["note"] = note
+        context["ran"] = method if train or method.startswith("predict") else (
+            "predict_on_batch" if on_batch else "predict")
+        context["loss"] = loss if train else None
+        if not train and y is not None:
+            context["y"] = None
+        if not train and method in WITH_TARGET and "note" not in context:
+            context["note"] = "the target is not known" if y is None else "the model's loss is not known"
+        x0 = np.zeros(tuple(context["x"]), dtype=dtype)
+        y0 = np.zeros(tuple(context["y"]), dtype="float32") if train else None
+        self._reset_states()
+        try:
+            out = self._call(context["ran"], x0, y0, batch, bool(plan["shuffle"]))
+        except Exception as error:  # noqa: BLE001 - what Keras said goes out with the shapes it was said of
+            error._lstmlint_context = context  # type: ignore[attr-defined]
+            raise
+        context["status"] = "ran"
+        if isinstance(out, dict):
+            context["loss_value"] = out.get("loss")
+        elif out is not None:
+            context["output"] = _shape(out)
+        return context
+
+    def _call(self, ran: str, x0: Any, y0: Any, batch: int, shuffle: bool) -> Any:
+        model = self.model
+        if ran == "fit":
+            history = model.fit(x0, y0, batch_size=batch, epochs=1, shuffle=shuffle, verbose=0)
+            losses = history.history.get("loss") or [None]
+            return {"loss": None if losses[-1] is None else float(losses[-1])}
+        if ran == "evaluate":
+            value = model.evaluate(x0, y0, batch_size=batch, verbose=0)
+            return {"loss": float(value[0] if isinstance(value, (list, tuple)) else value)}
+        if ran == "train_on_batch":
+            value = model.train_on_batch(x0, y0)
+            return {"loss": float(value[0] if isinstance(value, (list, tuple)) else value)}
+        if ran == "test_on_batch":
+            value = model.test_on_batch(x0, y0)
+            return {"loss": float(value[0] if isinstance(value, (list, tuple)) else value)}
+        if ran == "predict_on_batch":
+            return model.predict_on_batch(x0)
+        return model.predict(x0, batch_size=batch, verbose=0)
+
+    def _compile(self, loss: str) -> str | None:
+        if self.compiled == loss:
+            return None
+        try:
+            self.model.compile(optimizer="sgd", loss=loss)
+        except Exception as error:  # noqa: BLE001 - a loss Keras does not know: predict only
+            self.compiled = None
+            return f"compile(loss={loss!r}) fails: {first_line(str(error))}"
+        self.compiled = loss
+        return None
+
+    def _check_size(self, samples: int, x: list, target_samples: int | None, y: list | None) -> None:
+        """Zero arrays larger than a quarter of the worker's memory limit (1 GiB without one) are not made."""
+        count = samples
+        for d in x[1:]:
+            count *= d
+        if y is not None and target_samples is not None:
+            extra = target_samples
+            for d in y[1:]:
+                extra *= d
+            count += extra
+        needed = count * 4
+        cap = self.memory_limit // 4 if self.memory_limit > 0 else 2**30
+        if needed > cap:
+            raise _Skip(f"the zero arrays would take {_size(needed)}, more than the "
+                        f"{_size(cap)} the worker allows them")
+
+    def _reset_states(self) -> None:
+        for layer in self._all_layers():
+            if getattr(layer, "stateful", False) is True:
+                reset = getattr(layer, "reset_state", None) or getattr(layer, "reset_states", None)
+                try:
+                    reset()
+                except Exception:  # noqa: BLE001, S110 - an unbuilt layer has no state to reset
+                    pass
+
+
+def _size(count: int) -> str:
+    if count >= 2**30:
+        gib = count / 2**30
+        return f"{gib:.1f} GiB" if gib < 10**6 else "more than a million GiB"
+    return f"{count / 2**20:.1f} MiB"
+
+
 # ------------------------------------------------------------------------------------------------ the loop
 
 
@@ -343,6 +592,29 @@ def _cheap_initial_values(tf: Any) -> None:
         self._initialize(lambda: tf.zeros(self._shape, dtype=self._dtype))
 
     Variable._initialize_with_initializer = _initialize_with_initializer
+
+
+def _no_graph_optimizations(tf: Any) -> None:
+    """Replayed calls run one or two tiny batches: Grappler's graph rewrites cost more than they save there
+    (about a quarter of a first fit step), and they change no shape and no error."""
+    try:
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+    except Exception:  # noqa: BLE001, S110 - an option this TensorFlow does not have: keep its default
+        pass
+
+
+def _run_calls(keras: Any, builder: Any, plans: list[dict[str, Any]], memory_limit: int) -> list[dict[str, Any]]:
+    try:
+        model = builder.callable_model()
+    except Exception as error:  # noqa: BLE001 - e.g. a graph keras.Model refuses: the calls stay unchecked
+        reason = f"the model cannot be called: {first_line(str(error))}"
+        return [{"index": p["index"], "method": p["method"], "status": "unchecked", "reason": reason}
+                for p in plans]
+    results = CallRunner(keras, model, memory_limit).run(plans)
+    for result in results:
+        if result.get("reason") == "out of memory" and memory_limit > 0:
+            result["reason"] = f"out of memory (worker limit {_gib(memory_limit)})"
+    return results
 
 
 def _gib(limit: int) -> str:
@@ -389,6 +661,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     import_seconds = time.perf_counter() - started
     _cheap_initial_values(tf)
+    _no_graph_optimizations(tf)
     send({"ready": True, "import_seconds": import_seconds, "keras_version": _keras_label(keras)})
 
     from lstmlint.ir import Module
@@ -399,19 +672,26 @@ def main(argv: list[str] | None = None) -> int:
             continue
         job = json.loads(line)
         started = time.perf_counter()
+        builder = None
         try:
             module = Module.from_dict({"path": "", "models": [job["model"]], "loose_layers": [], "imports": [],
                                        "reset_calls": 0})
-            result = Builder(keras, tf, module.models[0], job["target"]).run()
+            builder = Builder(keras, tf, module.models[0], job["target"])
+            result = builder.run()
         except Exception as error:  # noqa: BLE001 - a bug of the rebuild, not Keras's verdict
             reason = "out of memory" if out_of_memory(error) else \
                 f"runtime check failed: {type(error).__name__}: {first_line(str(error))}"
             result = {"status": "unchecked", "reason": reason}
         if result.get("reason") == "out of memory" and memory_limit > 0:
             result["reason"] = f"out of memory (worker limit {_gib(memory_limit)})"
+        plans = job.get("calls") or []
+        follow = bool(plans) and result.get("status") == "built"
         result["id"] = job["id"]
         result["seconds"] = time.perf_counter() - started
+        result["calls_follow"] = follow
         send(result)
+        if follow:
+            send({"id": job["id"], "calls": _run_calls(keras, builder, plans, memory_limit)})
         built += 1
         try:  # fresh layer names per model, as in a fresh script
             if built % 50 == 0:
