@@ -388,7 +388,7 @@ def test_unknown_code_in_the_configuration_is_an_error(tmp_path, cli, toml, name
 
 
 def test_builtin_codes_and_rule_path_codes_are_known(tmp_path, cli):
-    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([\n")
+    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([keras.layers.LSTM(4)\n")
     run = cli("check", "broken.py", "--select", "LSTM001,LSTM002,LSTM003,LSTM900,LSTM901", cwd=tmp_path)
     assert run.code == 1 and "broken.py:2:26: LSTM001 [error]" in run.out, run
     assert cli("check", "broken.py", "--ignore", "LSTM0,LSTM9", cwd=tmp_path).code == 0

@@ -50,7 +50,8 @@ def _as_notebook(source: str) -> bytes:
 
 
 def test_recurrent_classes_are_keras_apis_recurrent_families():
-    families = {name for name, spec in keras_api.LAYERS.items() if spec.family in ("recurrent", "conv-recurrent", "cell")}
+    families = {name for name, spec in keras_api.LAYERS.items()
+                if spec.family in ("recurrent", "conv-recurrent", "cell")}
     assert RECURRENT_CLASSES == families | {"Bidirectional"}
 
 
@@ -121,7 +122,7 @@ def test_files_without_a_recurrent_layer_are_skipped(tmp_path):
     for name, source in NOT_RECURRENT.items():
         write(tmp_path, name, source)
     write(tmp_path, "rnn.py", "import keras\nm = keras.Sequential([keras.layers.LSTM(4, input_shape=(3, 2))])\n")
-    run = run_cli("check", ".", "--no-cache", "--statistics", "--format", "json", cwd=tmp_path)
+    run = run_cli("check", ".", "--no-cache", "--statistics", "--fail-on", "info", "--format", "json", cwd=tmp_path)
     assert run.code == 1, run.err
     assert {f["path"] for f in run.json()} == {"rnn.py"}
     assert "5 files: 1 parsed, 0 from the cache, 4 skipped (no recurrent layer)" in run.err
