@@ -126,7 +126,7 @@ def test_stdin(cli):
 
 
 def test_syntax_error_is_reported_and_other_files_are_checked(tmp_path, cli):
-    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([\n")
+    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([keras.layers.LSTM(4)\n")
     write(tmp_path, "bad.py", STACKED)
     run = cli("check", ".", "--format", "json", cwd=tmp_path)
     assert run.code == 1
@@ -137,7 +137,7 @@ def test_syntax_error_is_reported_and_other_files_are_checked(tmp_path, cli):
 
 
 def test_undecodable_file_is_reported(tmp_path, cli):
-    (tmp_path / "latin.py").write_bytes(b"import keras\nname = '\xe9'\n")
+    (tmp_path / "latin.py").write_bytes(b"from keras.layers import LSTM\nname = '\xe9'\n")
     run = cli("check", ".", cwd=tmp_path)
     assert run.code == 1
     assert "latin.py:2:1: LSTM002 [error]" in run.out
@@ -388,7 +388,7 @@ def test_unknown_code_in_the_configuration_is_an_error(tmp_path, cli, toml, name
 
 
 def test_builtin_codes_and_rule_path_codes_are_known(tmp_path, cli):
-    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([\n")
+    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([keras.layers.LSTM(4)\n")
     run = cli("check", "broken.py", "--select", "LSTM001,LSTM002,LSTM003,LSTM900,LSTM901", cwd=tmp_path)
     assert run.code == 1 and "broken.py:2:26: LSTM001 [error]" in run.out, run
     assert cli("check", "broken.py", "--ignore", "LSTM0,LSTM9", cwd=tmp_path).code == 0

@@ -138,8 +138,8 @@ def test_notebook_fix_rewrites_only_cell_sources(tmp_path):
 
 
 def test_broken_notebook_is_a_clear_per_file_error(tmp_path):
-    write(tmp_path, "bad.ipynb", '{"cells": [ keras')
-    write(tmp_path, "nocells.ipynb", '{"keras": 1}')
+    write(tmp_path, "bad.ipynb", '{"cells": [ keras.LSTM')
+    write(tmp_path, "nocells.ipynb", '{"keras.LSTM": 1}')
     write(tmp_path, "ok.py", STACKED)
     run = run_cli("check", ".", cwd=tmp_path)
     assert "bad.ipynb:1:1: LSTM002 [error] invalid notebook JSON" in run.out

@@ -35,7 +35,7 @@ def only(findings, path: str) -> list[dict]:
 
 
 def test_invalid_utf8_is_lstm002_at_its_line(tmp_path):
-    (tmp_path / "bad.py").write_bytes(b"import keras\nx = 1\ns = '\xff\xfe'\n")
+    (tmp_path / "bad.py").write_bytes(b"from keras.layers import LSTM\nx = 1\ns = '\xff\xfe'\n")
     [f] = only(check_beside(tmp_path), "bad.py")
     assert f["rule"] == "LSTM002" and f["line"] == 3 and "utf-8" in f["message"]
 
@@ -61,7 +61,7 @@ def test_bom_and_crlf_and_mixed_newlines_and_tabs(tmp_path):
 
 
 def test_nul_byte(tmp_path):
-    (tmp_path / "nul.py").write_bytes(b"import keras\nx = 1\ny = '\x00'\n")
+    (tmp_path / "nul.py").write_bytes(b"from keras.layers import LSTM\nx = 1\ny = '\x00'\n")
     [f] = only(check_beside(tmp_path), "nul.py")
     assert f["rule"] == "LSTM002" and f["line"] == 3 and "NUL" in f["message"]
 
@@ -74,7 +74,7 @@ def test_empty_file(tmp_path):
 
 
 def test_ten_megabyte_file_is_refused_quickly(tmp_path):
-    (tmp_path / "big.py").write_bytes(b"import keras\n" + b"x = 1\n" * (10 * 1024 * 1024 // 6))
+    (tmp_path / "big.py").write_bytes(b"from keras.layers import LSTM\n" + b"x = 1\n" * (10 * 1024 * 1024 // 6))
     [f] = only(check_beside(tmp_path, timeout_s=30), "big.py")
     assert f["rule"] == "LSTM002" and "too large" in f["message"]
 
@@ -82,13 +82,13 @@ def test_ten_megabyte_file_is_refused_quickly(tmp_path):
 @pytest.mark.parametrize("body", ["(" * 5000 + "1" + ")" * 5000, "[" * 5000 + "]" * 5000, "-" * 5000 + "1",
                                   "1" + " + 1" * 5000, "f(" * 5000 + ")" * 5000])
 def test_five_thousand_deep_nesting(tmp_path, body):
-    (tmp_path / "deep.py").write_text(f"import keras\nx = {body}\n")
+    (tmp_path / "deep.py").write_text(f"from keras.layers import LSTM\nx = {body}\n")
     [f] = only(check_beside(tmp_path), "deep.py")
     assert f["rule"] == "LSTM001" and f["message"].startswith("syntax error")
 
 
 def test_python2_and_truncated_files(tmp_path):
-    (tmp_path / "py2.py").write_text('import keras\nprint "x"\n')
+    (tmp_path / "py2.py").write_text('from keras.layers import LSTM\nprint "x"\n')
     (tmp_path / "cut.py").write_text("import keras\nm = keras.Sequential([keras.layers.LSTM(8,")
     findings = check_beside(tmp_path)
     [py2] = only(findings, "py2.py")
@@ -98,14 +98,14 @@ def test_python2_and_truncated_files(tmp_path):
 
 
 @pytest.mark.parametrize("content, words", [
-    ('{"cells": [ "keras"', "invalid notebook JSON"),
-    ('{"nbformat": 4, "keras": 1}', 'no "cells" list'),
-    ('{"cells": [{"cell_type": "code", "keras": 1}]}', 'has no "source"'),
-    ('{"cells": [{"source": "import keras"}]}', 'no "cell_type"'),
-    ('{"cells": [{"cell_type": "code", "source": 5, "x": "keras"}]}', "not a string or a list of strings"),
-    ('{"cells": [{"cell_type": "code", "source": ["import keras\\n", 5]}]}', "not a string or a list"),
-    ('["keras"]', 'no "cells" list'),
-    (b'{"cells": ["keras\xff"]}', "not UTF-8"),
+    ('{"cells": [ "keras.LSTM"', "invalid notebook JSON"),
+    ('{"nbformat": 4, "keras.LSTM": 1}', 'no "cells" list'),
+    ('{"cells": [{"cell_type": "code", "keras.LSTM": 1}]}', 'has no "source"'),
+    ('{"cells": [{"source": "from keras.layers import LSTM"}]}', 'no "cell_type"'),
+    ('{"cells": [{"cell_type": "code", "source": 5, "x": "keras.LSTM"}]}', "not a string or a list of strings"),
+    ('{"cells": [{"cell_type": "code", "source": ["from keras.layers import LSTM\\n", 5]}]}', "not a string or a list"),
+    ('["keras.LSTM"]', 'no "cells" list'),
+    (b'{"cells": ["keras.LSTM\xff"]}', "not UTF-8"),
 ])
 def test_broken_notebooks(tmp_path, content, words):
     (tmp_path / "nb.ipynb").write_bytes(content if isinstance(content, bytes) else content.encode())

@@ -166,7 +166,7 @@ def test_runtime_worker_never_imports_workspace_modules(tmp_path: Path):
 
 def test_python_dash_m_does_not_import_from_the_working_folder(tmp_path: Path):
     names = imported_modules("from lstmlint.cli import main\n"
-                             "main(['check', '--no-cache', 'test_lsp.py'], standalone_mode=False)\n")
+                             "main(['check', '--no-cache', '../examples/forecast_stacked.py'], standalone_mode=False)\n")
     names = [n for n in names if n in ("click", "yaml", "libcst", "jsonschema", "pathspec", "typing_extensions")]
     assert {"click", "libcst"} <= set(names)
     markers = tmp_path / "markers"

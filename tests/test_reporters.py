@@ -280,8 +280,8 @@ def test_sarif_fixes_in_examples_apply_cleanly():
 
 
 def test_sarif_syntax_error_and_unreadable_have_descriptors(tmp_path):
-    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([\n")
-    (tmp_path / "latin.py").write_bytes(b"import keras\nname = '\xe9t\xe9'\n")
+    write(tmp_path, "broken.py", "import keras\nmodel = keras.Sequential([keras.layers.LSTM(4)\n")
+    (tmp_path / "latin.py").write_bytes(b"from keras.layers import LSTM\nname = '\xe9t\xe9'\n")
     log = sarif(".", cwd=tmp_path)
     run = log["runs"][0]
     ids = [r["id"] for r in run["tool"]["driver"]["rules"]]

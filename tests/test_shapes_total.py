@@ -34,11 +34,11 @@ CRASHES = {
     "zeropad_none.py": ("import keras\nmodel = keras.Sequential([keras.Input(shape=(10, 3)), "
                         "keras.layers.ZeroPadding1D((1, None)), keras.layers.LSTM(4)])\n", "ZeroPadding1D"),
     "scalar_input_upsample.py": ("import keras\nmodel = keras.Sequential([keras.Input(shape=()), "
-                                 "keras.layers.UpSampling1D()])\n", "UpSampling1D"),
+                                 "keras.layers.UpSampling1D(), keras.layers.LSTM(4)])\n", "UpSampling1D"),
     "scalar_input_pad.py": ("import keras\nmodel = keras.Sequential([keras.Input(shape=()), "
-                            "keras.layers.ZeroPadding1D()])\n", "ZeroPadding1D"),
+                            "keras.layers.ZeroPadding1D(), keras.layers.LSTM(4)])\n", "ZeroPadding1D"),
     "scalar_input_gmp.py": ("import keras\nmodel = keras.Sequential([keras.Input(shape=()), "
-                            "keras.layers.GlobalMaxPooling1D()])\n", "GlobalMaxPooling1D"),
+                            "keras.layers.GlobalMaxPooling1D(), keras.layers.LSTM(4)])\n", "GlobalMaxPooling1D"),
     "keras1_convlstm.py": ("import keras\nm = keras.models.Sequential()\nm.add(keras.layers.ConvLSTM2D(nb_filter=40, "
                            "nb_row=3, nb_col=3, input_shape=(None, 40, 40, 1)))\n", "ConvLSTM2D"),
     "crash_convlstm_k1.py": ("from keras.models import Sequential\n"

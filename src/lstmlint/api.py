@@ -24,17 +24,17 @@ MAX_BYTES = 1 << 20
 class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0  # files looked at
-    parsed: int = 0  # files that went through the analyzer (the others had no Keras in them)
+    parsed: int = 0  # files that went through the analyzer and build a recurrent layer
     modules: list[Module] = field(default_factory=list)  # kept only when asked for (runtime, explain)
     cached: int = 0  # files answered from the cache
-    skipped: int = 0  # files never parsed because their text has no "keras" in it
+    skipped: int = 0  # files outside lstmlint's scope (no recurrent layer: see scope.py), mostly never parsed
 
     def statistics(self) -> str:
         """One line for --statistics: how many files were parsed, skipped, and could not be parsed or read."""
         unparseable = len({f.path for f in self.findings if f.rule == SYNTAX_ERROR.id})
         unreadable = len({f.path for f in self.findings if f.rule == UNREADABLE.id})
         return (f"{self.files} files: {self.parsed} parsed, {self.cached} from the cache, {self.skipped} skipped "
-                f"(no Keras), {unparseable} could not be parsed, {unreadable} could not be read, "
+                f"(no recurrent layer), {unparseable} could not be parsed, {unreadable} could not be read, "
                 f"{len(self.internal_errors())} failed with an internal error")
 
     def internal_errors(self) -> list[Finding]:
@@ -105,15 +105,19 @@ def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list
 
 def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *, details: str = SHOW_TRACEBACK
                      ) -> tuple[Module | None, list[Finding]]:
-    """The module's IR (None when it does not parse, or when lstmlint failed on it) and its findings. An
-    exception of lstmlint's own becomes an LSTM003 finding for this file alone (``details``: where its
-    traceback can be seen)."""
-    from lstmlint.analyze import AnalysisError, analyze_source
-    from lstmlint.engine.evaluate import run_rules
+    """The module's IR and its findings; no IR when it does not parse or when lstmlint failed on it, and
+    neither IR nor findings when it builds no recurrent layer (libcst never runs on a file whose code calls no
+    recurrent class). An exception of lstmlint's own becomes an LSTM003 finding for this file alone
+    (``details``: where its traceback can be seen)."""
+    from lstmlint.analyze import AnalysisError, analyze_source, python_ast
+    from lstmlint.scope import calls_recurrent
 
     module = None
     try:
-        module = analyze_source(text, path)
+        python = python_ast(text)
+        if not calls_recurrent(python):
+            return None, []
+        module = analyze_source(text, path, python)
     except AnalysisError as error:
         findings = [_error(path, SYNTAX_ERROR, error.message, error.line, error.column)]
     except RecursionError:
@@ -121,12 +125,28 @@ def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *,
     except Exception as error:  # noqa: BLE001 - contained: one file never sinks a run
         return None, [internal_error(path, error, details)]
     else:
+        if not module.recurrent:
+            return None, []
         try:
-            active = [r for r in rules if config.enabled(r.id)]
-            return module, filter_findings(run_rules(module, active, config.target_keras), text, path, config)
+            from lstmlint.engine.evaluate import run_rules
+
+            findings = run_rules(module, enabled_rules(rules, config), config.target_keras)
+            return module, filter_findings(findings, text, path, config)
         except Exception as error:  # noqa: BLE001 - the file was not checked: nothing downstream may use it
             return None, [internal_error(path, error, details)]
     return module, filter_findings(findings, text, path, config)
+
+
+_ENABLED: list = [None, None, []]  # the last (rules, (select, ignore), enabled rules)
+
+
+def enabled_rules(rules: list[Rule], config: Config) -> list[Rule]:
+    """The rules the config enables, worked out once per rule list and selection rather than per file (matching
+    every code against every prefix cost a seventh of a small file's parse)."""
+    key = (tuple(config.select), tuple(config.ignore))
+    if _ENABLED[0] is not rules or _ENABLED[1] != key:
+        _ENABLED[:] = [rules, key, [r for r in rules if config.enabled(r.id)]]
+    return _ENABLED[2]
 
 
 def filter_findings(findings: list[Finding], text: str, path: str, config: Config) -> list[Finding]:
@@ -165,9 +185,9 @@ def too_large(size: int) -> str | None:
 
 def _analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
                             ) -> tuple[Module | None, list[Finding]]:
-    from lstmlint.discover import may_contain_keras
+    from lstmlint.scope import may_hold_recurrent
 
-    if not may_contain_keras(data):
+    if not may_hold_recurrent(data, path.endswith(".ipynb")):
         return None, []
     message = too_large(len(data))
     if message is not None:
@@ -239,7 +259,7 @@ class FileFix:
 
 
 def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
-    """The fixed bytes of one file (None when it has no Keras code or cannot be read)."""
+    """The fixed bytes of one file (None when it builds no recurrent layer or cannot be read)."""
     try:
         data = _read_regular(path)
     except OSError:
@@ -248,17 +268,17 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
 
 
 def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
-    """The fixed bytes of a file's content ``data`` (None when it has no Keras code or cannot be decoded).
+    """The fixed bytes of a file's content ``data`` (None when it names no recurrent layer or cannot be decoded).
     Every fix is proven (:func:`lstmlint.fix.fix_text`); the bytes must decode back to the fixed text."""
     import copy
 
     from lstmlint import notebook
     from lstmlint.analyze import AnalysisError, analyze_source
-    from lstmlint.discover import may_contain_keras
     from lstmlint.fix import fix_text
+    from lstmlint.scope import may_hold_recurrent
 
     shown = display_path(path)
-    if not may_contain_keras(data) or len(data) > MAX_BYTES:
+    if not may_hold_recurrent(data, shown.endswith(".ipynb")) or len(data) > MAX_BYTES:
         return None  # the caller lints it instead, which reports why it was not analysed
     book = None
     try:
@@ -367,7 +387,8 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
             todo.append(item)
     for (shown, _, key), (parsed, module, findings) in zip(todo, _analyse(todo, config, rules, jobs, keep_modules)):
         result.findings.extend(findings)
-        result.parsed += parsed
+        result.parsed += parsed is True
+        result.skipped += parsed is None
         if module is not None:
             result.modules.append(module)
         if key is not None and not internal_errors(findings):
@@ -378,7 +399,7 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
 
 def _prepare(path: Path, shown: str, result: Result, cache) -> tuple[str, bytes, str | None] | None:
     """Read one file and answer it from the cache when possible; else the (shown, data, cache key) to analyse."""
-    from lstmlint.discover import may_contain_keras
+    from lstmlint.scope import may_hold_recurrent
 
     try:
         data = _read_regular(path)
@@ -388,7 +409,7 @@ def _prepare(path: Path, shown: str, result: Result, cache) -> tuple[str, bytes,
         reason = error.strerror or str(error)
         result.findings.append(_error(shown, UNREADABLE, f"cannot read file: {reason}"))
         return None
-    if not may_contain_keras(data):
+    if not may_hold_recurrent(data, shown.endswith(".ipynb")):
         result.skipped += 1
         return None
     key = None
@@ -443,10 +464,12 @@ def _crashed(item, error: BaseException):
 
 
 def _one(item, config: Config, rules: list[Rule], keep_modules: bool):
-    """(parsed, module when kept, findings) for one file."""
+    """(parsed, module when kept, findings) for one file; parsed is None for a file outside the scope (no IR and
+    nothing to report: a file that cannot be parsed or read has its finding, unless config silenced it)."""
     shown, data, _ = item
     module, findings = analyze_and_lint_bytes(data, shown, config, rules)
-    return module is not None, module if keep_modules else None, findings
+    parsed = True if module is not None else None if not findings else False
+    return parsed, module if keep_modules else None, findings
 
 
 def suppressed(findings: list[Finding], config: Config) -> list[Finding]:

@@ -1,4 +1,5 @@
-"""Which files to check: walk folders, skip what no linter should read, apply excludes, prefilter."""
+"""Which files to check: walk folders, skip what no linter should read, apply excludes (the prefilter on their
+content is in :mod:`lstmlint.scope`)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,3 @@ def iter_files(paths: list[Path], exclude: list[str], root: Path) -> Iterator[Pa
             seen.add(path)
             yield path
 
-
-def may_contain_keras(data: bytes) -> bool:
-    """Every Keras spelling the analyzer resolves (keras, tf.keras, tf_keras, tensorflow.keras…) contains
-    "keras" in the text of an import, so a file without it cannot produce a finding."""
-    return b"keras" in data

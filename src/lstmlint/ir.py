@@ -171,6 +171,7 @@ class Module:
     loose_layers: list[Layer] = field(default_factory=list)  # layers outside any model
     imports: list[Import] = field(default_factory=list)
     reset_calls: int = 0  # reset_state(s) calls anywhere in the file, attributed or not
+    recurrent: bool = False  # a recurrent layer is constructed somewhere in the file, in a model or not
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -183,6 +184,7 @@ class Module:
             loose_layers=[_layer(x) for x in data["loose_layers"]],
             imports=[Import(**{**i, "span": Span(**i["span"])}) for i in data["imports"]],
             reset_calls=data["reset_calls"],
+            recurrent=data.get("recurrent", False),
         )
 
 

@@ -1,15 +1,14 @@
-"""libcst -> model IR. ``analyze_source`` is the one entry point; nothing after it sees libcst nodes."""
+"""libcst -> model IR. ``analyze_source`` is the one entry point; nothing after it sees libcst nodes.
+
+libcst and the analyzer are imported by ``analyze_source`` itself: ``python_ast`` decides first, without
+them, whether a file is worth libcst's parse at all (see :mod:`lstmlint.scope`).
+"""
 
 from __future__ import annotations
 
 import ast
 import warnings
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
-from lstmlint.analyze.models import Analyzer
-from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
 from lstmlint.ir import Module
 from lstmlint.lines import split_lines
 
@@ -40,16 +39,32 @@ def python_ast(text: str) -> ast.Module:
             raise AnalysisError(f"syntax error: {error}", 1, 1) from None
 
 
-def analyze_source(text: str, path: str) -> Module:
-    python = python_ast(text)
+def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Module:
+    """The IR of a source text; ``python`` is its ``python_ast`` when the caller has it already."""
+    import libcst as cst
+
+    from lstmlint.analyze.models import Analyzer
+    from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
+    from lstmlint.scope import RECURRENT_CLASSES
+
+    if python is None:
+        python = python_ast(text)
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         message = split_lines(str(error.message if hasattr(error, "message") else error).strip())[0]
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None
     try:
-        return Analyzer(tree, path, Positions(text, tree, python), text).run()
+        analyzer = Analyzer(tree, path, Positions(text, tree, python), text)
+        module = analyzer.run()
     except Unpaired:
         # the cheap spans do not fit this file: libcst's own (slower) positions are always right
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        return Analyzer(wrapper.module, path, ProviderPositions(wrapper.resolve(PositionProvider)), text).run()
+        analyzer = Analyzer(wrapper.module, path, ProviderPositions(wrapper.resolve(PositionProvider)), text)
+        module = analyzer.run()
+    # every layer the file constructs, in a model or not (a layer applied in a graph that no Model() call
+    # closes is in no model, yet the file builds it)
+    module.recurrent = any(layer.cls in RECURRENT_CLASSES for layer in analyzer.templates)
+    return module

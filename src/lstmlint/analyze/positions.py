@@ -15,17 +15,11 @@ from typing import Iterator
 import libcst as cst
 
 from lstmlint.analyze.imports import dotted
-from lstmlint.analyze.walk import children, is_node
+from lstmlint.analyze.pywalk import walk
+from lstmlint.analyze.walk import children
 from lstmlint.ir import Span
 from lstmlint.lines import lines_with_ends
 
-# libcst fields that are not in source order in the dataclass; calls in them must be met in source order
-_SOURCE_ORDER = {
-    cst.FunctionDef: ("decorators", "params", "returns", "body"),
-    cst.ClassDef: ("decorators", "bases", "keywords", "body"),
-    cst.IfExp: ("body", "test", "orelse"),
-    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
-}
 _PAIRED_CST = (cst.Call, cst.ClassDef, cst.Import, cst.ImportFrom)
 _PAIRED_AST = (ast.Call, ast.ClassDef, ast.Import, ast.ImportFrom)
 
@@ -41,30 +35,11 @@ def _cst_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         if type(current) is cst.FormattedString:
             continue  # f-string internals: CPython 3.11 gives them unreliable columns
         yield current
-        order = _SOURCE_ORDER.get(type(current))
-        if order is None:
-            kids = list(children(current))
-        else:
-            kids = []
-            for name in order:
-                value = getattr(current, name)
-                if type(value) in (tuple, list):
-                    kids.extend(v for v in value if is_node(v))
-                elif is_node(value):
-                    kids.append(value)
-        stack.extend(reversed(kids))
+        stack.extend(reversed(children(current)))  # children come in source order
 
 
 def _ast_in_order(tree: ast.AST) -> list[ast.AST]:
-    found: list[ast.AST] = []
-    stack: list[ast.AST] = [tree]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ast.JoinedStr):
-            continue
-        if isinstance(current, _PAIRED_AST):
-            found.append(current)
-        stack.extend(ast.iter_child_nodes(current))
+    found = [node for node in walk(tree, skip=ast.JoinedStr) if isinstance(node, _PAIRED_AST)]
     found.sort(key=_source_position)
     return found
 

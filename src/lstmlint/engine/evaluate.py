@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from lstmlint.engine.loader import Rule
-from lstmlint.engine.predicates import Subject, arg_value, compile_match, effective, label, names
+from lstmlint.engine.predicates import (DEFAULTS, Subject, arg_value, close_match, compile_match, effective,
+                                        label, names)
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Layer, Module, Span
 
@@ -47,26 +47,113 @@ def _inner_layers(layer: Layer) -> list[Layer]:
     return inner + layer.cells
 
 
-def gate(rule: Rule):
+def gate(rule: Rule) -> Callable[[Subject], bool]:
     if rule.gate is None:
-        rule.gate = _make_gate(rule) or (lambda layer: True)
+        rule.gate = necessary(rule.match) or (lambda subject: True)
     return rule.gate
 
 
-def _make_gate(rule: Rule):
-    """A cheap first test from the rule's top-level ``class`` / ``family`` requirements, so that most layers
-    are turned away before a subject is built for them (None: no such requirement)."""
-    clauses = [rule.match, *rule.match.get("all", [])]
-    classes = [set(names(c["class"])) for c in clauses if "class" in c]
-    families = [set(names(c["family"])) for c in clauses if "family" in c]
-    if not classes and not families:
+def necessary(clause: dict[str, Any]) -> Callable[[Subject], bool] | None:
+    """A cheap test that holds whenever the clause is True (None: none found), so that most subjects are
+    turned away before the rule's match runs: the class, family, in-model and wrapped requirements, the
+    method of a call, and the arguments the clause needs present. It builds no bindings and no values."""
+    tests = []
+    for key, spec in clause.items():
+        if key == "all":
+            test = _all_of([t for t in (necessary(c) for c in spec) if t is not None])
+        elif key == "any":
+            branches = [necessary(c) for c in spec]
+            test = _any_of(branches) if branches and None not in branches else None  # type: ignore[arg-type]
+        else:
+            test = _simple_necessary(key, spec)
+        if test is not None:
+            tests.append(test)
+    return _all_of(tests)
+
+
+def _simple_necessary(key: str, spec: Any) -> Callable[[Subject], bool] | None:
+    if key == "class":
+        classes = frozenset(names(spec))
+        return lambda s: s.layer is not None and s.layer.cls in classes
+    if key == "family":
+        families = frozenset(names(spec))
+        return lambda s: s.layer is not None and effective(s.layer).family in families
+    if key == "in-model":
+        return lambda s: s.in_graph() == spec
+    if key == "wrapped":
+        return lambda s: (s.parent is not None) == spec
+    if key == "method":
+        methods = frozenset(names(spec))
+        return lambda s: s.call is not None and s.call.method in methods
+    if key == "arg":
+        present = _arg_needs_presence(spec)
+        if present is None:
+            return None
+        name = spec["name"]
+        return lambda s: s.layer is not None and (arg_value(s.layer, name) is not None) == present
+    return None
+
+
+def _arg_needs_presence(spec: dict[str, Any]) -> bool | None:
+    """True when an ``arg`` test can only hold with the argument given, False when only without it, None when
+    either way (mirrors how predicates.p_arg treats an absent argument: its default, else not known)."""
+    if "present" in spec:
+        return bool(spec["present"])
+    default = spec.get("default", DEFAULTS.get(spec["name"], ...))
+    if default is ...:
+        return True if any(k != "name" for k in spec) else None
+    if "is" in spec and bool(default) != spec["is"]:
+        return True
+    return None
+
+
+def _all_of(tests: list[Callable[[Subject], bool]]) -> Callable[[Subject], bool] | None:
+    if not tests:
         return None
+    if len(tests) == 1:
+        return tests[0]
+    first, *rest = tests
 
-    def passes(layer: Layer) -> bool:
-        return all(layer.cls in wanted for wanted in classes) and all(
-            effective(layer).family in wanted for wanted in families)
+    def every(subject: Subject) -> bool:
+        if not first(subject):
+            return False
+        for test in rest:
+            if not test(subject):
+                return False
+        return True
 
-    return passes
+    return every
+
+
+def _any_of(tests: list[Callable[[Subject], bool]]) -> Callable[[Subject], bool]:
+    def some(subject: Subject) -> bool:
+        for test in tests:
+            if test(subject):
+                return True
+        return False
+
+    return some
+
+
+_PLAN: list = [None, 0, ()]  # the last (rules, target, plan)
+
+
+def _plan(rules: list[Rule], target: int) -> tuple[tuple[str, list[tuple[Rule, Callable | None, Callable]]], ...]:
+    """Per subject kind, its rules with their gates and compiled matches: worked out once per rule list and
+    target, not per file."""
+    if _PLAN[0] is not rules or _PLAN[1] != target:
+        plan = []
+        for kind in ("layer", "call", "import"):
+            active = []
+            for rule in rules:
+                if rule.subject == kind and target in rule.keras:
+                    if rule.compiled is None:
+                        rule.compiled = compile_match(rule.match)
+                    active.append((rule, gate(rule), rule.compiled))
+            if active:
+                plan.append((kind, active))
+        _PLAN[:] = [rules, target, tuple(plan)]
+    return _PLAN[2]
 
 
 def run_rules(module: Module, rules: list[Rule], target: int) -> list[Finding]:
@@ -74,19 +161,13 @@ def run_rules(module: Module, rules: list[Rule], target: int) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple] = set()
     bases: dict[int, Subject] = {}
-    for kind in ("layer", "call", "import"):
-        active = [r for r in rules if r.subject == kind and target in r.keras]
-        if not active:
-            continue
-        gates = [gate(r) if kind == "layer" else None for r in active]
+    for kind, active in _plan(rules, target):
         for subject, span in subjects(module, kind, target, bases):
-            for rule, quick in zip(active, gates):
-                if quick is not None and not quick(subject.layer):
+            for rule, quick, match in active:
+                if not quick(subject):
                     continue
                 subject.bindings = {}
-                if rule.compiled is None:
-                    rule.compiled = compile_match(rule.match)
-                if rule.compiled(subject) is not True:
+                if match(subject) is not True:
                     continue
                 key = (rule.id, span)
                 if key in seen:  # a layer object shared by two models is reported once
@@ -138,7 +219,7 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
         current = layer.args.get(name)
         if layer.has_star_args or layer.extra_positional:
             return None
-        if current is None and difflib.get_close_matches(name, [k for k in layer.args if k != name], 1, 0.8):
+        if current is None and close_match(name, [k for k in layer.args if k != name], 0.8):
             return None  # the argument is there, misspelled: the rename fix of LSTM502 is the right edit
         if current is not None:
             s = current.span

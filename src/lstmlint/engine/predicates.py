@@ -7,7 +7,7 @@ Predicates may add bindings (``{next}``, ``{timesteps}``…) that the rule's mes
 
 from __future__ import annotations
 
-import difflib
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -122,6 +122,15 @@ def arg_value(layer: Layer, name: str) -> Value | None:
     return value
 
 
+def close_match(name: str, candidates, cutoff: float) -> str | None:
+    """difflib's closest candidate, imported only where a hint or a fix needs it (a plain run does not)."""
+    if not candidates:
+        return None
+    import difflib
+
+    return next(iter(difflib.get_close_matches(name, candidates, 1, cutoff)), None)
+
+
 def names(spec: Any) -> list[str]:
     return [spec] if isinstance(spec, str) else list(spec)
 
@@ -162,14 +171,16 @@ def compare(value: Value, spec: dict[str, Any]) -> Tri:
         return False
     if "not-in" in spec and any(_matches_constant(value, e) for e in spec["not-in"]):
         return False
-    for key, test in (("gt", lambda a, b: a > b), ("ge", lambda a, b: a >= b), ("lt", lambda a, b: a < b),
-                      ("le", lambda a, b: a <= b)):
+    for key, test in _ORDERINGS:
         if key in spec:
             if not _number(raw):
                 return False
             if not test(raw, spec[key]):
                 return False
     return True
+
+
+_ORDERINGS = (("gt", operator.gt), ("ge", operator.ge), ("lt", operator.lt), ("le", operator.le))
 
 
 def compare_int(got: Any, spec: Any) -> Tri:
@@ -298,6 +309,18 @@ def p_target(spec: int, subject: Subject) -> Tri:
     return subject.target == spec
 
 
+_DEFAULT_VALUES: dict[tuple[type, str], Value] = {}
+
+
+def _default_value(default: Any) -> Value:
+    """A default as a Value, made once per default (predicates only read values)."""
+    key = (type(default), repr(default))
+    value = _DEFAULT_VALUES.get(key)
+    if value is None:
+        value = _DEFAULT_VALUES[key] = Value.of(default, text=key[1])
+    return value
+
+
 def _arg_test(value: Value | None, spec: dict[str, Any], subject: Subject) -> Tri:
     name = spec["name"]
     present = value is not None
@@ -307,7 +330,7 @@ def _arg_test(value: Value | None, spec: dict[str, Any], subject: Subject) -> Tr
         default = spec.get("default", DEFAULTS.get(name, ...))
         if default is ...:
             return None if any(k not in ("name", "present") for k in spec) else True
-        value = Value.of(default, text=repr(default))
+        value = _default_value(default)
     subject.bindings.setdefault("arg", name)
     subject.bindings.setdefault("value", value.text or repr(value.py()))
     if "is" in spec:
@@ -368,7 +391,7 @@ def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
         if name in KERAS1_REMOVED:
             hints.append(f"`{name}` ({KERAS1_REMOVED[name]})")
             continue
-        suggestion = KERAS1_RENAMES.get(name) or next(iter(difflib.get_close_matches(name, accepted, 1, 0.75)), None)
+        suggestion = KERAS1_RENAMES.get(name) or close_match(name, accepted, 0.75)
         if suggestion and suggestion in accepted:
             hints.append(f"`{name}` (did you mean `{suggestion}`?)")
             subject.bindings.setdefault("suggestion", suggestion)
