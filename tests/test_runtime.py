@@ -18,6 +18,7 @@ from lstmlint.analyze import analyze_source
 from lstmlint.api import lint_paths, rules_for
 from lstmlint.config import Config
 from lstmlint.runtime.checker import apply_runtime, fully_known, run_models
+from lstmlint.unknown import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -440,7 +441,7 @@ def _agrees(static, keras) -> bool:
         return False
     if static and isinstance(static[0], list) or (keras and isinstance(keras[0], list)):
         return all(_agrees(s, k) for s, k in zip(static, keras))
-    return all(s is ... or s == k for s, k in zip(static, keras))
+    return all(s is UNKNOWN or s == k for s, k in zip(static, keras))
 
 
 @pytest.mark.parametrize("which", ["examples", "rule examples"])

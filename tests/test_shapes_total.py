@@ -15,6 +15,7 @@ from conftest import run_cli
 from lstmlint import shapes
 from lstmlint.analyze import analyze_source
 from lstmlint.runtime.checker import run_models
+from lstmlint.unknown import UNKNOWN
 
 HUGE = "9" * 2500
 
@@ -229,12 +230,12 @@ def _program(line: str) -> str:
 
 
 def _agrees(mine, theirs) -> bool:
-    """A static shape agrees with Keras's when every dim it knows is Keras's (unknown dims are ``...``)."""
+    """A static shape agrees with Keras's when every dim it knows is Keras's (unknown dims are UNKNOWN)."""
     if isinstance(mine, list) and mine and isinstance(mine[0], list):
         return isinstance(theirs, list) and len(mine) == len(theirs) and all(
             _agrees(a, b) for a, b in zip(mine, theirs))
     return isinstance(theirs, list) and len(mine) == len(theirs) and all(
-        a is ... or a == b for a, b in zip(mine, theirs))
+        a is UNKNOWN or a == b for a, b in zip(mine, theirs))
 
 
 @pytest.mark.slow

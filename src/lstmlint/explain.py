@@ -12,8 +12,10 @@ from typing import Any
 from lstmlint.engine.predicates import effective, label
 from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Model, Module
-from lstmlint.shapes import (MAX_SIZE, LayerShape, cell_params, count, dim, flag, infer, is_multi, positive_int, single,
-                             state_count, total_params)
+from lstmlint.unknown import UNKNOWN
+from lstmlint.shape_text import shape_text
+from lstmlint.shapes import (MAX_SIZE, LayerShape, cell_params, count, dim, dims, flag, infer, is_multi, positive_int,
+                             single, state_count, total_params)
 
 
 @dataclass
@@ -59,13 +61,7 @@ def plain_shape(output) -> Any:
 
 def table_shape(output) -> str:
     """``(None, 10, ?)``: None for a dynamic dim, as Keras prints it, and ``?`` for one not known statically."""
-    if output is None:
-        return "?"
-    if is_multi(output):
-        return ", ".join(table_shape(part) for part in output)
-    dims = [dim(v) for v in output]
-    parts = ["None" if d is None else "?" if d is ... else str(d) for d in dims]
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    return shape_text(dims(output))
 
 
 def number(value: int) -> str:
@@ -106,17 +102,11 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
 
 
 def _n(value) -> str:
-    return number(value) if isinstance(value, int) else "?" if value is ... else "None"
+    return number(value) if isinstance(value, int) else "?" if value is UNKNOWN else "None"
 
 
 def _shape_text(output) -> str:
-    if output is None:
-        return "an unknown shape"
-    if is_multi(output):
-        return ", ".join(_shape_text(part) for part in output)
-    dims = [dim(v) for v in output]
-    parts = ["batch" if i == 0 and d is None else "?" if d is ... else str(d) for i, d in enumerate(dims)]
-    return "(" + ", ".join(parts) + ")"
+    return shape_text(dims(output), batch=True, unknown="an unknown shape")
 
 
 def reading(layer: Layer, shape: LayerShape, target: int) -> list[str]:
@@ -126,7 +116,7 @@ def reading(layer: Layer, shape: LayerShape, target: int) -> list[str]:
         return _conv_reading(inner, shape)
     incoming = single(shape.inputs[0]) if shape.inputs else None
     units = positive_int(inner, "units") if inner.cls != "RNN" else (
-        positive_int(inner.cells[-1], "units") if inner.cells else ...)
+        positive_int(inner.cells[-1], "units") if inner.cells else UNKNOWN)
     m = units if isinstance(units, int) else "units"
     name = label(inner)
     sentences = []
@@ -139,7 +129,6 @@ def reading(layer: Layer, shape: LayerShape, target: int) -> list[str]:
         sentences.append(f"{name} is fed {_shape_text(incoming)}, but a recurrent layer reads 3-D "
                          f"(batch, timesteps, features) input.")
     else:
-        features = ...
         sentences.append(f"{name}'s input shape is not known statically.")
     states = "the hidden state h_t and the cell state c_t" if inner.cls in ("LSTM", "CuDNNLSTM") or (
         inner.cls == "RNN" and inner.cells and inner.cells[-1].cls == "LSTMCell") else "the hidden state h_t"
@@ -174,7 +163,7 @@ def reading(layer: Layer, shape: LayerShape, target: int) -> list[str]:
         sentences.append("go_backwards=True: it reads the sequence from the last step to the first.")
     if layer.cls == "Bidirectional" or not own:
         sentences.append(f"Output: {_shape_text(shape.output)}.")
-    n = dim(incoming[-1]) if incoming is not None and len(incoming) == 3 else ...
+    n = dim(incoming[-1]) if incoming is not None and len(incoming) == 3 else UNKNOWN
     if shape.params is not None and isinstance(n, int) and isinstance(units, int):
         sentences.append(_params_sentence(inner, layer, n, units, shape.params))
     return [" ".join(sentences)]
@@ -244,17 +233,9 @@ def render_text(reports: list[ModelReport]) -> str:
     return "\n".join(out)
 
 
-def _json_shape(shape) -> str:
-    if shape is None:
-        return "?"
-    if shape and isinstance(shape[0], list):
-        return ", ".join(_json_shape(s) for s in shape)
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def _runtime_line(runtime: dict[str, Any]) -> str:
     if runtime.get("built"):
         total = runtime.get("total_params")
-        return f"Keras: built, output {_json_shape(runtime.get('output_shape'))}, " \
+        return f"Keras: built, output {shape_text(runtime.get('output_shape'))}, " \
                f"{number(total)} params" if isinstance(total, int) else "Keras: built"
     return f"Keras: not built: {runtime.get('error')}"

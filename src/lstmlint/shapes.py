@@ -9,7 +9,7 @@ Every function here is total: whatever values the analyzer hands over (0, negati
 of the wrong length, strings, floats, bools, huge ints, rank-0 shapes, axes out of range), the answer is a shape,
 a count, or unknown. Two entry points make that so:
 
-- arguments are read only through the readers below, into a checked form: a value Keras accepts, ``...`` (not
+- arguments are read only through the readers below, into a checked form: a value Keras accepts, :data:`UNKNOWN` (not
   known statically) or :data:`REFUSED` (a value Keras refuses: the layer's output and parameters are then
   unknown, never computed from a value Keras would not use);
 - declared shapes go through :func:`checked_shape`, so the per-class functions only ever see dims that are ints
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from lstmlint.ir import Layer, Model, Value
+from lstmlint.unknown import UNKNOWN
 
 Shape = list[Value]
 Output = Union[Shape, list[Shape], None]  # one shape, several (return_state, merge_mode=None), or unknown
@@ -74,25 +75,25 @@ class LayerShape:
 
 
 def size(x: Any):
-    """``x`` when it is a dim Keras could build (an int in [0, MAX_SIZE], not a bool), else ``...``."""
-    return x if type(x) is int and 0 <= x <= MAX_SIZE else ...
+    """``x`` when it is a dim Keras could build (an int in [0, MAX_SIZE], not a bool), else :data:`UNKNOWN`."""
+    return x if type(x) is int and 0 <= x <= MAX_SIZE else UNKNOWN
 
 
 def dim(value: Value | None):
-    """int, None (dynamic) or Ellipsis (not known statically, or too large to build)."""
+    """int, None (dynamic) or UNKNOWN (not known statically, or too large to build)."""
     if value is None or value.kind != "const":
-        return ...
+        return UNKNOWN
     if value.const is None:
         return None
     got = value.const
-    return got if type(got) is int and -MAX_SIZE <= got <= MAX_SIZE else ...
+    return got if type(got) is int and -MAX_SIZE <= got <= MAX_SIZE else UNKNOWN
 
 
 def D(x) -> Value:  # noqa: N802 - a short constructor for computed dims
     if x is None:
         return Value.of(None)
-    if size(x) is ...:
-        return Value.unknown("computed from an unknown dim" if x is ... else "too large to build")
+    if size(x) is UNKNOWN:
+        return Value.unknown("computed from an unknown dim" if x is UNKNOWN else "too large to build")
     return Value.of(x)
 
 
@@ -106,7 +107,7 @@ def is_multi(output: Output) -> bool:
 
 
 def dims(output: Output):
-    """An output as lists of dims (int, None for dynamic, Ellipsis for not known statically); None if unknown."""
+    """An output as lists of dims (int, None for dynamic, UNKNOWN for not known statically); None if unknown."""
     if output is None:
         return None
     if is_multi(output):
@@ -141,18 +142,18 @@ def flag(layer: Layer, name: str, default: bool) -> bool | None:
 
 
 def _int(value: Value, minimum: int):
-    """One integer argument: the int, ``...`` or REFUSED."""
+    """One integer argument: the int, :data:`UNKNOWN` or REFUSED."""
     if value.kind == "tuple":
         return REFUSED
     if value.kind != "const":
-        return ...
+        return UNKNOWN
     got = value.const
     if type(got) is int:
         if got < minimum:
             return REFUSED
-        return got if got <= MAX_SIZE else ...
+        return got if got <= MAX_SIZE else UNKNOWN
     if isinstance(got, bool):
-        return REFUSED if got < minimum else ...  # Keras takes True as 1 in some layers, refuses it in others
+        return REFUSED if got < minimum else UNKNOWN  # Keras takes True as 1 in some layers, refuses it in others
     return REFUSED  # None, a float, a string
 
 
@@ -162,26 +163,26 @@ def _count_arg(layer: Layer, name: str, default: Any, minimum: int = 1):
     return default if value is None else _int(value, minimum)
 
 
-def positive_int(layer: Layer, name: str, default=...):
-    """A positive integer argument, ``...`` when it is not known or not one Keras accepts."""
+def positive_int(layer: Layer, name: str, default=UNKNOWN):
+    """A positive integer argument, :data:`UNKNOWN` when it is not known or not one Keras accepts."""
     got = _count_arg(layer, name, default)
-    return ... if got is REFUSED else got
+    return UNKNOWN if got is REFUSED else got
 
 
 def _ints(layer: Layer, name: str, rank: int, default: Any, minimum: int = 1):
     """kernel_size, strides, dilation_rate, pool_size: one int for every axis, or a tuple of ``rank`` ints."""
     value = _given(layer, name)
     if value is None:
-        return default if default is REFUSED or default is ... else (default,) * rank
+        return default if default is REFUSED or default is UNKNOWN else (default,) * rank
     if value.kind == "tuple":
         if len(value.items) != rank:
             return REFUSED
         items = [_int(item, minimum) for item in value.items]
         if any(item is REFUSED for item in items):
             return REFUSED
-        return ... if any(item is ... for item in items) else tuple(items)
+        return UNKNOWN if any(item is UNKNOWN for item in items) else tuple(items)
     got = _int(value, minimum)
-    return got if got is REFUSED or got is ... else (got,) * rank
+    return got if got is REFUSED or got is UNKNOWN else (got,) * rank
 
 
 def _choice(layer: Layer, name: str, default: str, allowed: tuple[str, ...]):
@@ -190,7 +191,7 @@ def _choice(layer: Layer, name: str, default: str, allowed: tuple[str, ...]):
     if value is None:
         return default
     if value.kind != "const":
-        return ...
+        return UNKNOWN
     got = value.const
     return got.lower() if isinstance(got, str) and got.lower() in allowed else REFUSED
 
@@ -202,7 +203,7 @@ def _data_format(layer: Layer):
     if value.kind == "tuple":
         return REFUSED
     if value.kind != "const":
-        return ...
+        return UNKNOWN
     if value.const is None:
         return "channels_last"  # Keras's configured default, channels_last unless keras.json says otherwise
     got = value.const
@@ -210,14 +211,14 @@ def _data_format(layer: Layer):
 
 
 def _axis(value: Value, rank: int):
-    """An axis of a rank-``rank`` tensor, as a non-negative index; ``...`` or REFUSED."""
+    """An axis of a rank-``rank`` tensor, as a non-negative index; :data:`UNKNOWN` or REFUSED."""
     if value.kind == "tuple":
         return REFUSED
     if value.kind != "const":
-        return ...
+        return UNKNOWN
     got = value.const
     if type(got) is not int:
-        return ... if isinstance(got, bool) else REFUSED
+        return UNKNOWN if isinstance(got, bool) else REFUSED
     return got % rank if -rank <= got < rank else REFUSED
 
 
@@ -226,7 +227,7 @@ def _refused(*values) -> bool:
 
 
 def _known(*values) -> bool:
-    return all(v is not ... for v in values)
+    return all(v is not UNKNOWN for v in values)
 
 
 # ------------------------------------------------------------------------------------------------- shapes
@@ -245,7 +246,7 @@ def checked_shape(dims: list[Value] | None) -> Shape | None:
             out.append(d)
             continue
         got = d.const
-        if size(got) is not ...:
+        if size(got) is not UNKNOWN:
             out.append(d)
         elif isinstance(got, bool) or (type(got) is int and got > MAX_SIZE):
             out.append(Value.unknown("not a dim that can be built", text=d.text, name=d.name))
@@ -322,7 +323,7 @@ def infer(model: Model, target: int = 3) -> list[LayerShape]:
         if layer.family == "input":
             # an Input added to a Sequential after other layers: Keras refuses a second input
             output = _input_output(layer, target) if not layer.inputs else REFUSED
-            if output is ... and index == 0 and layer.implicit and model.build_shape is not None:
+            if output is UNKNOWN and index == 0 and layer.implicit and model.build_shape is not None:
                 output = build  # a subclassed model's call() input, shaped by model.build()
             # an input whose declaration Keras refuses has no parameter count either
             results.append(LayerShape(inputs, output if isinstance(output, list) else None,
@@ -364,22 +365,22 @@ def total_params(model: Model, results: list[LayerShape], indices: list[int] | N
 
 
 def _input_output(layer: Layer, target: int):
-    """The checked shape an input layer declares; REFUSED when Keras refuses the declaration, ``...`` when it
+    """The checked shape an input layer declares; REFUSED when Keras refuses the declaration, :data:`UNKNOWN` when it
     is not known (an implicit input that declares nothing takes model.build's shape)."""
     if layer.extra_positional:
         return REFUSED
     if layer.has_star_args:
-        return ...
+        return UNKNOWN
     args = layer.args
     given = [k for k in ("batch_shape", "batch_input_shape", "shape", "input_shape") if k in args]
     if not given and "input_dim" not in args:
-        return ... if layer.implicit else REFUSED  # Keras: Input() needs a shape
+        return UNKNOWN if layer.implicit else REFUSED  # Keras: Input() needs a shape
     if len(given) > 1 or (given and given[0].startswith("batch") and "batch_size" in args):
         return REFUSED  # Keras: not both shape and batch_shape, nor batch_size with batch_shape
     value = args[given[0]].value if given else None
     if value is not None and value.kind != "tuple":
         if value.kind != "const":
-            return ...
+            return UNKNOWN
         # Keras 2's InputLayer reads an int as a one-entry shape; Keras 3 cannot convert it, and a layer's own
         # input_shape= goes through tuple() in Keras 2
         int_shape = type(value.const) is int and given[0] in ("shape", "input_shape") and not layer.implicit
@@ -469,7 +470,7 @@ def _rnn_cells(layer: Layer):
             if units is REFUSED:
                 return REFUSED
         elif cell.family in ("unknown", "other") or cell.cls == "StackedRNNCells":
-            units = ...
+            units = UNKNOWN
         else:
             return REFUSED  # a Keras layer that is not a cell: Keras wants a state_size
         cells.append((cell, units))
@@ -523,7 +524,7 @@ def _merge_mode(layer: Layer):
     if value is None:
         return "concat"
     if value.kind != "const":
-        return ...
+        return UNKNOWN
     got = value.const
     return got if got is None or (isinstance(got, str) and got in ("concat", "sum", "mul", "ave")) else REFUSED
 
@@ -535,7 +536,7 @@ def _bidirectional(layer: Layer, shape: Shape | None, target: int) -> tuple[Outp
         return None, None
     out, params = _recurrent(inner, shape, target)
     params = None if params is None or layer.arg("backward_layer") is not None else 2 * params
-    if out is None or mode is ...:
+    if out is None or mode is UNKNOWN:
         return None, params
     main, states = (out[0], out[1:]) if is_multi(out) else (out, [])
     if mode is None:
@@ -543,7 +544,7 @@ def _bidirectional(layer: Layer, shape: Shape | None, target: int) -> tuple[Outp
         return (merged if not states else [*merged, *states, *[list(s) for s in states]]), params  # type: ignore
     if mode == "concat":
         last = dim(main[-1])  # type: ignore[arg-type]
-        main = [*main[:-1], D(2 * last if isinstance(last, int) else ...)]  # type: ignore[index]
+        main = [*main[:-1], D(2 * last if isinstance(last, int) else UNKNOWN)]  # type: ignore[index]
     if states:
         return [main, *states, *[list(s) for s in states]], params  # type: ignore[list-item]
     return main, params
@@ -569,9 +570,9 @@ def _strided_dilation(strides, dilation) -> bool:
 
 
 def _conv_length(length, kernel: int, stride: int, padding: str, dilation: int = 1):
-    """The output length of a convolution or pooling window: int, None, ``...``, or REFUSED where Keras finds it would be
+    """The output length of a convolution or pooling window: int, None, :data:`UNKNOWN`, or REFUSED where Keras finds it would be
     zero or negative."""
-    if length is None or length is ...:
+    if length is None or length is UNKNOWN:
         return length
     if padding in ("same", "causal"):
         return -(-length // stride)
@@ -774,7 +775,7 @@ def _flatten(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, in
     if not shape:
         return None, None  # Keras: Flatten needs at least the batch axis
     rest = [dim(d) for d in shape[1:]]
-    total = math.prod(rest) if all(isinstance(d, int) for d in rest) else ...
+    total = math.prod(rest) if all(isinstance(d, int) for d in rest) else UNKNOWN
     return [shape[0], D(total)], 0
 
 
@@ -790,15 +791,15 @@ def _repeat_vector(layer: Layer, shape: Shape | None, target: int) -> tuple[Outp
 
 
 def _target_entry(value: Value):
-    """One entry of Reshape's target_shape: an int >= 0, -1, None (dynamic), ``...`` or REFUSED."""
+    """One entry of Reshape's target_shape: an int >= 0, -1, None (dynamic), :data:`UNKNOWN` or REFUSED."""
     if value.kind != "const":
-        return ...
+        return UNKNOWN
     got = value.const
     if got is None:
         return None
     if type(got) is int:
-        return got if got == -1 or 0 <= got <= MAX_SIZE else ... if got > MAX_SIZE else REFUSED
-    return ...  # Keras 3 reads a float entry as a dynamic dim and True as 1
+        return got if got == -1 or 0 <= got <= MAX_SIZE else UNKNOWN if got > MAX_SIZE else REFUSED
+    return UNKNOWN  # Keras 3 reads a float entry as a dynamic dim and True as 1
 
 
 def _reshape(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, int | None]:
@@ -824,13 +825,13 @@ def _reshape(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, in
         elif all(isinstance(k, int) for k in known) and all(isinstance(e, int) for e in fixed):
             rest, total = math.prod(fixed), math.prod(known)
             if rest == 0:
-                fill = ...
+                fill = UNKNOWN
             elif total % rest:
                 return None, None  # Keras: the total size cannot be split that way
             else:
                 fill = total // rest
         else:
-            fill = ...
+            fill = UNKNOWN
         entries[entries.index(-1)] = fill
     elif all(isinstance(k, int) for k in known) and all(isinstance(e, int) for e in entries):
         if math.prod(known) != math.prod(entries):
@@ -844,8 +845,8 @@ def _permute(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, in
         return None, None
     if value.kind != "tuple" or not value.known:
         return None, 0
-    order = [item.const if item.kind == "const" else ... for item in value.items]
-    if any(isinstance(x, bool) or x is ... for x in order):
+    order = [item.const if item.kind == "const" else UNKNOWN for item in value.items]
+    if any(isinstance(x, bool) or x is UNKNOWN for x in order):
         return None, 0
     if any(type(x) is not int for x in order) or sorted(order) != list(range(1, len(order) + 1)):
         return None, None  # Keras: dims must be a permutation of 1..n
@@ -865,7 +866,7 @@ def _zero_padding(layer: Layer, shape: Shape | None, target: int) -> tuple[Outpu
         return None, 0
     if len(shape) != 3:
         return None, None
-    if data_format != "channels_last" or pads is ...:
+    if data_format != "channels_last" or pads is UNKNOWN:
         return None, 0
     steps = dim(shape[1])
     length = steps + pads[0] + pads[1] if isinstance(steps, int) else steps
@@ -881,7 +882,7 @@ def _upsampling(layer: Layer, shape: Shape | None, target: int) -> tuple[Output,
     if len(shape) != 3:
         return None, None
     steps = dim(shape[1])
-    length = steps * factor if isinstance(steps, int) and isinstance(factor, int) else None if steps is None else ...
+    length = steps * factor if isinstance(steps, int) and isinstance(factor, int) else None if steps is None else UNKNOWN
     return [shape[0], D(length), shape[2]], 0
 
 
@@ -911,7 +912,7 @@ def _merge(layer: Layer, shapes: list[Shape | None]) -> tuple[Output, int | None
         out = _broadcast(out, other[1:])  # type: ignore[index]
         if out is None:
             return None, None  # Keras: inputs have incompatible shapes
-    batch = first[0] if all(b == batches[0] for b in batches) else D(...)
+    batch = first[0] if all(b == batches[0] for b in batches) else D(UNKNOWN)
     return [batch, *out], 0  # type: ignore[misc]
 
 
@@ -923,8 +924,8 @@ def _broadcast(left: Shape, right: Shape) -> Shape | None:
     out = list(left[: len(left) - len(right)])
     for a, b in zip(left[len(left) - len(right):], right):
         x, y = dim(a), dim(b)
-        if x is ... or y is ...:
-            out.append(a if x == y else D(...))
+        if x is UNKNOWN or y is UNKNOWN:
+            out.append(a if x == y else D(UNKNOWN))
         elif x is None or y is None:
             out.append(D(None))
         elif x == 1:
@@ -944,7 +945,7 @@ def _concatenate(layer: Layer, shapes: list[Shape]) -> tuple[Output, int | None]
     axis = len(first) - 1 if value is None and first else REFUSED if value is None else _axis(value, len(first))
     if axis is REFUSED:
         return None, None
-    if axis is ...:
+    if axis is UNKNOWN:
         return None, 0
     result = list(first)
     for position in range(len(first)):
@@ -953,7 +954,7 @@ def _concatenate(layer: Layer, shapes: list[Shape]) -> tuple[Output, int | None]
             if None in values:
                 result[position] = D(None)
             else:
-                result[position] = D(sum(values) if all(isinstance(v, int) for v in values) else ...)
+                result[position] = D(sum(values) if all(isinstance(v, int) for v in values) else UNKNOWN)
         elif len({v for v in values if isinstance(v, int)}) > 1:
             return None, None  # Keras: matching shapes needed except on the concatenation axis
     return result, 0

@@ -51,7 +51,9 @@ def _arg(node: cst.Call, position: int, keyword: str | tuple[str, ...]) -> cst.B
 
 def reshape(base: Value, target: list[Value], text: str) -> Value:
     """``-1`` is resolved when every other dim is known."""
-    wanted = [d.const if d.kind == "const" else ... for d in target]
+    from lstmlint.unknown import UNKNOWN
+
+    wanted = [d.const if d.kind == "const" else UNKNOWN for d in target]
     if wanted.count(-1) == 1:
         sizes = [d.const if d.kind == "const" and isinstance(d.const, int) else None for d in base.items]
         rest = [w for w in wanted if w != -1]

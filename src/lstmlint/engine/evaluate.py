@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from lstmlint.engine.loader import Rule
-from lstmlint.engine.predicates import (DEFAULTS, Subject, arg_value, close_match, compile_match, effective,
-                                        label, names)
+from lstmlint.engine.predicates import (NO_DEFAULT, Subject, arg_default, arg_value, close_match, compile_match,
+                                        effective, label, names)
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Layer, Module, Span
 
@@ -99,8 +99,8 @@ def _arg_needs_presence(spec: dict[str, Any]) -> bool | None:
     either way (mirrors how predicates.p_arg treats an absent argument: its default, else not known)."""
     if "present" in spec:
         return bool(spec["present"])
-    default = spec.get("default", DEFAULTS.get(spec["name"], ...))
-    if default is ...:
+    default = arg_default(spec)
+    if default is NO_DEFAULT:
         return True if any(k != "name" for k in spec) else None
     if "is" in spec and bool(default) != spec["is"]:
         return True

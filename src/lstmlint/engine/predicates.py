@@ -14,7 +14,9 @@ from typing import Any, Callable, Optional
 from lstmlint import keras_api
 from lstmlint.engine.loader import name_regex
 from lstmlint.ir import Call, Import, Layer, Model, Module, Value
-from lstmlint.shapes import LayerShape, dim, infer, is_multi, single
+from lstmlint.shape_text import shape_text
+from lstmlint.shapes import LayerShape, dim, dims, infer, is_multi, single
+from lstmlint.unknown import UNKNOWN
 
 Tri = Optional[bool]
 
@@ -184,8 +186,8 @@ _ORDERINGS = (("gt", operator.gt), ("ge", operator.ge), ("lt", operator.lt), ("l
 
 
 def compare_int(got: Any, spec: Any) -> Tri:
-    """Compare an int / None (dynamic) / Ellipsis (unknown) with a plain value or a comparison object."""
-    if got is ...:
+    """Compare an int / None (dynamic) / UNKNOWN with a plain value or a comparison object."""
+    if got is UNKNOWN:
         return None
     if not isinstance(spec, dict):
         return got == spec
@@ -309,6 +311,15 @@ def p_target(spec: int, subject: Subject) -> Tri:
     return subject.target == spec
 
 
+NO_DEFAULT: Any = object()  # an argument with no default that rules know of (not an unknown value)
+
+
+def arg_default(spec: dict[str, Any]) -> Any:
+    """The value an ``arg`` / ``call-arg`` test reads for an absent argument: the spec's ``default``, else the
+    Keras default in DEFAULTS, else NO_DEFAULT."""
+    return spec.get("default", DEFAULTS.get(spec["name"], NO_DEFAULT))
+
+
 _DEFAULT_VALUES: dict[tuple[type, str], Value] = {}
 
 
@@ -327,8 +338,8 @@ def _arg_test(value: Value | None, spec: dict[str, Any], subject: Subject) -> Tr
     if "present" in spec and present != spec["present"]:
         return False
     if value is None:
-        default = spec.get("default", DEFAULTS.get(name, ...))
-        if default is ...:
+        default = arg_default(spec)
+        if default is NO_DEFAULT:
             return None if any(k not in ("name", "present") for k in spec) else True
         value = _default_value(default)
     subject.bindings.setdefault("arg", name)
@@ -537,23 +548,16 @@ def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
     if steps is None or units is None:
         return None
     same_name = units.name is not None and units.name == steps.name
-    same_value = dim(units) is not ... and dim(units) is not None and dim(units) == dim(steps)
+    same_value = dim(units) is not UNKNOWN and dim(units) is not None and dim(units) == dim(steps)
     if not (units.known and steps.known) and not same_name:
         return None
     subject.bindings.setdefault("timesteps", steps.name or dim(steps))
     return (same_name or same_value) == spec
 
 
-def format_shape(dims: list[Value], batch: bool = False) -> str:
+def format_shape(shape: list[Value], batch: bool = False) -> str:
     """``(None, 10, 3)``; with ``batch``, a dynamic first dim reads ``batch``."""
-    parts = []
-    for i, d in enumerate(dims):
-        if batch and i == 0 and dim(d) is None:
-            parts.append("batch")
-            continue
-        got = dim(d)
-        parts.append("None" if got is None else "?" if got is ... else str(got))
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    return shape_text(dims(shape), batch=batch)
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -565,7 +569,7 @@ def fixed_batch(model: Model, target: int) -> tuple[Tri, Any]:
     if model.build_shape is not None:
         if model.build_shape.kind == "tuple" and model.build_shape.items:
             batch = dim(model.build_shape.items[0])
-            return (None, None) if batch is ... else (batch is not None, batch)
+            return (None, None) if batch is UNKNOWN else (batch is not None, batch)
         return None, None
     if not inputs or any(layer.implicit and not layer.args for layer in inputs):
         return None, None
@@ -576,10 +580,10 @@ def fixed_batch(model: Model, target: int) -> tuple[Tri, Any]:
         for key in ("batch_shape", "batch_input_shape"):
             if key in args:
                 value = args[key].value
-                batch = dim(value.items[0]) if value.kind == "tuple" and value.items else ...
+                batch = dim(value.items[0]) if value.kind == "tuple" and value.items else UNKNOWN
         if "batch_size" in args:
             batch = dim(args["batch_size"].value)
-        if batch is ...:
+        if batch is UNKNOWN:
             return None, None
         sizes.append(batch)
     if any(size is None for size in sizes):
@@ -717,7 +721,7 @@ def p_data_shape_mismatch(spec: bool, subject: Subject) -> Tri:
     subject.bindings["hint"] = " (timesteps and features look swapped)" if swapped else ""
     if differs:
         return spec
-    if any(g is ... or w is ... for g, w in zip(got, want)):
+    if any(g is UNKNOWN or w is UNKNOWN for g, w in zip(got, want)):
         return None
     return not spec
 
@@ -729,7 +733,7 @@ def p_samples_not_divisible(spec: bool, subject: Subject) -> Tri:
     fixed, size = fixed_batch(model, subject.target)
     samples = dim(data[0])
     if not fixed or not isinstance(samples, int) or not isinstance(size, int) or size <= 0:
-        return None if fixed is None or samples is ... else not spec
+        return None if fixed is None or samples is UNKNOWN else not spec
     subject.bindings.update(samples=samples, batch=size, remainder=samples % size)
     return (samples % size != 0) == spec
 
@@ -767,7 +771,7 @@ def p_batch_size_mismatch(spec: bool, subject: Subject) -> Tri:
         subject.bindings["batch_size"] = "no batch_size (Keras uses 32)"
     else:
         used = dim(given.value)
-        if used is ...:
+        if used is UNKNOWN:
             return None
         subject.bindings["batch_size"] = f"batch_size={used}"
     subject.bindings["batch"] = size

@@ -179,6 +179,7 @@ def fully_known(model: Model, target: int) -> str | None:
 
 def _unknown_part(model: Model, target: int) -> str | None:
     from lstmlint.shapes import declared_input, dim
+    from lstmlint.unknown import UNKNOWN
 
     if not model.complete:
         return "some layers or edges are not known statically"
@@ -210,7 +211,7 @@ def _unknown_part(model: Model, target: int) -> str | None:
                 dims = declared_input(layer, target)
                 if dims is None and index == 0 and model.build_shape is not None:
                     continue
-                if dims is None or any(dim(d) is ... for d in dims):
+                if dims is None or any(dim(d) is UNKNOWN for d in dims):
                     what = "the subclassed model's input shape" if model.kind == "subclass" else "an input shape"
                     return f"{what} is not known"
     for ref in model.outputs:
@@ -524,6 +525,8 @@ def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch 
 
 
 def _agrees(static, keras) -> bool:
+    from lstmlint.unknown import UNKNOWN
+
     if static is None:
         return True
     if not isinstance(keras, list) or len(static) != len(keras):
@@ -532,7 +535,7 @@ def _agrees(static, keras) -> bool:
     nested_keras = bool(keras) and isinstance(keras[0], list)
     if nested_static or nested_keras:
         return nested_static == nested_keras and all(_agrees(s, k) for s, k in zip(static, keras))
-    return all(s is ... or s == k for s, k in zip(static, keras))
+    return all(s is UNKNOWN or s == k for s, k in zip(static, keras))
 
 
 def _describe(shape, params: int | None) -> str:
@@ -545,10 +548,9 @@ def _describe(shape, params: int | None) -> str:
 
 
 def _shape_text(shape) -> str:
-    if shape and isinstance(shape[0], list):
-        return ", ".join(_shape_text(part) for part in shape)
-    dims = ["?" if d is ... else "None" if d is None else str(d) for d in shape]
-    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+    from lstmlint.shape_text import shape_text
+
+    return shape_text(shape)
 
 
 # ------------------------------------------------------------------------------------------ the verdicts
