@@ -14,8 +14,9 @@ from lstmlint.findings import Finding
 from lstmlint.ir import Layer, Model, Module
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_text import shape_text
-from lstmlint.shapes import (MAX_SIZE, LayerShape, cell_params, count, dim, dims, flag, infer, is_multi, positive_int,
-                             single, state_count, total_params)
+from lstmlint.shape_args import MAX_SIZE, count, dim, dims, flag, is_multi, positive_int, single
+from lstmlint.shape_recurrent import cell_params, state_count
+from lstmlint.shapes import LayerShape, infer, total_params
 
 
 @dataclass

@@ -15,7 +15,8 @@ from lstmlint import keras_api
 from lstmlint.engine.loader import name_regex
 from lstmlint.ir import Call, Import, Layer, Model, Module, Value
 from lstmlint.shape_text import shape_text
-from lstmlint.shapes import LayerShape, dim, dims, infer, is_multi, single
+from lstmlint.shape_args import dim, dims, is_multi, single
+from lstmlint.shapes import LayerShape, infer
 from lstmlint.unknown import UNKNOWN
 
 Tri = Optional[bool]
