@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lstmlint.engine.predicates import effective, label
 from lstmlint.findings import Finding
-from lstmlint.ir import Layer, Model, Module
+from lstmlint.ir import Layer, Model, Module, effective, label
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_text import shape_text
 from lstmlint.shape_args import MAX_SIZE, count, dim, dims, flag, is_multi, positive_int, single

@@ -126,6 +126,29 @@ class Layer:
         return found.value if found else None
 
 
+def effective(layer: Layer) -> Layer:
+    """A Bidirectional stands for the recurrent layer it wraps when rules read flags and family."""
+    if layer.cls == "Bidirectional" and layer.wrapped is not None:
+        return layer.wrapped
+    return layer
+
+
+def arg_value(layer: Layer, name: str) -> Value | None:
+    value = layer.arg(name)
+    if value is None and layer is not effective(layer):
+        value = effective(layer).arg(name)
+    return value
+
+
+def label(layer: Layer) -> str:
+    """``LSTM(64)``, ``Bidirectional(LSTM(32))``: how messages name a layer."""
+    if layer.wrapped is not None:
+        return f"{layer.cls}({label(layer.wrapped)})"
+    first = next(iter(layer.args.values()), None)
+    inner = first.value.text if first is not None and not first.keyword and len(first.value.text) < 30 else ""
+    return f"{layer.cls}({inner})"
+
+
 @dataclass
 class Call:
     """A method call on a known model or on one of its layers (``fit``, ``predict``, ``reset_states``…)."""

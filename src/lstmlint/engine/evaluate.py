@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from lstmlint.engine.loader import Rule
-from lstmlint.engine.predicates import (NO_DEFAULT, Subject, arg_default, arg_value, close_match, compile_match,
-                                        effective, label, names)
+from lstmlint.engine.predicates import NO_DEFAULT, arg_default, compile_match
+from lstmlint.engine.rule_checks import close_match
+from lstmlint.engine.subject import Subject, names
 from lstmlint.findings import Edit, Finding, Fix
-from lstmlint.ir import Layer, Module, Span
+from lstmlint.ir import Layer, Module, Span, arg_value, effective, label
 
 
 class _Bindings(dict):

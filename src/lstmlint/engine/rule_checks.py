@@ -1,0 +1,256 @@
+"""Rule-specific checks: predicates that each serve exactly one built-in rule, written in Python because the
+question they answer (does this layer's units equal its timesteps, does the batch size given to fit differ from
+the one the model fixes…) is not a composition of the generic predicates. Rule authors may use them too; each
+still answers True, False or None (not known), and binds what its rule's message prints.
+
+predicate                  rule
+unknown-arg                LSTM502
+output-unpacked            LSTM106
+input-tag                  LSTM104
+units-match-timesteps      LSTM301
+data-rank-mismatch         LSTM108
+data-shape-mismatch        LSTM109
+samples-not-divisible      LSTM110
+batch-size-mismatch        LSTM203
+mixed-distribution         LSTM504
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lstmlint import keras_api
+from lstmlint.engine.logic import Tri
+from lstmlint.engine.subject import (Subject, data_array, declaration, fixed_batch, format_shape, input_layer,
+                                     model_input, names, timesteps_dim)
+from lstmlint.ir import Import, arg_value, label
+from lstmlint.shape_args import dim
+from lstmlint.unknown import UNKNOWN
+
+# Keras 1 argument names and what replaced them (Keras 2.2 legacy/interfaces.py conversions).
+KERAS1_RENAMES = {
+    "output_dim": "units",
+    "init": "kernel_initializer",
+    "inner_init": "recurrent_initializer",
+    "inner_activation": "recurrent_activation",
+    "W_regularizer": "kernel_regularizer",
+    "U_regularizer": "recurrent_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "W_constraint": "kernel_constraint",
+    "U_constraint": "recurrent_constraint",
+    "b_constraint": "bias_constraint",
+    "dropout_W": "dropout",
+    "dropout_U": "recurrent_dropout",
+    "forget_bias_init": "unit_forget_bias",
+}
+# Keras 1 arguments with no one-to-one replacement: a hint, never a rename.
+KERAS1_REMOVED = {"consume_less": "Keras 1's `consume_less` has no equivalent; remove it"}
+_KERAS2_ONLY_HINTS = {
+    "input_length": "declare the timesteps in `keras.Input(shape=(timesteps, features))` instead",
+    "batch_input_shape": "use `keras.Input(batch_shape=(batch, timesteps, features))` as the first layer",
+    "batch_size": "use `keras.Input(shape=(timesteps, features), batch_size=batch)` as the first layer",
+    "time_major": "Keras 3 RNNs are batch-major only; transpose the data to (batch, timesteps, features)",
+    "weights": "call `layer.set_weights(...)` after the model is built",
+}
+
+
+def close_match(name: str, candidates, cutoff: float) -> str | None:
+    """difflib's closest candidate, imported only where a hint or a fix needs it (a plain run does not)."""
+    if not candidates:
+        return None
+    import difflib
+
+    return next(iter(difflib.get_close_matches(name, candidates, 1, cutoff)), None)
+
+
+# ---------------------------------------------------------------------------------------------- layers
+
+
+def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
+    layer = subject.layer
+    if layer is None:
+        return False
+    info = keras_api.spec(layer.cls)
+    if info is None:
+        return False if spec else True
+    accepted = info.k3 if subject.target == 3 else info.k2
+    if accepted is None:  # the class itself is missing in this version: another rule's business
+        return not spec
+    if layer.has_star_args and not spec:
+        return None
+    bad = [name for name, arg in layer.args.items() if arg.keyword and name not in accepted]
+    if not bad:
+        return not spec
+    hints = []
+    for name in bad:
+        if subject.target == 3 and name in _KERAS2_ONLY_HINTS:
+            hints.append(f"`{name}` (a Keras 2 argument: {_KERAS2_ONLY_HINTS[name]})")
+            continue
+        if name in KERAS1_REMOVED:
+            hints.append(f"`{name}` ({KERAS1_REMOVED[name]})")
+            continue
+        suggestion = KERAS1_RENAMES.get(name) or close_match(name, accepted, 0.75)
+        if suggestion and suggestion in accepted:
+            hints.append(f"`{name}` (did you mean `{suggestion}`?)")
+            subject.bindings.setdefault("suggestion", suggestion)
+        else:
+            hints.append(f"`{name}`")
+    subject.bindings["arg"] = bad[0]
+    subject.bindings["args"] = ", ".join(hints)
+    subject.bindings["count"] = len(bad)
+    return spec
+
+
+def p_output_unpacked(spec: bool, subject: Subject) -> Tri:
+    """Every consumer takes one element of the output (``out, h, c = ...`` or ``result[0]``)."""
+    if not subject.in_graph():
+        return False
+    consumers = subject.consumers().get(subject.index, [])  # type: ignore[arg-type]
+    whole = [i for i, index in consumers if index is None]
+    if whole:
+        subject.bindings.setdefault("next", label(subject.model.layers[whole[0]]))  # type: ignore[union-attr]
+    return (not whole) == spec
+
+
+def p_input_tag(spec: Any, subject: Subject) -> Tri:
+    producer = input_layer(subject)
+    if producer is None:
+        return False
+    declared = declaration(producer)
+    if declared is None:
+        return False
+    subject.bindings.setdefault("input_text", declared.text)
+    return declared.tag in names(spec)
+
+
+def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
+    steps = timesteps_dim(subject)
+    layer = subject.layer
+    units = arg_value(layer, "units") if layer is not None else None
+    if steps is None or units is None:
+        return None
+    same_name = units.name is not None and units.name == steps.name
+    same_value = dim(units) is not UNKNOWN and dim(units) is not None and dim(units) == dim(steps)
+    if not (units.known and steps.known) and not same_name:
+        return None
+    subject.bindings.setdefault("timesteps", steps.name or dim(steps))
+    return (same_name or same_value) == spec
+
+
+# ---------------------------------------------------------------------------------------------- calls
+
+
+def p_data_rank_mismatch(spec: bool, subject: Subject) -> Tri:
+    data, expected = data_array(subject), model_input(subject)
+    if data is None or expected is None:
+        return None
+    subject.bindings["data_shape"] = format_shape(data)
+    subject.bindings["expected"] = format_shape(expected, batch=True)
+    rank, wanted = len(data), len(expected)
+    if rank == wanted:
+        return not spec
+    # Keras adds or drops a trailing axis of size 1 on its own (keras-facts §11).
+    if rank == wanted - 1 and dim(expected[-1]) == 1:
+        return not spec
+    if rank == wanted + 1 and dim(data[-1]) == 1:
+        return not spec
+    return spec
+
+
+def p_data_shape_mismatch(spec: bool, subject: Subject) -> Tri:
+    data, expected = data_array(subject), model_input(subject)
+    if data is None or expected is None or len(data) != len(expected):
+        return None
+    got = [dim(d) for d in data[1:]]
+    want = [dim(d) for d in expected[1:]]
+    differs = [i for i, (g, w) in enumerate(zip(got, want)) if isinstance(g, int) and isinstance(w, int) and g != w]
+    subject.bindings["data_shape"] = format_shape(data)
+    subject.bindings["expected"] = format_shape(expected, batch=True)
+    swapped = len(got) >= 2 and got[-2:] == want[-2:][::-1] and got[-2] != got[-1]
+    subject.bindings["hint"] = " (timesteps and features look swapped)" if swapped else ""
+    if differs:
+        return spec
+    if any(g is UNKNOWN or w is UNKNOWN for g, w in zip(got, want)):
+        return None
+    return not spec
+
+
+def p_samples_not_divisible(spec: bool, subject: Subject) -> Tri:
+    data, model = data_array(subject), subject.model
+    if data is None or model is None or not data:
+        return None
+    fixed, size = fixed_batch(model, subject.target)
+    samples = dim(data[0])
+    if not fixed or not isinstance(samples, int) or not isinstance(size, int) or size <= 0:
+        return None if fixed is None or samples is UNKNOWN else not spec
+    subject.bindings.update(samples=samples, batch=size, remainder=samples % size)
+    return (samples % size != 0) == spec
+
+
+def p_batch_size_mismatch(spec: bool, subject: Subject) -> Tri:
+    call, model = subject.call, subject.model
+    if call is None or model is None:
+        return False
+    fixed, size = fixed_batch(model, subject.target)
+    if not fixed:
+        return None if fixed is None else not spec
+    given = call.args.get("batch_size")
+    if given is None:
+        if call.has_star_args:
+            return None
+        used: Any = 32
+        subject.bindings["batch_size"] = "no batch_size (Keras uses 32)"
+    else:
+        used = dim(given.value)
+        if used is UNKNOWN:
+            return None
+        subject.bindings["batch_size"] = f"batch_size={used}"
+    subject.bindings["batch"] = size
+    return (used != size) == spec
+
+
+# ---------------------------------------------------------------------------------------------- imports
+
+
+_LAYER_OR_MODEL_NAMES = {"layers", "models", "Sequential", "Model", "Input", "keras"}
+
+
+def brings_layers_or_models(imp: Import) -> bool:
+    """``from keras.layers import LSTM``, ``import keras``, ``from tensorflow import keras``… but not
+    ``from keras.preprocessing.sequence import pad_sequences``: utilities do not mix badly."""
+    parts = imp.module.split(".")
+    if any(p in ("layers", "models") for p in parts):
+        return True
+    if not imp.names:  # `import keras`, `import tensorflow.keras as K`
+        return parts[-1] in ("keras", "tf_keras")
+    return any(n in _LAYER_OR_MODEL_NAMES or keras_api.spec(n) is not None for n in imp.names)
+
+
+def p_mixed_distribution(spec: bool, subject: Subject) -> Tri:
+    """keras, tf.keras and tf_keras are three distributions: on TF >= 2.16 tf.keras is Keras 3 and tf_keras is
+    Keras 2; on TF <= 2.15 tf.keras is Keras 2 and a separately installed keras may be Keras 3."""
+    imp = subject.imp
+    if imp is None or not brings_layers_or_models(imp):
+        return False
+    for earlier in subject.module.imports:
+        if earlier is imp:
+            break
+        if brings_layers_or_models(earlier) and earlier.distribution != imp.distribution:
+            subject.bindings.setdefault("first", earlier.distribution)
+            subject.bindings.setdefault("first_line", earlier.span.line)
+            subject.bindings.setdefault("second", imp.distribution)
+            return spec
+    return not spec
+
+
+RULE_CHECKS: dict[str, Callable[[Any, Subject], Tri]] = {
+    "unknown-arg": p_unknown_arg,
+    "output-unpacked": p_output_unpacked,
+    "input-tag": p_input_tag,
+    "units-match-timesteps": p_units_match_timesteps,
+    "data-rank-mismatch": p_data_rank_mismatch,
+    "data-shape-mismatch": p_data_shape_mismatch,
+    "samples-not-divisible": p_samples_not_divisible,
+    "batch-size-mismatch": p_batch_size_mismatch,
+    "mixed-distribution": p_mixed_distribution,
+}
