@@ -1,9 +1,9 @@
 """Which `{placeholders}` a rule's message and fix may use, checked when the rule loads.
 
 A placeholder is either a value the rule's subject always provides (``evaluate.make_finding``) or a binding that
-a predicate of the match adds when it holds (``predicates.py``). A misspelt one (`{layr}`) would print ``?`` in
-every finding; a malformed one (`{layer`) or an attribute access (`{layer.__class__}`) would fail or leak when
-formatted. Both are load errors instead.
+a predicate of the match adds when it holds (``predicates.py``, ``rule_checks.py``). A misspelt one (`{layr}`)
+would print ``?`` in every finding; a malformed one (`{layer`) or an attribute access (`{layer.__class__}`) would
+fail or leak when formatted. Both are load errors instead.
 """
 
 from __future__ import annotations
