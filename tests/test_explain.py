@@ -31,6 +31,13 @@ def test_seed_question_is_answered_for_this_layer(tmp_path):
     assert "Total params: 17,473" in run.out
 
 
+def test_one_dim_shapes_print_as_keras_prints_them(tmp_path):
+    """A one-dim shape keeps Python's trailing comma in the sentences as in the table: (batch,), not (batch)."""
+    write(tmp_path, "m.py", "import keras\nmodel = keras.Sequential([keras.Input(shape=()), keras.layers.LSTM(8)])\n")
+    run = run_cli("explain", "m.py", cwd=tmp_path)
+    assert "LSTM(8) is fed (batch,), but a recurrent layer reads 3-D (batch, timesteps, features) input." in run.out
+
+
 def test_json_report_shape(tmp_path):
     write(tmp_path, "m.py", SEED)
     data = run_cli("explain", "m.py", "--format", "json", cwd=tmp_path).json()
