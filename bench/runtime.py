@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from lstmlint.analyze import analyze_source
 from lstmlint.runtime.calls import plan_calls
-from lstmlint.runtime.checker import DEFAULT_MEMORY_LIMIT, Worker, fully_known
+from lstmlint.runtime.known import fully_known
+from lstmlint.runtime.process import DEFAULT_MEMORY_LIMIT, Worker
 
 SYNTHETIC = {
     "deep_stack_8": """

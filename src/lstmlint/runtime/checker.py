@@ -70,487 +70,41 @@ no visible GPU, TF_USE_LEGACY_KERAS=1 for target-keras 2 (tf_keras must be insta
 :mod:`lstmlint.subprocess_worker` (``python -I``, its cwd in a fresh empty folder, so no file of the user's can
 shadow a module) and its stderr discarded. Static findings and the
 exit code never depend on what happens here.
+
+This module decides the verdicts; the rest of the package: ``known`` (which models can be rebuilt), ``process``
+(the worker subprocess and ``run_models``), ``results`` (the data), ``oracle`` (static vs Keras shapes),
+``calls`` (which calls to replay), and in the worker ``worker`` (the loop), ``rebuild``, ``replay``.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import select
-import subprocess
 import sys
-import time
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from lstmlint import builtin_codes
 from lstmlint.engine.loader import Rule
 from lstmlint.findings import Finding
-from lstmlint.ir import Layer, Model, Module
-from lstmlint.runtime.calls import CallPlan, plan_calls
-from lstmlint.runtime.worker import UNRECORDED_FUNCTIONS, keras_message, keras_name
+from lstmlint.ir import Model, Module
+from lstmlint.runtime.known import fully_known
+from lstmlint.runtime.messages import first_line, keras_message
+from lstmlint.runtime.oracle import static_mismatch
+from lstmlint.shape_text import shape_text
+from lstmlint.runtime.process import (
+    DEFAULT_TIMEOUT,
+    NO_TENSORFLOW,
+    NO_TF_KERAS,
+    run_models,
+    tensorflow_missing,
+)
+from lstmlint.runtime.results import CallResult, LayerResult, Mismatch, ModelResult
 
-DEFAULT_TIMEOUT = 20.0
-DEFAULT_MEMORY_LIMIT = 4 * 2**30
-STARTUP_TIMEOUT = 180.0  # importing TensorFlow, separate from the per-model timeout
-NO_TENSORFLOW = "TensorFlow is not installed: runtime check needs `pip install 'lstmlint[runtime]'`"
-NO_TF_KERAS = ("tf_keras is not installed: runtime check for target-keras 2 needs `pip install tf_keras` "
-               "(with TensorFlow)")
+__all__ = ["CallResult", "LayerResult", "Mismatch", "ModelResult", "apply_runtime", "describe_call", "fully_known",
+           "mismatch_finding", "run_models", "static_mismatch", "verdict"]
+
 KERAS_BUILD_ERROR = (builtin_codes.KERAS_BUILD_ERROR.id, builtin_codes.KERAS_BUILD_ERROR.name)
 KERAS_CALL_ERROR = (builtin_codes.KERAS_CALL_ERROR.id, builtin_codes.KERAS_CALL_ERROR.name)
 STATIC_RUNTIME_MISMATCH = (builtin_codes.STATIC_RUNTIME_MISMATCH.id, builtin_codes.STATIC_RUNTIME_MISMATCH.name)
-
-
-@dataclass
-class LayerResult:
-    output_shape: list | None
-    params: int | None
-
-
-@dataclass
-class CallResult:
-    """One model call replayed on zero arrays (see ``calls`` and ``worker.CallRunner``)."""
-
-    index: int  # into Model.calls
-    method: str
-    status: str  # "ran" | "failed" | "unchecked"
-    ran: str | None = None  # what ran: the method itself, or predict when the target or the loss is not known
-    error: str | None = None
-    reason: str | None = None
-    x: list | None = None  # the shapes of the zero arrays
-    y: list | None = None
-    batches: list[int] | None = None
-    loss: str | None = None
-    loss_value: float | None = None
-    output: list | None = None
-    assumed: bool = False  # x was not known: the model's own input shape was used
-    shuffle: bool = False
-    stateful: bool = False
-    fixed_batch: int | None = None
-    note: str | None = None
-    seconds: float | None = None
-    cpu_seconds: float | None = None  # the worker's CPU time (all its threads) for the call
-
-    @staticmethod
-    def from_json(data: dict[str, Any]) -> CallResult:
-        known = {f for f in CallResult.__dataclass_fields__}
-        return CallResult(**{k: v for k, v in data.items() if k in known})
-
-
-@dataclass
-class Mismatch:
-    """Where lstmlint's static shapes and parameter counts differ from Keras's (issue: the static side is wrong)."""
-
-    layer: int | None  # index into Model.layers; None: the model's total
-    static: str
-    keras: str
-    what: str  # "LSTM (line 3)" or "this model"
-
-
-@dataclass
-class ModelResult:
-    built: bool
-    error: str | None = None
-    error_layer: int | None = None
-    layers: list[LayerResult | None] = field(default_factory=list)
-    output_shape: list | None = None
-    total_params: int | None = None
-    status: str = "unchecked"
-    reason: str | None = None
-    seconds: float | None = None
-    calls: list[CallResult] = field(default_factory=list)
-    mismatch: Mismatch | None = None
-    keras: str | None = None  # "Keras 3.15.1"
-
-    @staticmethod
-    def unchecked(reason: str) -> ModelResult:
-        return ModelResult(built=False, status="unchecked", reason=reason)
-
-
-# ------------------------------------------------------------------------------------------ fully known
-
-
-def fully_known(model: Model, target: int) -> str | None:
-    """None when the model can be rebuilt from the IR alone, else ``"model not fully known: <what>"``."""
-    what = _unknown_part(model, target)
-    return None if what is None else f"model not fully known: {what}"
-
-
-def _unknown_part(model: Model, target: int) -> str | None:
-    from lstmlint.shapes import declared_input, dim
-    from lstmlint.unknown import UNKNOWN
-
-    if not model.complete:
-        return "some layers or edges are not known statically"
-    if not model.layers:
-        return "no layers"
-    if model.build_shape is not None and not _shape_known(model.build_shape):
-        return f"the shape given to build() is not known ({model.build_shape.text or 'not a constant'})"
-    for index, layer in enumerate(model.layers):
-        problem = _layer_problem(layer, target)
-        if problem is not None:
-            return problem
-        for ref in [*layer.inputs, *(r for refs in layer.keyword_inputs.values() for r in refs)]:
-            if not 0 <= ref.layer < index:
-                return f"the input of {_label(layer)} is not known"
-        if model.kind != "sequential" and layer.family != "input" and not layer.inputs:
-            return f"the input of {_label(layer)} is not known"
-    first = model.layers[0]
-    if model.kind == "sequential":
-        has_input = first.family == "input" and declared_input(first, target) is not None
-        if not has_input and model.build_shape is None:
-            return "no input shape (no Input, input_shape= or build())"
-        if model.layers[0].implicit and len(model.layers) < 2:
-            return "no layers"
-    else:
-        for index, layer in enumerate(model.layers):
-            if layer.family != "input":
-                continue
-            if layer.implicit:
-                dims = declared_input(layer, target)
-                if dims is None and index == 0 and model.build_shape is not None:
-                    continue
-                if dims is None or any(dim(d) is UNKNOWN for d in dims):
-                    what = "the subclassed model's input shape" if model.kind == "subclass" else "an input shape"
-                    return f"{what} is not known"
-    for ref in model.outputs:
-        if not 0 <= ref.layer < len(model.layers):
-            return "the model's outputs are not known"
-    return None
-
-
-def _shape_known(value) -> bool:
-    if not value.known or value.kind != "tuple":
-        return False
-    return all(item.kind == "const" and (item.const is None or type(item.const) is int) for item in value.items)
-
-
-def _label(layer: Layer) -> str:
-    return f"{layer.cls} (line {layer.span.line})"
-
-
-def _layer_problem(layer: Layer, target: int) -> str | None:
-    from lstmlint import keras_api
-
-    if layer.family in ("unknown", "model", "other") or layer.cls == "?":
-        return f"a layer at line {layer.span.line} is not a known Keras layer"
-    spec = keras_api.spec(layer.cls)
-    if spec is None:
-        return f"{_label(layer)} is not a known Keras layer"
-    if (spec.k3 if target == 3 else spec.k2) is None:
-        return f"{layer.cls} does not exist in Keras {target}"
-    if layer.qualname.rpartition(".")[2] in UNRECORDED_FUNCTIONS:
-        return f"the arguments of {layer.qualname}() are not recorded"
-    if layer.has_star_args:
-        return f"{_label(layer)} gets *args or **kwargs"
-    if layer.extra_positional:
-        return f"{_label(layer)} gets more positional arguments than known"
-    if layer.implicit:
-        return None  # its args are the declaring layer's, checked there
-    for name, arg in layer.args.items():
-        if (name == "layer" and layer.wrapped is not None) or (name == "cell" and layer.cells):
-            continue
-        problem = _value_problem(arg.value)
-        if problem is not None:
-            return f"{name}= of {_label(layer)} is {problem}"
-    if layer.family == "wrapper" and layer.wrapped is None and "layer" in layer.args:
-        return f"the layer wrapped by {_label(layer)} is not known"
-    for inner in ([layer.wrapped] if layer.wrapped is not None else []) + layer.cells:
-        problem = _layer_problem(inner, target)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _value_problem(value) -> str | None:
-    if value.kind == "unknown":
-        return f"not known ({value.reason or value.text or 'not a constant'})"
-    if value.kind == "symbol" and keras_name(value.const) is None:
-        return f"{value.const}, which has no Keras name"
-    if value.kind == "tuple":
-        for item in value.items:
-            problem = _value_problem(item)
-            if problem is not None:
-                return problem
-    return None
-
-
-# ------------------------------------------------------------------------------------------- the worker
-
-
-class WorkerError(Exception):
-    pass
-
-
-class Worker:
-    """One runtime worker process (started isolated by :mod:`lstmlint.subprocess_worker`) and its line protocol."""
-
-    def __init__(self, target: int, memory_limit: int) -> None:
-        from lstmlint.subprocess_worker import Child
-
-        self.target = target
-        self.memory_limit = memory_limit
-        # -W ignore -B: what PYTHONWARNINGS / PYTHONDONTWRITEBYTECODE said before; `python -I` ignores them
-        self.child = Child("lstmlint.runtime.worker:main", ["--memory-limit", str(memory_limit)],
-                           memory_limit=memory_limit, env=self.env(), stderr=subprocess.DEVNULL,
-                           python_flags=("-W", "ignore", "-B"))
-        self.buffer = b""
-        self.import_seconds: float | None = None
-        self.keras_version: str | None = None
-
-    @property
-    def proc(self) -> subprocess.Popen | None:
-        return self.child.process
-
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="")
-        if self.target == 2:
-            env["TF_USE_LEGACY_KERAS"] = "1"
-        else:
-            env.pop("TF_USE_LEGACY_KERAS", None)
-        return env
-
-    def start(self) -> None:
-        """Start the worker and wait for TensorFlow to be imported; raises WorkerError with the reason."""
-        self.buffer = b""
-        self.child.start()  # (a previous process, dead or alive, is stopped and its folder removed first)
-        try:
-            hello = self.read(max(STARTUP_TIMEOUT, 0.0))
-        except TimeoutError:
-            self.kill()
-            raise WorkerError(f"importing TensorFlow timed out after {STARTUP_TIMEOUT:g}s") from None
-        except EOFError:
-            self.kill()
-            raise WorkerError("worker crashed") from None
-        if not hello.get("ready"):
-            self.kill()
-            error = str(hello.get("error", ""))
-            if "No module named 'tensorflow'" in error or "No module named 'tf_keras'" in error:
-                raise WorkerError(NO_TF_KERAS if "tf_keras" in error else NO_TENSORFLOW)
-            raise WorkerError(f"TensorFlow failed to import: {error}")
-        self.import_seconds = hello.get("import_seconds")
-        self.keras_version = hello.get("keras_version")
-
-    def read(self, timeout: float) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise EOFError
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return json.loads(line)
-
-    def request(self, job: dict[str, Any], timeout: float) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdin is not None
-        try:
-            self.proc.stdin.write((json.dumps(job) + "\n").encode())
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise EOFError from None
-        return self.answer(job["id"], timeout)
-
-    def answer(self, job_id: int, timeout: float) -> dict[str, Any]:
-        """The next line for job ``job_id`` (the replayed calls that follow a build result)."""
-        while True:
-            answer = self.read(timeout)
-            if answer.get("id") == job_id:
-                return answer
-
-    def alive(self) -> bool:
-        return self.child.alive()
-
-    def kill(self) -> None:
-        self.child.stop()
-
-    def close(self) -> None:
-        self.child.close()
-
-
-def _result(answer: dict[str, Any]) -> ModelResult:
-    layers = [None if item is None else LayerResult(item.get("output_shape"), item.get("params"))
-              for item in answer.get("layers") or []]
-    status = answer.get("status", "unchecked")
-    return ModelResult(
-        built=status == "built", error=answer.get("error"), error_layer=answer.get("error_layer"), layers=layers,
-        output_shape=answer.get("output_shape"), total_params=answer.get("total_params"), status=status,
-        reason=answer.get("reason"), seconds=answer.get("seconds"),
-    )
-
-
-class _Progress:
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total = total
-        self.done = 0
-        self.enabled = enabled and total > 3 and sys.stderr.isatty()
-
-    def step(self) -> None:
-        self.done += 1
-        if self.enabled:
-            sys.stderr.write(f"\rruntime: built {self.done}/{self.total} models")
-            sys.stderr.flush()
-
-    def finish(self) -> None:
-        if self.enabled and self.done:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
-def tensorflow_missing() -> bool:
-    return importlib.util.find_spec("tensorflow") is None
-
-
-def run_models(models: list[tuple[Model, int]], timeout: float = DEFAULT_TIMEOUT, progress: bool = False,
-               memory_limit: int | None = None) -> list[ModelResult]:
-    """Rebuild each (model, target-keras) in real Keras; one result per model, in order (see the module doc)."""
-    results: list[ModelResult | None] = [None] * len(models)
-    pending: dict[int, list[int]] = {}
-    for position, (model, target) in enumerate(models):
-        reason = fully_known(model, target)
-        if reason is not None:
-            results[position] = ModelResult.unchecked(reason)
-        else:
-            pending.setdefault(target, []).append(position)
-    if pending and tensorflow_missing():
-        for positions in pending.values():
-            for position in positions:
-                results[position] = ModelResult.unchecked(NO_TENSORFLOW)
-        pending = {}
-    if 2 in pending and importlib.util.find_spec("tf_keras") is None:
-        for position in pending.pop(2):
-            results[position] = ModelResult.unchecked(NO_TF_KERAS)
-    counter = _Progress(sum(len(p) for p in pending.values()), progress)
-    from lstmlint.subprocess_worker import memory_limit_from_env
-
-    limit = memory_limit if memory_limit is not None else memory_limit_from_env("LSTMLINT_RUNTIME_MEMORY",
-                                                                                 DEFAULT_MEMORY_LIMIT)
-    try:
-        for target, positions in sorted(pending.items()):
-            _run_target(models, positions, target, timeout, limit, results, counter)
-    finally:
-        counter.finish()
-    return [r if r is not None else ModelResult.unchecked("worker crashed") for r in results]
-
-
-def _run_target(models: list[tuple[Model, int]], positions: list[int], target: int, timeout: float, limit: int,
-                results: list[ModelResult | None], counter: _Progress) -> None:
-    worker = Worker(target, limit)
-    try:
-        for number, position in enumerate(positions):
-            if not worker.alive():
-                try:
-                    worker.start()
-                except WorkerError as error:
-                    for rest in positions[number:]:
-                        results[rest] = ModelResult.unchecked(str(error))
-                    return
-            model = models[position][0]
-            plans = plan_calls(model)
-            job = {"id": number, "model": asdict(model), "target": target, "calls": [asdict(p) for p in plans]}
-            answer: dict[str, Any] = {}
-            try:
-                answer = worker.request(job, timeout)
-                results[position] = _result(answer)
-            except TimeoutError:
-                worker.kill()
-                results[position] = ModelResult.unchecked(f"timeout after {timeout:g}s")
-            except (EOFError, ValueError):
-                worker.kill()
-                results[position] = ModelResult.unchecked("worker crashed")
-            result = results[position]
-            assert result is not None
-            result.keras = worker.keras_version
-            if answer.get("calls_follow"):
-                result.calls = _replayed_calls(worker, number, plans, timeout)
-            if result.status != "unchecked":
-                result.mismatch = static_mismatch(model, target, result)
-            counter.step()
-    finally:
-        worker.close()
-
-
-def _replayed_calls(worker: Worker, job_id: int, plans: list[CallPlan], timeout: float) -> list[CallResult]:
-    """The second answer of a job: its calls replayed, under the same timeout as the build (the build's result
-    stands when they time out or crash the worker)."""
-    reason = None
-    try:
-        answer = worker.answer(job_id, timeout)
-        return [CallResult.from_json(item) for item in answer.get("calls") or []]
-    except TimeoutError:
-        reason = f"timeout after {timeout:g}s"
-    except (EOFError, ValueError):
-        reason = "worker crashed"
-    worker.kill()
-    return [CallResult(p.index, p.method, "unchecked", reason=reason) for p in plans]
-
-
-# ------------------------------------------------------------------------------------------ the oracle
-
-
-def static_mismatch(model: Model, target: int, result: ModelResult) -> Mismatch | None:
-    """The first layer (or the total) where lstmlint's known shapes or parameter counts differ from Keras's."""
-    from lstmlint.explain import shown_layers
-    from lstmlint.shapes import dims, infer, total_params
-
-    try:
-        shapes = infer(model, target)
-    except Exception:  # noqa: BLE001 - a static crash is reported by the static path, not here
-        return None
-    for index, (static, keras) in enumerate(zip(shapes, result.layers)):
-        if keras is None:
-            continue
-        out = dims(static.output)
-        shape_differs = out is not None and keras.output_shape is not None and not _agrees(out, keras.output_shape)
-        params_differ = static.params is not None and keras.params is not None and static.params != keras.params
-        if shape_differs or params_differ:
-            return Mismatch(index, _describe(out, static.params), _describe(keras.output_shape, keras.params),
-                            _label(model.layers[index]))
-    shown = shown_layers(model)
-    if result.status == "built" and result.total_params is not None and shown:
-        total = total_params(model, shapes, shown)  # a shared layer counted once, as Keras counts it
-        if total is not None and total != result.total_params:
-            return Mismatch(None, f"{total:,} parameters", f"{result.total_params:,} parameters", "this model")
-    return None
-
-
-
-def _agrees(static, keras) -> bool:
-    from lstmlint.unknown import UNKNOWN
-
-    if static is None:
-        return True
-    if not isinstance(keras, list) or len(static) != len(keras):
-        return False
-    nested_static = bool(static) and isinstance(static[0], list)
-    nested_keras = bool(keras) and isinstance(keras[0], list)
-    if nested_static or nested_keras:
-        return nested_static == nested_keras and all(_agrees(s, k) for s, k in zip(static, keras))
-    return all(s is UNKNOWN or s == k for s, k in zip(static, keras))
-
-
-def _describe(shape, params: int | None) -> str:
-    parts = []
-    if shape is not None:
-        parts.append(f"output {_shape_text(shape)}")
-    if params is not None:
-        parts.append(f"{params:,} parameters")
-    return " and ".join(parts) or "nothing known"
-
-
-def _shape_text(shape) -> str:
-    from lstmlint.shape_text import shape_text
-
-    return shape_text(shape)
 
 
 # ------------------------------------------------------------------------------------------ the verdicts
@@ -695,13 +249,13 @@ def describe_call(call: CallResult, keras: str | None) -> str:
     if call.status == "failed":
         message = keras_message(call.error or "") or "an error without a message"
         return f"{who} refuses it{assumed}: {said} fails with: {_sentence(message)}"
-    output = f", output {_shape_text(call.output)}" if call.output else ""
+    output = f", output {shape_text(call.output)}" if call.output else ""
     return f"{who} runs it{assumed}: {said} runs without an error{output}."
 
 
 def _arrays_text(call: CallResult) -> str:
-    text = f"x {_shape_text(call.x)}" if call.x else "x"
-    return text + (f" and y {_shape_text(call.y)}" if call.y else "")
+    text = f"x {shape_text(call.x)}" if call.x else "x"
+    return text + (f" and y {shape_text(call.y)}" if call.y else "")
 
 
 def _sentence(text: str) -> str:
@@ -746,8 +300,6 @@ def mismatch_finding(module: Module, index: int, result: ModelResult) -> Finding
 
 
 def _build_error_finding(module: Module, index: int, result: ModelResult) -> Finding:
-    from lstmlint.runtime.worker import first_line
-
     model = module.models[index]
     layer = model.layers[result.error_layer] if result.error_layer is not None and 0 <= result.error_layer < len(
         model.layers) else None

@@ -1,0 +1,112 @@
+"""Which models the runtime checker can rebuild: those whose every layer, argument and edge the IR knows."""
+
+from __future__ import annotations
+
+from lstmlint.ir import Layer, Model
+from lstmlint.unknown import UNKNOWN
+from lstmlint.runtime.values import UNRECORDED_FUNCTIONS, keras_name
+
+
+def fully_known(model: Model, target: int) -> str | None:
+    """None when the model can be rebuilt from the IR alone, else ``"model not fully known: <what>"``."""
+    what = _unknown_part(model, target)
+    return None if what is None else f"model not fully known: {what}"
+
+
+def _unknown_part(model: Model, target: int) -> str | None:
+    from lstmlint.shapes import declared_input, dim
+
+    if not model.complete:
+        return "some layers or edges are not known statically"
+    if not model.layers:
+        return "no layers"
+    if model.build_shape is not None and not _shape_known(model.build_shape):
+        return f"the shape given to build() is not known ({model.build_shape.text or 'not a constant'})"
+    for index, layer in enumerate(model.layers):
+        problem = _layer_problem(layer, target)
+        if problem is not None:
+            return problem
+        for ref in [*layer.inputs, *(r for refs in layer.keyword_inputs.values() for r in refs)]:
+            if not 0 <= ref.layer < index:
+                return f"the input of {_label(layer)} is not known"
+        if model.kind != "sequential" and layer.family != "input" and not layer.inputs:
+            return f"the input of {_label(layer)} is not known"
+    first = model.layers[0]
+    if model.kind == "sequential":
+        has_input = first.family == "input" and declared_input(first, target) is not None
+        if not has_input and model.build_shape is None:
+            return "no input shape (no Input, input_shape= or build())"
+        if model.layers[0].implicit and len(model.layers) < 2:
+            return "no layers"
+    else:
+        for index, layer in enumerate(model.layers):
+            if layer.family != "input":
+                continue
+            if layer.implicit:
+                dims = declared_input(layer, target)
+                if dims is None and index == 0 and model.build_shape is not None:
+                    continue
+                if dims is None or any(dim(d) is UNKNOWN for d in dims):
+                    what = "the subclassed model's input shape" if model.kind == "subclass" else "an input shape"
+                    return f"{what} is not known"
+    for ref in model.outputs:
+        if not 0 <= ref.layer < len(model.layers):
+            return "the model's outputs are not known"
+    return None
+
+
+def _shape_known(value) -> bool:
+    if not value.known or value.kind != "tuple":
+        return False
+    return all(item.kind == "const" and (item.const is None or type(item.const) is int) for item in value.items)
+
+
+def _label(layer: Layer) -> str:
+    return f"{layer.cls} (line {layer.span.line})"
+
+
+def _layer_problem(layer: Layer, target: int) -> str | None:
+    from lstmlint import keras_api
+
+    if layer.family in ("unknown", "model", "other") or layer.cls == "?":
+        return f"a layer at line {layer.span.line} is not a known Keras layer"
+    spec = keras_api.spec(layer.cls)
+    if spec is None:
+        return f"{_label(layer)} is not a known Keras layer"
+    if (spec.k3 if target == 3 else spec.k2) is None:
+        return f"{layer.cls} does not exist in Keras {target}"
+    if layer.qualname.rpartition(".")[2] in UNRECORDED_FUNCTIONS:
+        return f"the arguments of {layer.qualname}() are not recorded"
+    if layer.has_star_args:
+        return f"{_label(layer)} gets *args or **kwargs"
+    if layer.extra_positional:
+        return f"{_label(layer)} gets more positional arguments than known"
+    if layer.implicit:
+        return None  # its args are the declaring layer's, checked there
+    for name, arg in layer.args.items():
+        if (name == "layer" and layer.wrapped is not None) or (name == "cell" and layer.cells):
+            continue
+        problem = _value_problem(arg.value)
+        if problem is not None:
+            return f"{name}= of {_label(layer)} is {problem}"
+    if layer.family == "wrapper" and layer.wrapped is None and "layer" in layer.args:
+        return f"the layer wrapped by {_label(layer)} is not known"
+    for inner in ([layer.wrapped] if layer.wrapped is not None else []) + layer.cells:
+        problem = _layer_problem(inner, target)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _value_problem(value) -> str | None:
+    if value.kind == "unknown":
+        return f"not known ({value.reason or value.text or 'not a constant'})"
+    if value.kind == "symbol" and keras_name(value.const) is None:
+        return f"{value.const}, which has no Keras name"
+    if value.kind == "tuple":
+        for item in value.items:
+            problem = _value_problem(item)
+            if problem is not None:
+                return problem
+    return None
+
