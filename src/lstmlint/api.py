@@ -119,7 +119,10 @@ def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *,
             return None, []
         module = analyze_source(text, path, python)
     except AnalysisError as error:
-        findings = [_error(path, SYNTAX_ERROR, error.message, error.line, error.column)]
+        from lstmlint.partial_parse import salvage
+
+        return salvage(text, path, error, lambda code: analyze_and_lint(code, path, config, rules, details=details),
+                       lambda found: filter_findings(found, text, path, config))
     except RecursionError:
         findings = [_error(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
     except Exception as error:  # noqa: BLE001 - contained: one file never sinks a run
