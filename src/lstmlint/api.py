@@ -119,7 +119,10 @@ def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *,
             return None, []
         module = analyze_source(text, path, python)
     except AnalysisError as error:
-        findings = [_error(path, SYNTAX_ERROR, error.message, error.line, error.column)]
+        from lstmlint.partial_parse import salvage
+
+        return salvage(text, path, error, lambda code: analyze_and_lint(code, path, config, rules, details=details),
+                       lambda found: filter_findings(found, text, path, config))
     except RecursionError:
         findings = [_error(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
     except Exception as error:  # noqa: BLE001 - contained: one file never sinks a run
@@ -189,11 +192,11 @@ def _analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[
 
     if not may_hold_recurrent(data, path.endswith(".ipynb")):
         return None, []
+    if path.endswith(".ipynb"):
+        return _lint_notebook(data, path, config, rules)
     message = too_large(len(data))
     if message is not None:
         return None, filter_findings([_error(path, UNREADABLE, message)], "", path, config)
-    if path.endswith(".ipynb"):
-        return _lint_notebook(data, path, config, rules)
     try:
         source = decode(data, path)
     except DecodeError as error:
@@ -208,13 +211,23 @@ def _lint_notebook(data: bytes, path: str, config: Config, rules: list[Rule]) ->
         book = notebook.load(data, path)
     except DecodeError as error:
         return None, filter_findings([_error(path, UNREADABLE, error.message, error.line)], "", path, config)
+    message = notebook.too_large(book, data)  # the code cells are weighed, not the saved outputs
+    if message is not None:
+        return None, filter_findings([_error(path, UNREADABLE, message)], "", path, config)
     module, findings = analyze_and_lint(book.text, path, config, rules)
+    if any(f.rule == SYNTAX_ERROR.id for f in findings):
+        module, findings = notebook.lint_cells(book, findings, lambda code: analyze_and_lint(code, path, config, rules),
+                                               lambda found: filter_findings(found, book.text, path, config))
     # an internal error is about the whole file: it stays at the notebook's first line, outside any cell
     return module, [f if f.rule == INTERNAL_ERROR.id else to_cells(f, book) for f in findings]
 
 
 def to_cells(finding: Finding, book) -> Finding:
     """Module positions -> notebook cell and line in the cell (JSON and text output carry the cell)."""
+    if book.shift(finding.line) or book.shift(finding.end_line):  # a dedented cell: columns as the user sees them
+        finding.column, finding.end_column = finding.column + book.shift(finding.line), \
+            finding.end_column + book.shift(finding.end_line)
+        finding.fix = None
     cell, line = book.locate(finding.line)
     end_cell, end_line = book.locate(finding.end_line)
     finding.cell = cell
@@ -278,13 +291,16 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
     from lstmlint.scope import may_hold_recurrent
 
     shown = display_path(path)
-    if not may_hold_recurrent(data, shown.endswith(".ipynb")) or len(data) > MAX_BYTES:
+    if not may_hold_recurrent(data, shown.endswith(".ipynb")) or len(data) > notebook.MAX_JSON_BYTES or (
+            len(data) > MAX_BYTES and not shown.endswith(".ipynb")):
         return None  # the caller lints it instead, which reports why it was not analysed
     book = None
     try:
         if shown.endswith(".ipynb"):
             book = notebook.load(data, shown)
             text = book.text
+            if notebook.too_large(book, data) is not None:
+                return None
         else:
             source = decode(data, shown)
             text = source.text

@@ -108,7 +108,7 @@ def _load(config_path: Path | None, select, ignore, extend_select, target_keras,
         if ignore is not None:
             config.ignore = [*config.ignore, *ignore]
         if target_keras is not None:
-            config.target_keras = parse_target(target_keras)
+            config.target_keras, config.target_why = parse_target(target_keras), "from --target-keras"
         if fail_on is not None:
             config.fail_on = fail_on
     except ConfigError as error:
@@ -204,7 +204,7 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
     if _summary_is_true(output_format, result, missing):
         _emit(_render(output_format, result, rules))
     if statistics:
-        _emit(result.statistics() + "\n", err=True)
+        _emit(result.statistics() + f"\ntarget: Keras {config.target_keras}, {config.target_why}\n", err=True)
     _report_internal_errors(result)
     sys.exit(_exit_code(result, config, missing or runtime_failed, exit_zero))
 
@@ -438,7 +438,8 @@ def explain(paths, output_format, runtime, runtime_timeout, target_keras, config
     if output_format == "json":
         _emit(json.dumps([item for part in rendered for item in part], indent=2) + "\n")
     else:
-        _emit("\n".join(rendered) if rendered else render_text([]))
+        _emit(f"Target: Keras {config.target_keras}, {config.target_why}\n\n"  # the rules' and shapes' Keras
+              + ("\n".join(rendered) if rendered else render_text([])))
     # explain prints models, not findings: the files it could not explain are named on stderr
     for finding in sorted(result.internal_errors(), key=lambda f: f.sort_key()):
         _emit(f"{location(finding)}: {finding.rule} [{finding.severity}] {finding.message}\n", err=True)

@@ -35,6 +35,7 @@ class Config:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     target_keras: int = 3
+    target_why: str = ""  # where target_keras comes from, for --statistics and explain (see target.py)
     rule_paths: list[Path] = field(default_factory=list)
     fail_on: str = "warning"  # the lowest severity whose findings make the run exit 1
     root: Path = field(default_factory=Path.cwd)  # the folder of the config file (patterns are relative to it)
@@ -138,7 +139,7 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
     """Read ``path`` (an explicit --config) or the nearest pyproject.toml above ``start``."""
     source = path if path is not None else find_pyproject(start or Path.cwd())
     if source is None:
-        return Config()
+        return _inferred(Config())
     where = str(source)
     try:
         data = tomllib.loads(read_regular(source, MAX_CONFIG_BYTES).decode("utf-8"))
@@ -182,11 +183,22 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
             config.exclude.extend(value)
     if "target-keras" in section:
         config.target_keras = parse_target(section["target-keras"], where)
+        config.target_why = f"from {source.name}: target-keras = {config.target_keras}"
     if "rule-paths" in section:
         value = section["rule-paths"]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: `rule-paths` must be a list of folders")
         config.rule_paths = [(source.parent / v) for v in value]
+    return _inferred(config)
+
+
+def _inferred(config: Config) -> Config:
+    """Without an explicit target-keras, the one the project's declared dependencies imply."""
+    if not config.target_why:
+        from lstmlint.target import infer
+
+        target = infer(config.root)
+        config.target_keras, config.target_why = target.keras, target.why
     return config
 
 

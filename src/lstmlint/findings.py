@@ -46,7 +46,7 @@ class Finding:
     traceback: str | None = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.rule)
+        return (self.path, self.cell or 0, self.line, self.column, self.rule)
 
     def to_json(self) -> dict[str, Any]:
         data = {

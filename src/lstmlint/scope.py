@@ -41,7 +41,8 @@ def may_hold_recurrent(data: bytes, notebook: bool = False) -> bool:
     """The byte test. A notebook is JSON, where a line break before a name reads ``\\nLSTM``: there the names
     are looked for as substrings, not as words. (A source that Python can run is in an ASCII-compatible
     encoding, so the names are these bytes.)"""
-    if b"keras" not in data or not any(needle in data for needle in _NEEDLES):
+    # a pasted snippet with no import at all may call LSTM(...) by bare name (see snippets.py)
+    if (b"keras" not in data and b"import" in data) or not any(needle in data for needle in _NEEDLES):
         return False
     return notebook or _WORD.search(data) is not None
 

@@ -46,6 +46,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
     from lstmlint.analyze.models import Analyzer
     from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
     from lstmlint.scope import RECURRENT_CLASSES
+    from lstmlint.snippets import implicit_imports
 
     if python is None:
         python = python_ast(text)
@@ -56,6 +57,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None
     try:
         analyzer = Analyzer(tree, path, Positions(text, tree, python), text)
+        analyzer.imports.names.update(implicit_imports(python))  # tf., keras., LSTM... in pasted snippets
         module = analyzer.run()
     except Unpaired:
         # the cheap spans do not fit this file: libcst's own (slower) positions are always right
@@ -63,6 +65,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
 
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
         analyzer = Analyzer(wrapper.module, path, ProviderPositions(wrapper.resolve(PositionProvider)), text)
+        analyzer.imports.names.update(implicit_imports(python))
         module = analyzer.run()
     # every layer the file constructs, in a model or not (a layer applied in a graph that no Model() call
     # closes is in no model, yet the file builds it)
