@@ -23,7 +23,7 @@ from lstmlint.analyze.flow import Flow, analyze_flow
 from lstmlint.analyze.functional import FunctionalModels
 from lstmlint.analyze.functions import Functions
 from lstmlint.analyze.imports import ImportTable
-from lstmlint.analyze.model_calls import SCANNED_METHODS, ModelCalls
+from lstmlint.analyze.model_calls import MODEL_METHODS, ModelCalls
 from lstmlint.analyze.objects import Ctx, Env, Graph, ModelObj
 from lstmlint.analyze.sequential import SequentialModels
 from lstmlint.analyze.statements import Statements
@@ -34,6 +34,8 @@ from lstmlint.lines import lines_with_ends
 
 class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, FunctionalModels, ModelCalls,
                Arguments):
+    """One module's analysis: ``run()`` walks its statements and returns its IR."""
+
     def __init__(self, module: cst.Module, path: str, positions, text: str = "") -> None:
         self.cst_module = module
         self.text = text
@@ -49,12 +51,10 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
 
-    # ----------------------------------------------------------------- entry
-
     def run(self) -> Module:
         # `if` tests on module-level constants are decided, unless a function may rebind module names
         constants = "global" not in self.text and "nonlocal" not in self.text
-        self.flow: Flow = analyze_flow(self.cst_module, SCANNED_METHODS, constants)
+        self.flow: Flow = analyze_flow(self.cst_module, MODEL_METHODS, constants)
         self.scopes, self.hot, self.module_scope = self.flow.scopes, self.flow.hot, self.flow.module_scope
         self.evaluator = Evaluator(self.imports, self.cst_module.code_for_node, self.flow)
         ctx = Ctx(self.module_scope, Env(), Graph())

@@ -26,6 +26,7 @@ def named_args(call: cst.Call, positional: tuple[str, ...]) -> Iterator[tuple[st
         else:
             yield None, arg
 
+
 class Arguments:
     """Part of the Analyzer (analyzer.py): spans and argument values; reads its positions, lines and
     evaluator."""

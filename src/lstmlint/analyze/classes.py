@@ -31,9 +31,11 @@ class Classes:
                 if isinstance(statement, cst.FunctionDef):
                     self.function_def(statement, ctx)
                     ctx.env.pop(statement.name.value, None)
+
     def _is_keras(self, node: cst.BaseExpression) -> bool:
         resolved = self.imports.resolve(node)
         return bool(resolved and split_keras(resolved))
+
     def subclass_model(self, node: cst.ClassDef, ctx: Ctx) -> None:
         methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)} \
             if isinstance(node.body, cst.IndentedBlock) else {}

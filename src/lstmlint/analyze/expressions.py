@@ -111,6 +111,7 @@ class Expressions:
             layer = self.construct(node, name, resolved, ctx)
             return LayerObj(layer)
         return None
+
     def resolve(self, node: cst.BaseExpression, ctx: Ctx) -> str | None:
         """Like ImportTable.resolve, but a name bound inside an enclosing function (a parameter, a loop
         variable, a local assignment) hides a module-level import of the same name."""
@@ -121,6 +122,7 @@ class Expressions:
                 return None
             scope = scope.parent
         return self.imports.resolve(node)
+
     def construct(self, node: cst.Call, name: str, qualname: str, ctx: Ctx) -> Layer:
         spec = keras_api.spec(name)
         layer = Layer(cls=name, qualname=qualname, family=spec.family if spec else "other", span=self.span(node))

@@ -246,6 +246,7 @@ class FlowPass(Stores, Branches):
                     record = self.flow.reach.get(id(binding.value))
                     todo.append((record[0] if record else owner, binding.value.value))
 
+
 def analyze_flow(module: cst.Module, scanned_methods, constants: bool = False) -> Flow:
     """``constants``: decide `if` tests on module-level literal constants (pass False when names may be
     rebound from elsewhere: the file has global / nonlocal statements)."""

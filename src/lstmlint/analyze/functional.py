@@ -80,6 +80,7 @@ class FunctionalModels:
     def unknown_node(self, node: cst.BaseExpression | None, call: cst.Call, graph: Graph) -> Ref:
         span = self.span_or(node, self.span(call)) if node is not None else self.span(call)
         return Ref(graph.add(Layer("?", "?", "unknown", span)))
+
     def functional(self, node: cst.Call, ctx: Ctx) -> ModelObj | None:
         inputs_node = outputs_node = None
         for i, arg in enumerate(node.args):

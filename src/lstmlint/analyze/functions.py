@@ -39,6 +39,7 @@ class Functions:
                 continue
             dict.__setitem__(env, key, obj)
         return env
+
     def call_result(self, func: FuncObj) -> Obj | None:
         """What a call of a function of the file returns (only a model is followed: see function_def). The
         model it builds is a new object at every call, with weights of its own: two calls are two models, never
@@ -46,6 +47,7 @@ class Functions:
         if func.returns is not None:
             return dataclasses.replace(func.returns, instance=object())
         return DataObj("generator") if func.is_generator else None
+
 
 def _contains_yield(node: cst.FunctionDef) -> bool:
     """A generator function (a nested function's yield does not count)."""

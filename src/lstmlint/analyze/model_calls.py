@@ -14,7 +14,6 @@ from lstmlint.ir import Call, Layer, Value
 MODEL_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch",
                  "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator",
                  "compile"}
-SCANNED_METHODS = MODEL_METHODS | {"reset_states", "reset_state"}
 _CALL_POSITIONAL = {
     "fit": ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
             "shuffle"),

@@ -79,6 +79,7 @@ class Graph:
         self.origins.append(origin)
         return len(self.nodes) - 1
 
+
 class Env(UndoDict):
     """What names hold. A branch is walked in place, rolled back and merged with its siblings: a name keeps
     its object only where every live branch leaves it the same object."""

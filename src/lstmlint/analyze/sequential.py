@@ -99,6 +99,7 @@ class SequentialModels:
             self.append_sequential(obj, Layer("?", "?", "unknown", span))
             obj.open_tail = True
 
+
 def implicit_input(layer: Layer) -> Layer | None:
     """The input layer that a first layer's input_shape= / input_dim= / batch_input_shape= declares."""
     source = layer
