@@ -43,7 +43,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
     """The IR of a source text; ``python`` is its ``python_ast`` when the caller has it already."""
     import libcst as cst
 
-    from lstmlint.analyze.models import Analyzer
+    from lstmlint.analyze.analyzer import Analyzer
     from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
     from lstmlint.scope import RECURRENT_CLASSES
     from lstmlint.snippets import implicit_imports

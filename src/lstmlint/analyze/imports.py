@@ -55,6 +55,13 @@ def keras_distribution(module: str) -> str | None:
     return None
 
 
+def star_rebinds_names(node: cst.ImportFrom) -> bool:
+    """Whether ``from module import *`` may rebind any name bound before it: any star import but Keras's,
+    whose modules export only their own API, never a user's variable names."""
+    module = dotted(node.module) if node.module is not None else None
+    return bool(node.relative) or module is None or keras_distribution(module) is None
+
+
 class ImportTable:
     """Local name -> dotted path, for the names that imports bind."""
 

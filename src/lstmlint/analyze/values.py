@@ -13,8 +13,8 @@ from typing import Callable
 import libcst as cst
 
 from lstmlint.analyze import arrays
-from lstmlint.analyze.flow import Binding, Flow, Scope
 from lstmlint.analyze.imports import ImportTable, dotted
+from lstmlint.analyze.reach import Binding, Flow, Scope
 from lstmlint.ir import Value
 
 _BINOPS: dict[type, Callable] = {

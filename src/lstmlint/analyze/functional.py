@@ -1,0 +1,165 @@
+"""The functional API: a graph node per layer call, with an edge from every tensor the call takes (inputs,
+``initial_state=``, ``constants=``, ``mask=``), and the models ``Model(inputs, outputs)`` closes over it.
+Subclassed models' ``call`` builds one too. Part of the Analyzer (analyzer.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+from lstmlint.analyze.objects import Ctx, Graph, ModelObj, Obj, TensorObj, TensorsObj
+from lstmlint.ir import Layer, Model, Ref
+
+TENSOR_KEYWORDS = ("initial_state", "constants", "mask")
+_IGNORED_CALL_KEYWORDS = ("training",)
+
+
+class FunctionalModels:
+    def apply(self, layer: Layer, node: cst.Call, ctx: Ctx, origin: object | None = None) -> Obj | None:
+        """A call of a layer (or a model: ``origin``) on tensors: a new graph node, with an edge from every
+        tensor the call takes. A tensor passed in a way that is not followed becomes an unknown node, so the
+        model is incomplete rather than missing the layers behind it."""
+        if origin is None:
+            origin = layer
+        # ids are the keys of `applied` and of the graph's shared-layer check: the objects behind them must
+        # live as long as the analysis, or a later layer could get the same id (a function-form merge's
+        # layer is referenced nowhere else)
+        self.alive.extend((layer, origin))
+        self.applied.add(id(layer))
+        graph = ctx.graph
+        first: cst.BaseExpression | None = None
+        extra: dict[str, list[Ref]] = {}
+        positional = 0
+        for arg in node.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if arg.star:
+                extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
+            elif keyword in ("inputs", "x") or (keyword is None and positional == 0):
+                positional += keyword is None
+                first = arg.value
+            elif keyword is None and positional == 1 and _takes_initial_state(layer):
+                positional += 1
+                extra["initial_state"] = self.tensor_refs(arg.value, node, ctx)
+            elif keyword in TENSOR_KEYWORDS:
+                if not _is_none(arg.value):
+                    extra[keyword] = self.tensor_refs(arg.value, node, ctx)
+            elif keyword not in _IGNORED_CALL_KEYWORDS:
+                positional += keyword is None
+                if isinstance(self.expr(arg.value, ctx), (TensorObj, TensorsObj)):
+                    extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
+        if first is None:
+            inputs = [self.unknown_node(None, node, graph)]
+        else:
+            inputs = self.tensor_refs(first, node, ctx)
+        placed = dataclasses.replace(layer, inputs=inputs, keyword_inputs=extra)
+        return TensorObj(graph, graph.add(placed, id(origin)))
+
+    def tensor_refs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Ref]:
+        """The edges from a call argument: a tensor, a list of tensors (``[h, c]``), else an unknown node."""
+        graph = ctx.graph
+        if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            refs = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    refs.append(self.unknown_node(element, call, graph))
+                    continue
+                part = self.expr(element.value, ctx)
+                if isinstance(part, TensorObj) and part.graph is graph:
+                    refs.append(Ref(part.node, part.index))
+                else:
+                    refs.append(self.unknown_node(element.value, call, graph))
+            return refs
+        source = self.expr(node, ctx)
+        tensors = _tensors(source)
+        if not tensors or any(t.graph is not graph for t in tensors):
+            return [self.unknown_node(node, call, graph)]
+        return [Ref(t.node, t.index) for t in tensors]
+
+    def unknown_node(self, node: cst.BaseExpression | None, call: cst.Call, graph: Graph) -> Ref:
+        span = self.span_or(node, self.span(call)) if node is not None else self.span(call)
+        return Ref(graph.add(Layer("?", "?", "unknown", span)))
+
+    def functional(self, node: cst.Call, ctx: Ctx) -> ModelObj | None:
+        inputs_node = outputs_node = None
+        for i, arg in enumerate(node.args):
+            key = arg.keyword.value if arg.keyword is not None else ("inputs", "outputs")[i] if i < 2 else None
+            if key == "inputs":
+                inputs_node = arg.value
+            elif key == "outputs":
+                outputs_node = arg.value
+        if outputs_node is None:
+            return None
+        model = Model(kind="functional", span=self.span(node), var=None)
+        outputs = self.expr(outputs_node, ctx)
+        inputs = self.expr(inputs_node, ctx) if inputs_node is not None else None
+        reached: set[int] = set()
+        if outputs is None:
+            model.complete = False
+        else:
+            reached = self.graph_model(model, ctx.graph, outputs)
+        if not isinstance(inputs, (TensorObj, TensorsObj)):
+            model.complete = False
+        elif any(t.graph is not ctx.graph or t.node not in reached for t in _tensors(inputs)):
+            # a declared input that no output depends on: Keras accepts it, but here it most likely means a
+            # path the analysis did not follow
+            model.complete = False
+        obj = ModelObj(model, block=ctx.block)
+        self.models_by_id[id(model)] = obj
+        self.out.models.append(model)
+        return obj
+
+    def graph_model(self, model: Model, graph: Graph, outputs: Obj) -> set[int]:
+        """The layers the outputs depend on, through every edge (inputs, initial_state=, mask=…), in the
+        order they were called; a layer object called twice is marked as sharing the first call's weights.
+        Returns the graph nodes reached."""
+        tensors = _tensors(outputs)
+        if not tensors or any(t.graph is not graph for t in tensors):
+            model.complete = False
+        seen: set[int] = set()
+        stack = [t.node for t in tensors if t.graph is graph]
+        while stack:
+            index = stack.pop()
+            if index in seen:
+                continue
+            seen.add(index)
+            stack.extend(ref.layer for refs in _edges(graph.nodes[index]).values() for ref in refs)
+        order = sorted(seen)
+        renumber = {old: new for new, old in enumerate(order)}
+        first_call: dict[int, int] = {}
+        for new, old in enumerate(order):
+            layer = graph.nodes[old]
+            if layer.family == "unknown":
+                model.complete = False
+            origin = graph.origins[old]
+            if origin is not None:
+                self.placed.add(origin)
+            same_as = first_call.get(origin) if origin is not None else None
+            if origin is not None and same_as is None:
+                first_call[origin] = new
+            edges = {key: [Ref(renumber[r.layer], r.index) for r in refs] for key, refs in _edges(layer).items()}
+            inputs = edges.pop(None)
+            model.layers.append(dataclasses.replace(layer, inputs=inputs, keyword_inputs=edges, same_as=same_as))
+        model.outputs = [Ref(renumber[t.node], t.index) for t in tensors if t.node in renumber]
+        return seen
+
+
+def _edges(layer: Layer) -> dict[str | None, list[Ref]]:
+    """A graph node's edges, by how the call takes them: its inputs (under None), then each tensor keyword's."""
+    return {None: layer.inputs, **layer.keyword_inputs}
+
+
+def _tensors(obj: Obj | None) -> list[TensorObj]:
+    """The tensors an object stands for: one, a list of them, or none."""
+    return [obj] if isinstance(obj, TensorObj) else obj.tensors if isinstance(obj, TensorsObj) else []
+
+
+def _takes_initial_state(layer: Layer) -> bool:
+    """A recurrent layer's call takes (inputs, initial_state, …) positionally."""
+    inner = layer.wrapped if layer.cls == "Bidirectional" and layer.wrapped is not None else layer
+    return inner.family in ("recurrent", "conv-recurrent")
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"

@@ -1,0 +1,244 @@
+"""The statement walk: each statement of a block in order, branches walked in place and merged.
+
+Branches (if/elif/else, try, match, loop bodies, ``with suppress(...)``) start from the same environment and
+are merged afterwards: a name that holds different objects on different paths holds nothing known after them,
+and a name assigned in a loop holds nothing known in or after it. Part of the Analyzer (analyzer.py).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lstmlint.analyze.flow_branches import captures, irrefutable, suppresses
+from lstmlint.analyze.imports import dotted, keras_distribution, star_rebinds_names
+from lstmlint.analyze.objects import Ctx, LayerObj, ModelObj, Obj, TensorObj, TensorsObj, obj_var, set_var
+from lstmlint.analyze.undo import MISSING, Branch
+from lstmlint.ir import Import
+
+_ENDS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+
+
+class Statements:
+    def block(self, body, ctx: Ctx) -> bool:
+        """The statements of a block, in order; False when the block never goes on past its end (a return,
+        raise, break or continue on every path)."""
+        live = True
+        for statement in body:
+            if not self.statement(statement, ctx):
+                live = False
+        return live
+
+    def suite(self, node: cst.BaseSuite | None, ctx: Ctx) -> bool:
+        if node is None:
+            return True
+        if isinstance(node, cst.SimpleStatementSuite):
+            for small in node.body:
+                self.small_statement(small, ctx)
+            return not any(type(small) in _ENDS for small in node.body)
+        return self.block(node.body, ctx)
+
+    def statement(self, node: cst.CSTNode, ctx: Ctx) -> bool:
+        if isinstance(node, cst.SimpleStatementLine):
+            if len(node.body) == 1 and isinstance(node.body[0], cst.Expr):
+                self.statement_call = node.body[0].value
+            for small in node.body:
+                self.small_statement(small, ctx)
+            self.statement_call = None
+            return not any(type(small) in _ENDS for small in node.body)
+        if isinstance(node, cst.FunctionDef):
+            self.function_def(node, ctx)
+        elif isinstance(node, cst.ClassDef):
+            self.class_def(node, ctx)
+        elif isinstance(node, cst.If):
+            return self.if_statement(node, ctx)
+        elif isinstance(node, (cst.For, cst.While)):
+            return self.loop(node, ctx)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            return self.try_statement(node, ctx)
+        elif isinstance(node, cst.With):
+            return self.with_statement(node, ctx)
+        elif isinstance(node, cst.Match):
+            return self.match_statement(node, ctx)
+        else:
+            self.scan_calls(node, ctx)
+        return True
+
+    def if_statement(self, node: cst.If, ctx: Ctx) -> bool:
+        self.scan_calls(node.test, ctx)
+        env, mark = ctx.env, ctx.env.mark()
+        live = self.suite(node.body, ctx.inner())
+        branches = [Branch(env.take(mark), live)]
+        if isinstance(node.orelse, cst.If):
+            live = self.if_statement(node.orelse, ctx.inner())
+        else:
+            live = self.suite(node.orelse.body if node.orelse is not None else None, ctx.inner())
+        branches.append(Branch(env.take(mark), live))
+        decided = self.flow.decided.get(id(node))
+        if decided is not None:  # a constant test: the other branch never runs
+            branches[1 if decided else 0].live = False
+        return env.merge(branches)
+
+    def loop(self, node: cst.For | cst.While, ctx: Ctx) -> bool:
+        # whatever the loop assigns holds one of several objects from its first statement on (the next
+        # iteration's view) and after it
+        self.scan_calls(node.iter if isinstance(node, cst.For) else node.test, ctx)
+        for key in self.flow.assigned.get(id(node), ()):
+            ctx.env.pop(key)
+        inner = ctx.inner()
+        if isinstance(node, cst.For):
+            self.assign(node.target, None, inner)
+        env, mark = ctx.env, ctx.env.mark()
+        self.suite(node.body, inner)
+        env.take(mark)
+        if node.orelse is not None:
+            live = self.suite(node.orelse.body, ctx.inner())
+            env.merge([Branch(env.take(mark), live), Branch({}, True)])
+        return True
+
+    def try_statement(self, node: cst.Try | cst.TryStar, ctx: Ctx) -> bool:
+        env, mark = ctx.env, ctx.env.mark()
+        body = ctx.inner()
+        live = self.suite(node.body, body)
+        if node.orelse is not None and live:
+            live = self.suite(node.orelse.body, body)
+        branches = [Branch(env.take(mark), live)]
+        for handler in node.handlers:
+            # an exception may leave the body after any of its statements
+            for key in self.flow.assigned.get(id(node), ()):
+                env.pop(key)
+            inner = ctx.inner()
+            self.scan_calls(handler.type, inner)
+            if handler.name is not None:
+                self.assign(handler.name.name, None, inner)
+            live = self.suite(handler.body, inner)
+            branches.append(Branch(env.take(mark), live))
+        live = env.merge(branches)
+        if node.finalbody is not None:
+            # `finally` runs on every path that goes on: it is straight-line code after the merge
+            live = self.suite(node.finalbody.body, ctx) and live
+        return live
+
+    def with_statement(self, node: cst.With, ctx: Ctx) -> bool:
+        for item in node.items:
+            self.scan_calls(item.item, ctx)
+            if item.asname is not None:  # `with ... as name` rebinds the name to something unknown
+                self.assign(item.asname.name, None, ctx)
+        if not suppresses(node):
+            return self.suite(node.body, ctx)  # the body runs once, in order: straight-line code
+        env, mark = ctx.env, ctx.env.mark()
+        live = self.suite(node.body, ctx.inner())
+        normal = env.take(mark)
+        escaped = {key: MISSING for key in self.flow.assigned.get(id(node), ())}
+        env.merge([Branch(normal, live), Branch(escaped, True)])
+        return True
+
+    def match_statement(self, node: cst.Match, ctx: Ctx) -> bool:
+        self.scan_calls(node.subject, ctx)
+        env, mark = ctx.env, ctx.env.mark()
+        branches = []
+        exhaustive = False
+        for case in node.cases:
+            inner = ctx.inner()
+            for capture in captures(case.pattern):
+                self.assign(capture, None, inner)
+            self.scan_calls(case.guard, inner)
+            live = self.suite(case.body, inner)
+            branches.append(Branch(env.take(mark), live))
+            if case.guard is None and irrefutable(case.pattern):
+                exhaustive = True
+        if not exhaustive:
+            branches.append(Branch({}, True))
+        return env.merge(branches)
+
+    def small_statement(self, node: cst.CSTNode, ctx: Ctx) -> None:
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.import_rebinds(node, ctx)
+        if isinstance(node, cst.Import):
+            for module in self.imports.add_import(node):
+                distribution = keras_distribution(module)
+                if distribution:
+                    self.out.imports.append(Import(distribution, module, [], self.span(node)))
+            return
+        if isinstance(node, cst.ImportFrom):
+            module, names = self.imports.add_import_from(node)
+            if module:
+                distribution = keras_distribution(module)
+                if distribution is None:
+                    dists = {keras_distribution(f"{module}.{n}") for n in names} - {None}
+                    distribution = dists.pop() if len(dists) == 1 else None
+                if distribution:
+                    self.out.imports.append(Import(distribution, module, names, self.span(node)))
+            return
+        if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            value = node.value
+            if value is None:
+                return
+            obj = self.expr(value, ctx)
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                self.assign(target, obj, ctx)
+            self.scan_calls(value, ctx)
+            return
+        if isinstance(node, cst.Expr):
+            if self.sequential_add(node.value, ctx):
+                return
+            self.expr(node.value, ctx)
+            self.scan_calls(node.value, ctx)
+            return
+        if isinstance(node, cst.Return):
+            obj = self.expr(node.value, ctx) if node.value is not None else None
+            ctx.returns.append(obj)
+            if node.value is not None:
+                self.scan_calls(node.value, ctx)
+            return
+        if isinstance(node, cst.AugAssign):  # `x += y` makes x something else (an op's result at best)
+            self.expr(node.value, ctx)
+            self.assign(node.target, None, ctx)
+        elif isinstance(node, cst.Del):
+            self.assign(node.target, None, ctx)
+        self.scan_calls(node, ctx)
+
+    def import_rebinds(self, node: cst.Import | cst.ImportFrom, ctx: Ctx) -> None:
+        """An import rebinds its names; a star import from outside Keras may rebind any name."""
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+            if star_rebinds_names(node):
+                for key in list(ctx.env):
+                    ctx.env.pop(key)
+            return
+        for alias in node.names:  # type: ignore[union-attr]
+            local = alias.asname.name if alias.asname is not None else alias.name
+            key = dotted(local) if isinstance(local, (cst.Name, cst.Attribute)) else None
+            if key is not None:
+                ctx.env.pop(key.split(".")[0])
+
+    def assign(self, target: cst.BaseExpression, obj: Obj | None, ctx: Ctx) -> None:
+        key = dotted(target)
+        if key is not None:
+            if isinstance(target, cst.Name) and key in ctx.scope.volatile:
+                obj = None  # a function rebinds it (global / nonlocal): it may hold anything
+            if obj is None:
+                ctx.env.pop(key, None)
+            else:
+                ctx.env[key] = obj
+                if isinstance(obj, (LayerObj, ModelObj)) and obj_var(obj) is None:
+                    set_var(obj, key)
+            if isinstance(target, cst.Name) and ctx.scope is self.module_scope:
+                # `LSTM = MyLSTM` shadows the import from here on; a function-local assignment must not
+                # leak out of its function (resolve() checks local bindings instead)
+                self.imports.forget(key)
+            return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            starred = False
+            for i, element in enumerate(target.elements):
+                if isinstance(element, cst.StarredElement):
+                    starred = True  # what it and the names after it take depends on the length: unknown
+                    self.assign(element.value, None, ctx)
+                    continue
+                part: Obj | None = None
+                if starred:
+                    pass
+                elif isinstance(obj, TensorObj) and obj.index is None:
+                    part = TensorObj(obj.graph, obj.node, i)
+                elif isinstance(obj, TensorsObj) and i < len(obj.tensors):
+                    part = obj.tensors[i]
+                self.assign(element.value, part, ctx)
