@@ -128,7 +128,8 @@ NEGATIVES = {
     "torch": "import torch\nx = torch.nn.LSTM(8, 16)\n",
     "torch-from": "from torch.nn import LSTM\nx = LSTM(8, 16)\n",
     "user-class": "class LSTM:\n    def __init__(self, n):\n        pass\n\nx = LSTM(8)\n",
-    "tf-not-imported": "x = tf.keras.layers.LSTM(8)\nm = tf.keras.Sequential([tf.keras.layers.LSTM(8)])\n",
+    # a snippet that never binds `tf` reads it as TensorFlow (issue 11); a module that binds it otherwise does not
+    "tf-bound-otherwise": "import mylib as tf\nx = tf.keras.layers.LSTM(8)\nm = tf.keras.Sequential([tf.keras.layers.LSTM(8)])\n",
     "shadowed": "from keras.layers import LSTM\nfrom mylib import MyLSTM\nLSTM = MyLSTM\nx = LSTM(8)\n",
     "string": "import keras\ns = 'keras.layers.LSTM(8)'\nt = \"keras.Sequential([keras.layers.LSTM(4)])\"\n",
     "docstring": 'import keras\n\ndef f():\n    """m = keras.Sequential([keras.layers.LSTM(4)])"""\n    return 1\n',
