@@ -298,6 +298,8 @@ class _Reader:
                     weight = 2
             for name in names:
                 self.count[name] = self.count.get(name, 0) + weight
+                if weight > 1:
+                    self.unsafe.setdefault(name, f"`{name}` is bound under an if/for/while/with/try in {self.name}")
                 self.table.bound.add(name)
 
 
