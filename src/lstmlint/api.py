@@ -117,7 +117,7 @@ def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *,
         python = python_ast(text)
         if not calls_recurrent(python):
             return None, []
-        module = analyze_source(text, path, python)
+        module = analyze_source(text, path, python, root=config.root)
     except AnalysisError as error:
         from lstmlint.partial_parse import salvage
 

@@ -2,7 +2,9 @@
 
 - Per file: findings keyed by the file's content hash, its absolute path and the path it is reported under, the
   lstmlint version and a digest of the effective settings and rule files. A damaged entry is ignored and
-  written again; an internal error (LSTM003) is never cached.
+  written again; an internal error (LSTM003) is never cached. The entry also lists the project modules the
+  file's imports may read constants from (or found absent), with their size, time and content hash: a change
+  to any of them (or one appearing) drops the entry (see analyze/project_constants.py).
 - Rules: the validated rule files, so that a warm start imports neither PyYAML nor jsonschema.
 
 Every write goes through a temporary file and ``os.replace``: concurrent runs never see half an entry. The cache
@@ -18,15 +20,19 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from lstmlint import __version__
 from lstmlint.atomic import replace_file
+from lstmlint.analyze.project_constants import FileState, dependencies, unchanged
 from lstmlint.findings import Edit, Finding, Fix
+from lstmlint.source import DecodeError, decode
 
 CACHE_DIR = ".lstmlint_cache"
+_RACY_NS = 2_000_000_000  # a module written this close to a file's analysis may have changed during it
 _GITIGNORE = "# Automatically created by lstmlint.\n*\n"
 _CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n"  # https://bford.info/cachedir/
 
@@ -38,6 +44,9 @@ class CacheUnusable(Exception):
 class Cache:
     def __init__(self, root: Path, settings: str) -> None:
         self.folder = root / CACHE_DIR / __version__
+        self.root = root  # the project root, as the analysis saw it (the constants of the project's modules)
+        # key -> (path, shown, content, when the key was made: before the analysis), until put
+        self._sources: dict[str, tuple[Path, str, bytes, int]] = {}
         self.settings = settings
         self._safe: set[Path] = set()  # entry folders checked to be real folders, not symlinks
 
@@ -72,7 +81,9 @@ class Cache:
         for part in (self.settings.encode(), os.fsencode(os.path.abspath(path)), b"\0", os.fsencode(shown), b"\0",
                      data):
             digest.update(part)
-        return digest.hexdigest()
+        key = digest.hexdigest()
+        self._sources[key] = (path, shown, data, time.time_ns())
+        return key
 
     def get(self, key: str) -> list[Finding] | None:
         path = self._path(key)
@@ -80,13 +91,40 @@ class Cache:
             return None
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
+            if not all(unchanged(FileState(*dep)) for dep in raw.get("deps", ())):
+                return None  # a module it read constants from changed: analyse again
             return [finding_from_json(item) for item in raw["findings"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing or damaged: analyse again and overwrite
 
     def put(self, key: str, findings: list[Finding]) -> None:
-        payload = {"findings": [finding_to_json(f) for f in findings]}
+        deps = self._dependencies(key)
+        if deps is None:
+            return
+        payload = {"findings": [finding_to_json(f) for f in findings], "deps": deps}
         self.write(self._path(key), json.dumps(payload))
+
+    def _dependencies(self, key: str) -> list[list] | None:
+        """The project modules the file's analysis may have read (or found absent), as they are now; None (do
+        not cache) when one of them was written since the analysis began: the findings may be of its old
+        content, and the entry would take them for the new one's."""
+        source = self._sources.pop(key, None)
+        if source is None:
+            return []
+        path, shown, data, began = source
+        try:
+            if shown.endswith(".ipynb"):
+                from lstmlint.notebook import load
+
+                text = load(data, shown).text
+            else:
+                text = decode(data, shown).text
+        except DecodeError:
+            return []
+        found = dependencies(str(path), self.root, text)
+        if any(d.mtime is not None and d.mtime >= began - _RACY_NS for d in found):
+            return None
+        return [[d.path, d.size, d.mtime, d.digest] for d in found]
 
     def read_blob(self, name: str) -> str | None:
         """A named entry of this version's folder (the compiled rules), or None."""

@@ -39,12 +39,14 @@ def python_ast(text: str) -> ast.Module:
             raise AnalysisError(f"syntax error: {error}", 1, 1) from None
 
 
-def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Module:
-    """The IR of a source text; ``python`` is its ``python_ast`` when the caller has it already."""
+def analyze_source(text: str, path: str, python: ast.Module | None = None, root=None) -> Module:
+    """The IR of a source text; ``python`` is its ``python_ast`` when the caller has it already. ``root``: the
+    project's root folder, for the constants of its modules (see project_constants.py); None reads none."""
     import libcst as cst
 
     from lstmlint.analyze.analyzer import Analyzer
     from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
+    from lstmlint.analyze.project_constants import ProjectConstants
     from lstmlint.scope import RECURRENT_CLASSES
     from lstmlint.snippets import implicit_imports
 
@@ -55,9 +57,11 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
     except cst.ParserSyntaxError as error:
         message = split_lines(str(error.message if hasattr(error, "message") else error).strip())[0]
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None
+    project = ProjectConstants(path, root, text) if root is not None else None
     try:
         analyzer = Analyzer(tree, path, Positions(text, tree, python), text)
         analyzer.imports.names.update(implicit_imports(python))  # tf., keras., LSTM... in pasted snippets
+        analyzer.project = project
         module = analyzer.run()
     except Unpaired:
         # the cheap spans do not fit this file: libcst's own (slower) positions are always right
@@ -66,6 +70,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None) -> Mo
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
         analyzer = Analyzer(wrapper.module, path, ProviderPositions(wrapper.resolve(PositionProvider)), text)
         analyzer.imports.names.update(implicit_imports(python))
+        analyzer.project = project
         module = analyzer.run()
     # every layer the file constructs, in a model or not (a layer applied in a graph that no Model() call
     # closes is in no model, yet the file builds it)

@@ -50,6 +50,7 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.alive: list[object] = []  # what the id() keys above stand for, kept from being freed (see apply)
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
+        self.project = None  # constants of the project's own modules (project_constants.py)
 
     def run(self) -> Module:
         # `if` tests on module-level constants are decided, unless a function may rebind module names
@@ -57,6 +58,7 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.flow: Flow = analyze_flow(self.cst_module, MODEL_METHODS, constants)
         self.scopes, self.hot, self.module_scope = self.flow.scopes, self.flow.hot, self.flow.module_scope
         self.evaluator = Evaluator(self.imports, self.cst_module.code_for_node, self.flow)
+        self.evaluator.project = self.project
         ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
         self.out.loose_layers = [t for t in self.templates

@@ -83,7 +83,10 @@ class ImportTable:
         return modules
 
     def add_import_from(self, node: cst.ImportFrom) -> tuple[str | None, list[str]]:
-        if node.relative or node.module is None:
+        if node.relative:
+            self._add_relative(node)
+            return None, []
+        if node.module is None:
             return None, []
         module = dotted(node.module)
         if module is None or isinstance(node.names, cst.ImportStar):
@@ -99,6 +102,21 @@ class ImportTable:
             self.names[local] = f"{module}.{name}"
             imported.append(name)
         return module, imported
+
+    def _add_relative(self, node: cst.ImportFrom) -> None:
+        """`from .config import X` -> ``.config.X`` (leading dots kept: no Keras path starts with one), for the
+        project's own constants (project_constants.py)."""
+        module = dotted(node.module) if node.module is not None else ""
+        if module is None or isinstance(node.names, cst.ImportStar):
+            return
+        prefix = "." * len(node.relative) + (f"{module}." if module else "")
+        for alias in node.names:
+            name = dotted(alias.name)
+            if name is None:
+                continue
+            local = alias.asname.name.value if alias.asname is not None and isinstance(
+                alias.asname.name, cst.Name) else name
+            self.names[local] = prefix + name
 
     def forget(self, name: str) -> None:
         """A later assignment shadows an import (``LSTM = MyLSTM``)."""

@@ -47,12 +47,16 @@ class Evaluator:
         self.flow = flow
         self._active: set[int] = set()
         self._memo: dict[int, Value] = {}
+        self.project = None  # the project's own constants (project_constants.ProjectConstants), when known
 
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
         bindings = self.flow.bindings_at(node, scope)
         if not bindings:
             resolved = self.imports.resolve_name(name)
+            constant = self.project.value(resolved, name) if resolved and self.project is not None else None
+            if constant is not None:
+                return _renamed(constant, name)
             if resolved:
                 return Value("symbol", const=resolved, text=name, name=name)
             return Value.unknown(f"`{name}` is not defined in this file", text=name, name=name)
@@ -193,6 +197,9 @@ class Evaluator:
                 return Value("tuple", items=list(base.items), text=text, tag="array-shape", name=base_name)
             return Value.unknown(f"the shape of `{base_name or text}`", text, tag="array-shape", name=base_name)
         resolved = self.imports.resolve(node)
+        constant = self.project.value(resolved, text) if resolved and self.project is not None else None
+        if constant is not None:
+            return constant
         if resolved is not None:
             return Value("symbol", const=resolved, text=text)
         return Value.unknown("attribute of an unknown object", text)
