@@ -155,7 +155,7 @@ def test_file_names_that_are_not_utf8(tmp_path):
     assert github.returncode == 1 and github.stdout.startswith(b"::error file=" + name + b",line=2")
 
     explain = run_bytes("explain", ".", cwd=tmp_path)
-    assert explain.returncode == 0 and explain.stdout.startswith(name + b":2: Sequential model `m`")
+    assert explain.returncode == 0 and b"\n" + name + b":2: Sequential model `m`" in explain.stdout
 
     fixed = run_bytes("check", "--fix", os.fsdecode(name), cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr
