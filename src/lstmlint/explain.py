@@ -43,11 +43,15 @@ class ModelReport:
     total_params: int | None
     runtime: dict[str, Any] | None = None
     complete: bool = True
+    input_from: str | None = None  # "(?, 10, 3), from the data given to fit at line 40": a model built on a call
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "kind": self.kind,
-                "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
-                "runtime": self.runtime}
+        found = {"path": self.path, "line": self.line, "kind": self.kind,
+                 "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
+                 "runtime": self.runtime}
+        if self.input_from is not None:
+            found["input_from"] = self.input_from
+        return found
 
 
 def plain_shape(output) -> Any:
@@ -96,8 +100,11 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
                     row.notes.append(f"{finding.rule} [{finding.severity}] {finding.message}")
             rows.append(row)
         total = count(total_params(model, shapes, shown_layers(model)))
-        reports.append(ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
-                                   complete=model.complete))
+        report = ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
+                             complete=model.complete)
+        if model.input_from is not None and model.build_shape is not None:
+            report.input_from = f"{table_shape(list(model.build_shape.items))}, from {model.input_from}"
+        reports.append(report)
     return reports
 
 
@@ -224,6 +231,8 @@ def render_text(reports: list[ModelReport]) -> str:
         out.append(rule)
         total = "?" if report.total_params is None else number(report.total_params)
         out.append(f"Total params: {total}" + ("" if report.complete else " (the model is not fully known)"))
+        if report.input_from is not None:
+            out.append(f"Input: {report.input_from} (the model declares none: Keras builds it on that call)")
         if report.runtime is not None:
             out.append(_runtime_line(report.runtime))
         for row in report.layers:

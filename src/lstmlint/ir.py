@@ -173,6 +173,9 @@ class Model:
     calls: list[Call] = field(default_factory=list)
     complete: bool = True  # every layer and edge is known (no unknown layers, no dynamic adds)
     build_shape: Value | None = None  # model.build((batch, t, f))
+    # a model that declares no input is built by Keras on its first call: then build_shape holds the shape of
+    # the data given to that call (batch unknown) and this says where it comes from, for messages
+    input_from: str | None = None
 
 
 @dataclass

@@ -30,7 +30,7 @@ from lstmlint.analyze.walk import children
 
 MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
                               "update", "add", "discard", "setdefault", "popitem", "__setitem__", "__delitem__",
-                              "__iadd__"})
+                              "__iadd__", "resize"})
 
 
 class FlowPass(Stores, Branches):
@@ -40,6 +40,7 @@ class FlowPass(Stores, Branches):
         self.flow = Flow(Scope())
         self.frame = Frame(self.flow.module_scope, None)
         self._mutations: list[tuple[Scope, str]] = []
+        self._reshapes: list[tuple[Scope, str]] = []  # `x.resize(...)`, `x.shape = ...`: an array changes shape
         self._handlers: dict[type, Callable[[cst.CSTNode], bool]] = {
             cst.Name: self._name, cst.Attribute: self._attribute, cst.Arg: self._arg, cst.Call: self._call,
             cst.ConcatenatedString: self._concatenated,
@@ -58,7 +59,8 @@ class FlowPass(Stores, Branches):
 
     def run(self, module: cst.Module) -> Flow:
         self.visit(module)
-        self._resolve_mutations()
+        self._resolve_mutations(self._mutations, self.flow.mutated)
+        self._resolve_mutations(self._reshapes, self.flow.reshaped)
         return self.flow
 
     # ------------------------------------------------------------------------------------------ walking
@@ -124,7 +126,7 @@ class FlowPass(Stores, Branches):
         func = node.func
         found = type(func) is cst.Attribute and func.attr.value in self.scanned
         if type(func) is cst.Attribute and func.attr.value in MUTATING_METHODS:
-            self._mutate(func.value)
+            self._mutate(func.value, reshape=func.attr.value == "resize")
         if self.visit(func):
             found = True
         if self._visit_all(node.args):
@@ -229,11 +231,10 @@ class FlowPass(Stores, Branches):
 
     # ------------------------------------------------------------------------------------------ mutations
 
-    def _resolve_mutations(self) -> None:
+    def _resolve_mutations(self, found: list[tuple[Scope, str]], mutated: set[tuple[int, str]]) -> None:
         """(scope, name) changed in place -> the scope that owns the name; an alias (``b = a``) passes the
         mark on to what it names."""
-        todo = list(self._mutations)
-        mutated = self.flow.mutated
+        todo = list(found)
         while todo:
             scope, name = todo.pop()
             owner = scope.owner(name) if scope.kind != "function" or name in scope.bindings else (

@@ -75,11 +75,15 @@ class Stores:
             self.frame.keys.append(key)
         if kind is cst.Subscript:
             self._mutate(target.value)
+        elif kind is cst.Attribute and target.attr.value == "shape":  # `x.shape = (...)` reshapes an array
+            self._mutate(target.value, reshape=True)
         return self.visit(target)
 
-    def _mutate(self, base: cst.BaseExpression) -> None:
+    def _mutate(self, base: cst.BaseExpression, reshape: bool = False) -> None:
         if type(base) is cst.Name:
             self._mutations.append((self.frame.scope, base.value))
+            if reshape:
+                self._reshapes.append((self.frame.scope, base.value))
 
     def _assign(self, node: cst.Assign) -> bool:
         found = self.visit(node.value)

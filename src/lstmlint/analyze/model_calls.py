@@ -10,6 +10,8 @@ from lstmlint.analyze.arguments import named_args
 from lstmlint.analyze.objects import Ctx, DataObj, LayerObj, ModelObj
 from lstmlint.analyze.walk import walk
 from lstmlint.ir import Call, Layer, Value
+from lstmlint.shape_args import dim
+from lstmlint.unknown import UNKNOWN
 
 MODEL_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch",
                  "reset_states", "reset_state", "build", "fit_generator", "predict_generator", "evaluate_generator",
@@ -26,6 +28,11 @@ _CALL_POSITIONAL = {
     "build": ("input_shape",),
     "compile": ("optimizer", "loss"),  # the loss is the one the runtime checker trains with
 }
+
+
+# calls that build a model which declares no input (fit_generator and the like give data we do not follow)
+_BUILDING_METHODS = {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch", "build",
+                     "fit_generator", "predict_generator", "evaluate_generator"}
 
 
 class ModelCalls:
@@ -74,7 +81,33 @@ class ModelCalls:
                 record.args[key].value = Value.unknown(f"a {data.tag}", text, tag=data.tag)
         if method == "build" and "input_shape" in record.args:
             obj.model.build_shape = record.args["input_shape"].value
+            obj.model.input_from = None
+        if target == "model" and method in _BUILDING_METHODS:
+            self._built_by_data(obj, record, ctx)
         obj.model.calls.append(record)
+
+    def _built_by_data(self, obj: ModelObj, record: Call, ctx: Ctx) -> None:
+        """Keras builds a model that declares no input on its first call, for the shape of the data it is given
+        (keras/src/trainers/trainer.py ``_symbolic_build``; keras/src/models/sequential.py ``build`` makes an
+        InputLayer of it). The batch dim is the first batch's size on some paths and None on others (fit and
+        predict build for (batch_size, …), evaluate for (None, …)): it stays unknown. Only the first such call
+        of a Sequential, in the block that built it (so on every path, before any other), with data whose
+        non-batch dims are all known."""
+        first, obj.data_seen = not obj.data_seen, True
+        model = obj.model
+        if not first or model.kind != "sequential" or ctx.block is not obj.block or model.build_shape is not None:
+            return
+        if not model.layers or model.layers[0].family == "input":
+            return
+        data = record.args.get("x")
+        if data is None or record.has_star_args or data.value.kind != "array" or len(data.value.items) < 2:
+            return
+        rest = data.value.items[1:]
+        if any(dim(d) is UNKNOWN or dim(d) is None for d in rest):
+            return
+        batch = Value.unknown(f"the size of the first batch of the data given to {record.method}")
+        model.build_shape = Value("tuple", items=[batch, *rest], text=data.value.text)
+        model.input_from = f"the data given to {record.method} at line {record.span.line}"
 
     def _model_of_layer(self, layer: Layer) -> ModelObj | None:
         for obj in self.models_by_id.values():

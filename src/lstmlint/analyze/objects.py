@@ -43,6 +43,7 @@ class ModelObj:
     # a model returned by a function: each call of it builds another model object (with weights of its own),
     # which this stands for; None for a model built where it is used
     instance: object | None = None
+    data_seen: bool = False  # a call that builds the model (fit, predict…, build) has been met
 
 
 @dataclass

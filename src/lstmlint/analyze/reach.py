@@ -83,6 +83,8 @@ class Flow:
     # For / While / Try / With node id -> the dotted names (``x``, ``self.lstm``) its body assigns
     assigned: dict[int, set[str]] = field(default_factory=dict)
     mutated: set[tuple[int, str]] = field(default_factory=set)  # (id of the owning scope, name) changed in place
+    # …of those, the names an array's shape may change through in place (``x.resize(...)``, ``x.shape = ...``)
+    reshaped: set[tuple[int, str]] = field(default_factory=set)
     decided: dict[int, bool] = field(default_factory=dict)  # If node id -> the branch a constant test takes
 
     def bindings_at(self, node: cst.Name, scope: Scope) -> list[Binding] | None:

@@ -85,21 +85,23 @@ class Evaluator:
         if len(self._active) >= MAX_CHAIN:
             return Value.unknown(f"`{name}` is read through more than {MAX_CHAIN} bindings", text=name, name=name)
         scope = binding.scope
-        if scope is not None and (id(scope), name) in self.flow.mutated:
+        assert binding.value is not None and scope is not None
+        self._active.add(key)
+        try:
+            value = self.evaluate(binding.value, scope)
+        finally:
+            self._active.discard(key)
+        for i in binding.index:
+            if value.kind == "tuple" and i < len(value.items):
+                value = value.items[i]
+            else:
+                value = Value.unknown(f"`{name}` comes from an unpacking that is not known")
+                break
+        if (id(scope), name) in self.flow.mutated and not (
+                arrays.is_array_like(value) and (id(scope), name) not in self.flow.reshaped):
+            # a numpy array changes shape in place only through resize() or `.shape =`: the name's other
+            # in-place changes (`X.append` while it held a list) leave the array this binding makes as it is
             value = Value.unknown(f"`{name}` is changed in place", text=name, name=name)
-        else:
-            assert binding.value is not None and scope is not None
-            self._active.add(key)
-            try:
-                value = self.evaluate(binding.value, scope)
-            finally:
-                self._active.discard(key)
-            for i in binding.index:
-                if value.kind == "tuple" and i < len(value.items):
-                    value = value.items[i]
-                else:
-                    value = Value.unknown(f"`{name}` comes from an unpacking that is not known")
-                    break
         self._memo[key] = value
         return value
 
@@ -202,11 +204,15 @@ class Evaluator:
             return constant
         if resolved is not None:
             return Value("symbol", const=resolved, text=text)
+        if node.attr.value in ("values", "T"):  # `df.values`, `x.T`
+            made = arrays.attribute(self.evaluate(node.value, scope), node.attr.value, text)
+            if made is not None:
+                return made
         return Value.unknown("attribute of an unknown object", text)
 
     def _subscript(self, node: cst.Subscript, scope: Scope, text: str) -> Value:
         base = self.evaluate(node.value, scope)
-        if base.kind == "array":
+        if base.kind == "array" or base.tag == arrays.FRAME:
             return arrays.subscript(self, base, node, scope, text) or Value.unknown("subscript of an array", text)
         if len(node.slice) != 1:
             return Value.unknown("multi-dimensional subscript", text)

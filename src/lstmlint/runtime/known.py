@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lstmlint.ir import Layer, Model
+from lstmlint.ir import Layer, Model, Value
 from lstmlint.unknown import UNKNOWN
 from lstmlint.runtime.values import UNRECORDED_FUNCTIONS, keras_name
 
@@ -20,7 +20,11 @@ def _unknown_part(model: Model, target: int) -> str | None:
         return "some layers or edges are not known statically"
     if not model.layers:
         return "no layers"
-    if model.build_shape is not None and not _shape_known(model.build_shape):
+    build = model.build_shape
+    if build is not None and model.input_from is not None and build.kind == "tuple" and build.items:
+        # built from the first call's data: the batch dim (that batch's size) changes no shape or count
+        build = Value("tuple", items=build.items[1:])
+    if build is not None and not _shape_known(build):
         return f"the shape given to build() is not known ({model.build_shape.text or 'not a constant'})"
     for index, layer in enumerate(model.layers):
         problem = _layer_problem(layer, target)

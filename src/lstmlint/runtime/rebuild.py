@@ -125,7 +125,10 @@ class Builder:
                 raise _Failure(index, error) from None
         if self.model.build_shape is not None:
             try:
-                keras_model.build(to_py(self.model.build_shape))
+                shape = to_py(self.model.build_shape)
+                if self.model.input_from is not None:  # built by a call's data: its batch size is not known
+                    shape = (None, *shape[1:])
+                keras_model.build(shape)
             except Exception as error:  # noqa: BLE001
                 raise _Failure(self._first_unbuilt(), error) from None
         try:
