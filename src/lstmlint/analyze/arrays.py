@@ -478,7 +478,7 @@ def _train_test_split(evaluate: Callable, node: cst.Call, text: str) -> Value | 
                     f"the {which} share of train_test_split, of a size not known statically")
                 parts.append(array([first, *value.items[1:]], text))
             elif is_array_like(value):
-                parts.append(ndarray(f"a part of train_test_split of an array of unknown shape", text))
+                parts.append(ndarray("a part of train_test_split of an array of unknown shape", text))
             else:
                 parts.append(Value.unknown("a part of train_test_split of data whose shape is not known", text))
     return Value("tuple", items=parts, text=text)
