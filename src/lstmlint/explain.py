@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lstmlint.findings import Finding
-from lstmlint.ir import Layer, Model, Module, effective, label
+from lstmlint.ir import Layer, Model, Module, Site, effective, label, sites_text
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_text import shape_text
 from lstmlint.shape_args import MAX_SIZE, count, dim, dims, flag, is_multi, positive_int, single
@@ -43,11 +43,15 @@ class ModelReport:
     total_params: int | None
     runtime: dict[str, Any] | None = None
     complete: bool = True
+    sites: list[Site] = field(default_factory=list)  # the call of a function of the file that builds it
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "kind": self.kind,
-                "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
-                "runtime": self.runtime}
+        out = {"path": self.path, "line": self.line, "kind": self.kind,
+               "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
+               "runtime": self.runtime}
+        if self.sites:
+            out["calls"] = [{"function": s.function, "line": s.line, "kind": s.kind} for s in self.sites]
+        return out
 
 
 def plain_shape(output) -> Any:
@@ -97,7 +101,7 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
             rows.append(row)
         total = count(total_params(model, shapes, shown_layers(model)))
         reports.append(ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
-                                   complete=model.complete))
+                                   complete=model.complete, sites=model.sites))
     return reports
 
 
@@ -210,7 +214,8 @@ def render_text(reports: list[ModelReport]) -> str:
     for report in reports:
         title = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclassed"}[report.kind]
         name = f" `{report.name}`" if report.name else ""
-        out.append(f"{report.path}:{report.line}: {title} model{name}")
+        site = f", {sites_text(report.sites)}" if report.sites else ""
+        out.append(f"{report.path}:{report.line}: {title} model{name}{site}")
         headers = ("Layer (type)", "Line", "Output shape", "Param #")
         cells = [(row.label if len(row.label) <= 32 and row.cls != "InputLayer" else row.cls, str(row.line),
                   row.shape_text, "?" if row.params is None else number(row.params)) for row in report.layers]

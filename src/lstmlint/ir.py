@@ -162,6 +162,25 @@ class Call:
 
 
 @dataclass
+class Site:
+    """A call of a function of the file (or a construction of a class of it) that built the model."""
+
+    function: str  # ``build_model``, or ``Forecaster`` for a class constructed
+    line: int
+    kind: str = "call"  # call | construct
+
+
+def sites_text(sites: list[Site]) -> str:
+    """``when build_model() is called at line 40 (from main(), called at line 52)``: innermost first."""
+    def one(site: Site) -> str:
+        return f"{site.function}() is {'called' if site.kind == 'call' else 'constructed'} at line {site.line}"
+    text = f"when {one(sites[0])}"
+    for site in sites[1:]:
+        text += f", from {one(site).replace(' is ', ', ', 1)}"
+    return text
+
+
+@dataclass
 class Model:
     """One model: a Sequential list or ``.add`` chain, a functional graph, or a subclassed keras.Model."""
 
@@ -173,6 +192,9 @@ class Model:
     calls: list[Call] = field(default_factory=list)
     complete: bool = True  # every layer and edge is known (no unknown layers, no dynamic adds)
     build_shape: Value | None = None  # model.build((batch, t, f))
+    # the model a function of the file builds, as one call of it builds it (innermost call first); empty for a
+    # model built where it is written, or by a function analysed with its parameters unknown
+    sites: list[Site] = field(default_factory=list)
 
 
 @dataclass
@@ -244,5 +266,6 @@ def _model(d: dict[str, Any]) -> Model:
             "outputs": [Ref(**r) for r in d["outputs"]],
             "calls": [Call(**{**c, "span": Span(**c["span"]), "args": _args(c["args"])}) for c in d["calls"]],
             "build_shape": _value(d["build_shape"]) if d["build_shape"] else None,
+            "sites": [Site(**s) for s in d.get("sites", ())],
         }
     )

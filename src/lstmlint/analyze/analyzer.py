@@ -50,6 +50,9 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.alive: list[object] = []  # what the id() keys above stand for, kept from being freed (see apply)
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
+        self.functions: list = []  # every function of the file (functions.py)
+        self.calling: list = []  # the calls being analysed with their values, innermost last
+        self.call_memo: dict = {}
 
     def run(self) -> Module:
         # `if` tests on module-level constants are decided, unless a function may rebind module names
@@ -62,5 +65,6 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.out.loose_layers = [t for t in self.templates
                                  if t.family != "input" and id(t) not in self.used_templates
                                  and (id(t) not in self.applied or id(t) not in self.placed)]
+        self.drop_generic()
         self.out.models.sort(key=lambda m: (m.span.line, m.span.column))
         return self.out

@@ -71,7 +71,7 @@ class Expressions:
             return self.apply(Layer("Model", "keras.Model", "model", self.span(node)), node, ctx,
                               origin=callee.model if callee.instance is None else callee.instance)
         if isinstance(callee, FuncObj):
-            return self.call_result(callee)
+            return self.call_function(callee, node, ctx)
         if isinstance(callee, ClassObj):
             if callee.is_model:
                 return ctx.env.get(f"class:{callee.node.name.value}")

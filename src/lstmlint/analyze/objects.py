@@ -62,6 +62,16 @@ class FuncObj:
     node: cst.FunctionDef
     returns: "ModelObj | None" = None
     is_generator: bool = False
+    # for the analysis of each call (functions.py): what the body sees of the objects around it, and the scope
+    # it is defined in (where its defaults are evaluated)
+    env: dict = field(default_factory=dict)
+    outer: Scope | None = None
+    # the models and layers of the body analysed with its parameters unknown: dropped when every call of the
+    # function was analysed with the values it gives
+    generic_models: list = field(default_factory=list)
+    generic_templates: list = field(default_factory=list)
+    calls_analysed: int = 0
+    generic_used: bool = False
 
 
 Obj = Union[LayerObj, TensorObj, TensorsObj, ModelObj, DataObj, ClassObj, FuncObj]
