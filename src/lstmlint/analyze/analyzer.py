@@ -53,6 +53,7 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.functions: list = []  # every function of the file (functions.py)
         self.calling: list = []  # the calls being analysed with their values, innermost last
         self.call_memo: dict = {}
+        self._attribute_stores = None  # classes.py, computed when a class's __init__ sets attributes
 
     def run(self) -> Module:
         # `if` tests on module-level constants are decided, unless a function may rebind module names

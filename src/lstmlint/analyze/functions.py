@@ -119,12 +119,12 @@ class Functions:
         parameter that `*args` / `**kwargs` of unknown content may fill is unknown. None when the call would
         raise a TypeError."""
         params = func.node.params
-        positional = [*params.posonly_params, *params.params]
+        positional = [*params.posonly_params, *params.params][1 if func.method else 0:]
         by_name = {p.name.value: p for p in [*params.params, *params.kwonly_params]}
         star = params.star_arg.name.value if isinstance(params.star_arg, cst.Param) else None
         star_kwarg = params.star_kwarg.name.value if params.star_kwarg is not None else None
         line = self.span(node).line
-        name = func.node.name.value
+        name = func.name or func.node.name.value
         values: dict[str, Value] = {}
         objects: dict[str, Obj] = {}
         opened = False  # an unpacking of unknown content: any parameter not bound by name may be filled

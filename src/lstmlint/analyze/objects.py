@@ -55,6 +55,8 @@ class ClassObj:
     node: cst.ClassDef
     is_model: bool
     is_sequence: bool
+    init: "FuncObj | None" = None  # its __init__, for the analysis of each construction (classes.py)
+    attributes: bool = False  # methods read `self.x` that __init__ sets
 
 
 @dataclass
@@ -72,6 +74,8 @@ class FuncObj:
     generic_templates: list = field(default_factory=list)
     calls_analysed: int = 0
     generic_used: bool = False
+    method: bool = False  # an __init__: the first parameter is the object constructed
+    name: str | None = None  # how messages name it (the class, for an __init__)
 
 
 Obj = Union[LayerObj, TensorObj, TensorsObj, ModelObj, DataObj, ClassObj, FuncObj]
