@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lstmlint.findings import Finding
-from lstmlint.ir import Layer, Model, Module, effective, label
+from lstmlint.ir import Layer, Model, Module, Site, effective, label, sites_text
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_text import shape_text
 from lstmlint.shape_args import MAX_SIZE, count, dim, dims, flag, is_multi, positive_int, single
@@ -44,14 +44,17 @@ class ModelReport:
     runtime: dict[str, Any] | None = None
     complete: bool = True
     input_from: str | None = None  # "(?, 10, 3), from the data given to fit at line 40": a model built on a call
+    sites: list[Site] = field(default_factory=list)  # the call of a function of the file that builds it
 
     def to_json(self) -> dict[str, Any]:
-        found = {"path": self.path, "line": self.line, "kind": self.kind,
-                 "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
-                 "runtime": self.runtime}
+        out = {"path": self.path, "line": self.line, "kind": self.kind,
+               "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
+               "runtime": self.runtime}
         if self.input_from is not None:
-            found["input_from"] = self.input_from
-        return found
+            out["input_from"] = self.input_from
+        if self.sites:
+            out["calls"] = [{"function": s.function, "line": s.line, "kind": s.kind} for s in self.sites]
+        return out
 
 
 def plain_shape(output) -> Any:
@@ -101,7 +104,7 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
             rows.append(row)
         total = count(total_params(model, shapes, shown_layers(model)))
         report = ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
-                             complete=model.complete)
+                             complete=model.complete, sites=model.sites)
         if model.input_from is not None and model.build_shape is not None:
             report.input_from = f"{table_shape(list(model.build_shape.items))}, from {model.input_from}"
         reports.append(report)
@@ -217,7 +220,8 @@ def render_text(reports: list[ModelReport]) -> str:
     for report in reports:
         title = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclassed"}[report.kind]
         name = f" `{report.name}`" if report.name else ""
-        out.append(f"{report.path}:{report.line}: {title} model{name}")
+        site = f", {sites_text(report.sites)}" if report.sites else ""
+        out.append(f"{report.path}:{report.line}: {title} model{name}{site}")
         headers = ("Layer (type)", "Line", "Output shape", "Param #")
         cells = [(row.label if len(row.label) <= 32 and row.cls != "InputLayer" else row.cls, str(row.line),
                   row.shape_text, "?" if row.params is None else number(row.params)) for row in report.layers]

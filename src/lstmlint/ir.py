@@ -162,6 +162,25 @@ class Call:
 
 
 @dataclass
+class Site:
+    """A call of a function of the file (or a construction of a class of it) that built the model."""
+
+    function: str  # ``build_model``, or ``Forecaster`` for a class constructed
+    line: int
+    kind: str = "call"  # call | construct
+
+
+def sites_text(sites: list[Site]) -> str:
+    """``when build_model() is called at line 40 (from main(), called at line 52)``: innermost first."""
+    def one(site: Site) -> str:
+        return f"{site.function}() is {'called' if site.kind == 'call' else 'constructed'} at line {site.line}"
+    text = f"when {one(sites[0])}"
+    for site in sites[1:]:
+        text += f", from {one(site).replace(' is ', ', ', 1)}"
+    return text
+
+
+@dataclass
 class Model:
     """One model: a Sequential list or ``.add`` chain, a functional graph, or a subclassed keras.Model."""
 
@@ -176,6 +195,9 @@ class Model:
     # a model that declares no input is built by Keras on its first call: then build_shape holds the shape of
     # the data given to that call (batch unknown) and this says where it comes from, for messages
     input_from: str | None = None
+    # the model a function of the file builds, as one call of it builds it (innermost call first); empty for a
+    # model built where it is written, or by a function analysed with its parameters unknown
+    sites: list[Site] = field(default_factory=list)
 
 
 @dataclass
@@ -247,5 +269,6 @@ def _model(d: dict[str, Any]) -> Model:
             "outputs": [Ref(**r) for r in d["outputs"]],
             "calls": [Call(**{**c, "span": Span(**c["span"]), "args": _args(c["args"])}) for c in d["calls"]],
             "build_shape": _value(d["build_shape"]) if d["build_shape"] else None,
+            "sites": [Site(**s) for s in d.get("sites", ())],
         }
     )

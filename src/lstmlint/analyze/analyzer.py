@@ -51,6 +51,10 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
         self.project = None  # constants of the project's own modules (project_constants.py)
+        self.functions: list = []  # every function of the file (functions.py)
+        self.calling: list = []  # the calls being analysed with their values, innermost last
+        self.call_memo: dict = {}
+        self._attribute_stores = None  # classes.py, computed when a class's __init__ sets attributes
 
     def run(self) -> Module:
         # `if` tests on module-level constants are decided, unless a function may rebind module names
@@ -64,5 +68,6 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.out.loose_layers = [t for t in self.templates
                                  if t.family != "input" and id(t) not in self.used_templates
                                  and (id(t) not in self.applied or id(t) not in self.placed)]
+        self.drop_generic()
         self.out.models.sort(key=lambda m: (m.span.line, m.span.column))
         return self.out

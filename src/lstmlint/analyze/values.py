@@ -48,6 +48,26 @@ class Evaluator:
         self._active: set[int] = set()
         self._memo: dict[int, Value] = {}
         self.project = None  # the project's own constants (project_constants.ProjectConstants), when known
+        # a function analysed for one call of it: its parameters' bindings -> the values that call gives
+        self.given: dict[int, Value] = {}
+        # a class's methods analysed: `self.x` -> the value __init__ sets (see classes.py), read where `self` is
+        # bound by the parameter binding `attributes_self`
+        self.attributes: dict[str, Value] = {}
+        self.attributes_self: set[int] = set()
+
+    def enter(self, given: dict[int, Value], attributes: dict[str, Value] | None = None,
+              attributes_self: set[int] | None = None) -> tuple:
+        """Evaluate with these parameter values (and `self.` attributes) until ``leave``: every binding is
+        evaluated afresh, since what a binding gives may depend on them."""
+        saved = (self.given, self._memo, self._active, self.attributes, self.attributes_self)
+        self.given = {**self.given, **given}
+        self._memo, self._active = {}, set()
+        if attributes is not None:
+            self.attributes, self.attributes_self = attributes, attributes_self or set()
+        return saved
+
+    def leave(self, saved: tuple) -> None:
+        self.given, self._memo, self._active, self.attributes, self.attributes_self = saved
 
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
@@ -60,7 +80,8 @@ class Evaluator:
             if resolved:
                 return Value("symbol", const=resolved, text=name, name=name)
             return Value.unknown(f"`{name}` is not defined in this file", text=name, name=name)
-        kinds = {binding.kind for binding in bindings}
+        given = self.given
+        kinds = {"assign" if id(binding) in given else binding.kind for binding in bindings}
         if kinds != {"assign"}:
             if "absent" in kinds or "import" in kinds:
                 reason = f"`{name}` is not bound the same way on every path"
@@ -77,6 +98,8 @@ class Evaluator:
 
     def binding_value(self, binding: Binding, name: str) -> Value:
         key = id(binding)
+        if key in self.given:
+            return self.given[key]
         known = self._memo.get(key)
         if known is not None:
             return known
@@ -192,6 +215,12 @@ class Evaluator:
         return Value.unknown("arithmetic on unknown values", text)
 
     def _attribute(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
+        if self.attributes and type(node.value) is cst.Name:
+            known = self.attributes.get(f"{node.value.value}.{node.attr.value}")
+            if known is not None:
+                bindings = self.flow.bindings_at(node.value, scope)
+                if bindings and len(bindings) == 1 and id(bindings[0]) in self.attributes_self:
+                    return _renamed(known, f"{node.value.value}.{node.attr.value}")
         if node.attr.value == "shape":
             base_name = dotted(node.value)
             base = self.evaluate(node.value, scope)
