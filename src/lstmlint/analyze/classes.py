@@ -164,7 +164,6 @@ class Classes:
         if self._attribute_stores is None:
             stores: dict[str, list] = {}
             defined: set[str] = set()
-            me: list[tuple[str, str, tuple[str, bool]] | None] = []  # per method being walked
 
             def target(node: cst.CSTNode, owner) -> None:
                 if isinstance(node, (cst.Tuple, cst.List)):
