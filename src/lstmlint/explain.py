@@ -125,6 +125,67 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
     return reports
 
 
+# The recurrent layers counted by --statistics, in bench/reach.py's terms: cells are not layers (an RNN of cells
+# counts once, as the RNN) and a Bidirectional counts as the layer it wraps.
+COUNTED = frozenset({"LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D", "ConvLSTM2D",
+                     "ConvLSTM3D"})
+
+
+@dataclass
+class Coverage:
+    """Recurrent layers a set of files constructs (``found``), of them those in a model that explain lists
+    (``in_model``) and those whose parameter count is known (``known``). A layer object is one layer, however
+    many models or calls use it."""
+
+    found: int = 0
+    in_model: int = 0
+    known: int = 0
+
+    def add(self, other: Coverage) -> None:
+        self.found, self.in_model, self.known = (self.found + other.found, self.in_model + other.in_model,
+                                                 self.known + other.known)
+
+    def text(self) -> str:
+        def share(n: int) -> str:
+            return f" ({100 * n / self.found:.0f}%)" if self.found else ""
+
+        return (f"recurrent layers: {self.found} found, {self.in_model} in a model{share(self.in_model)}, "
+                f"{self.known} fully known (parameters known){share(self.known)}")
+
+
+def _counted(layer: Layer) -> Layer | None:
+    """The recurrent layer a row or a loose layer stands for (the wrapped one of a Bidirectional)."""
+    if layer.cls in COUNTED:
+        return layer
+    if layer.wrapped is not None and layer.wrapped.cls in COUNTED:
+        return layer.wrapped
+    return None
+
+
+def coverage(module: Module, target: int) -> Coverage:
+    key = lambda layer: (layer.span.line, layer.span.column)  # noqa: E731 - one layer object, one span
+    found: set = set()
+    in_model: set = set()
+    known: set = set()
+    for model in module.models:
+        shapes = infer(model, target)
+        shown = set(shown_layers(model))
+        for i, layer in enumerate(model.layers):
+            counted = _counted(layer)
+            if counted is None:
+                continue
+            found.add(key(counted))
+            if i in shown:
+                in_model.add(key(counted))
+                if shapes[i].params is not None:
+                    known.add(key(counted))
+    for layer in module.loose_layers:
+        counted = _counted(layer)
+        if counted is not None:
+            found.add(key(counted))
+    return Coverage(len(found), len(in_model), len(known))
+
+
 def _n(value) -> str:
     return number(value) if isinstance(value, int) else "?" if value is UNKNOWN else "None"
 

@@ -143,7 +143,11 @@ def unknowns(model: Model, shapes: list[LayerShape]) -> list[list[Unknown]]:
                             f"{own[0].reason})"
                 elif inherited is not None:
                     cause = inherited
-        if shape.params is None and not found and layer.family != "input" and layer.same_as is None:
+        again = next((other for other in model.layers if other.same_as == index), None)
+        if shape.params is None and again is not None and shape.output is not None:
+            found.append(Unknown("params", f"{label(layer)} at line {layer.span.line} is called on inputs that "
+                                           f"need different weights, which Keras refuses"))
+        elif shape.params is None and not found and layer.family != "input" and layer.same_as is None:
             found.append(Unknown("params", f"lstmlint does not count the parameters of {label(layer)} at line "
                                            f"{layer.span.line} with these arguments"))
         reasons.append(found)
