@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from lstmlint.ir import Layer, Model, Value, effective, label
-from lstmlint.shape_args import dim, is_multi, single
+from lstmlint.shape_args import MAX_SIZE, dim, is_multi, single
 from lstmlint.shapes import LayerShape
 from lstmlint.unknown import UNKNOWN
 
@@ -130,6 +130,8 @@ def unknowns(model: Model, shapes: list[LayerShape]) -> list[list[Unknown]]:
             for name, value, line in _arguments(layer):
                 if _unknown_value(value):
                     own.append(Unknown(name, value_reason(value, line)))
+                elif value.kind == "const" and type(value.const) is int and value.const > MAX_SIZE:
+                    own.append(Unknown(name, f"too large for Keras to build (more than 2**63 - 1) at line {line}"))
             found.extend(own)
             output_known = shape.output is not None and not _has_unknown_dim(shape.output)
             if shape.output is None and not inherited and not own:

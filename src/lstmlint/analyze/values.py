@@ -210,7 +210,8 @@ class Evaluator:
                 return Value.unknown("arithmetic error", text)
             if isinstance(result, (int, float)) and abs(result) < 2**63:
                 return Value.of(result, text)
-        return Value.unknown("arithmetic on unknown values", text)
+        told = next((v.reason for v in (left, right) if v.kind == "unknown" and v.reason), "")
+        return Value.unknown(told or "arithmetic on unknown values", text)
 
     def _attribute(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
         if node.attr.value == "shape":
