@@ -56,12 +56,16 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.call_memo: dict = {}
         self._attribute_stores = None  # classes.py, computed when a class's __init__ sets attributes
 
+    def line_of(self, node: cst.CSTNode) -> int | None:
+        """The line of a call, ``def`` or ``for`` (the nodes positions are kept for); None for others."""
+        return self.positions.span(node).line if self.positions.has(node) else None
+
     def run(self) -> Module:
         # `if` tests on module-level constants are decided, unless a function may rebind module names
         constants = "global" not in self.text and "nonlocal" not in self.text
         self.flow: Flow = analyze_flow(self.cst_module, MODEL_METHODS, constants)
         self.scopes, self.hot, self.module_scope = self.flow.scopes, self.flow.hot, self.flow.module_scope
-        self.evaluator = Evaluator(self.imports, self.cst_module.code_for_node, self.flow)
+        self.evaluator = Evaluator(self.imports, self.cst_module.code_for_node, self.flow, self.line_of)
         self.evaluator.project = self.project
         ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
