@@ -124,17 +124,27 @@ def p_input_tag(spec: Any, subject: Subject) -> Tri:
 
 
 def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
+    """units is the very name or expression the input's timesteps were declared with (``LSTM(look_back,
+    input_shape=(look_back, 1))``, ``LSTM(X.shape[1])`` on ``X.shape[1:]``). Two values that merely are equal
+    (``LSTM(50, input_shape=(50, 1))``, ``LSTM_DIM = 32`` beside ``MAX_LENGTH = 32``) are a coincidence, not a
+    finding: the number says nothing of why it was chosen."""
     steps = timesteps_dim(subject)
     layer = subject.layer
     units = arg_value(layer, "units") if layer is not None else None
     if steps is None or units is None:
         return None
     same_name = units.name is not None and units.name == steps.name
-    same_value = dim(units) is not UNKNOWN and dim(units) is not None and dim(units) == dim(steps)
-    if not (units.known and steps.known) and not same_name:
-        return None
-    subject.bindings.setdefault("timesteps", steps.name or dim(steps))
-    return (same_name or same_value) == spec
+    text = units.text.strip()
+    same_expression = bool(text) and text == steps.text.strip() and not _is_literal(text)
+    if not (same_name or same_expression):
+        return not spec
+    subject.bindings.setdefault("timesteps", steps.name or steps.text)
+    return spec
+
+
+def _is_literal(text: str) -> bool:
+    """A plain number (``32``, ``1_000``): equal literals are a coincidence, not a shared origin."""
+    return text.replace("_", "").isdigit()
 
 
 # ---------------------------------------------------------------------------------------------- calls
