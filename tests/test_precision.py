@@ -52,3 +52,27 @@ def test_lstm301_fires_on_the_same_name_and_on_a_sequence_length_name(tmp_path):
     found = [f for f in check(path) if f["rule"] == "LSTM301"]
     assert [f["line"] for f in found] == [5, 7]
     assert "units=look_back" in found[0]["message"]
+
+
+# -- §3 LSTM302: a deliberate single step is not a finding -------------------------------------------------
+
+
+def test_lstm302_quiet_on_the_dimension_shuffle():
+    assert "LSTM302" not in codes(check(FIXTURES / "r09_dimension_shuffle.py"))
+
+
+def test_lstm302_quiet_when_a_reshape_makes_the_single_step(tmp_path):
+    path = write(tmp_path, "reshaped.py", "import keras\ninputs = keras.Input(shape=(24,))\n"
+                 "x = keras.layers.Reshape((1, 24))(inputs)\nx = keras.layers.LSTM(16)(x)\n"
+                 "model = keras.Model(inputs, keras.layers.Dense(1)(x))\n")
+    assert "LSTM302" not in codes(check(path))
+
+
+def test_lstm302_still_fires_on_lags_put_on_the_feature_axis(tmp_path):
+    path = write(tmp_path, "lags.py", "import numpy as np\nfrom keras.models import Sequential\n"
+                 "from keras.layers import LSTM, Dense\nlook_back = 3\n"
+                 "X = np.random.rand(100, look_back).reshape((100, 1, look_back))\n"
+                 "model = Sequential()\nmodel.add(LSTM(4, input_shape=(1, look_back)))\nmodel.add(Dense(1))\n"
+                 "model.fit(X, np.random.rand(100), epochs=10, batch_size=1)\n")
+    found = [f for f in check(path) if f["rule"] == "LSTM302"]
+    assert [f["line"] for f in found] == [7]
