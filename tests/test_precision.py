@@ -76,3 +76,37 @@ def test_lstm302_still_fires_on_lags_put_on_the_feature_axis(tmp_path):
                  "model.fit(X, np.random.rand(100), epochs=10, batch_size=1)\n")
     found = [f for f in check(path) if f["rule"] == "LSTM302"]
     assert [f["line"] for f in found] == [7]
+
+
+# -- §4 stateful rules: only on data known to be an array ----------------------------------------------------
+
+STATEFUL = {"LSTM202", "LSTM203", "LSTM110"}
+
+
+def test_stateful_rules_quiet_on_a_dataset_returned_by_a_helper():
+    assert not STATEFUL & set(codes(check(FIXTURES / "r05_dataset_fit.py")))
+
+
+def test_stateful_rules_quiet_on_a_continuous_stream():
+    assert not STATEFUL & set(codes(check(FIXTURES / "r06_stateful_stream.py")))
+
+
+def test_stateful_rules_fire_on_a_numpy_array_of_unknown_shape(tmp_path):
+    path = write(tmp_path, "loaded.py", "import numpy as np\nimport keras\nX = np.load('x.npy')\n"
+                 "model = keras.Sequential([keras.Input(batch_shape=(4, 10, 8)), "
+                 "keras.layers.LSTM(16, stateful=True), keras.layers.Dense(1)])\n"
+                 "model.fit(X[:100], np.load('y.npy'), epochs=3)\n")
+    found = {f["rule"]: f for f in check(path)}
+    assert {"LSTM202", "LSTM203"} <= set(found)
+    assert found["LSTM203"]["message"].endswith("Pass batch_size=4.")
+
+
+def test_lstm203_names_a_batch_shape_shifted_by_one_axis(tmp_path):
+    path = write(tmp_path, "shifted.py", "import numpy as np\nfrom keras.models import Sequential\n"
+                 "from keras.layers import LSTM, Dense\nX = np.zeros((2000, 50, 1))\n"
+                 "model = Sequential([LSTM(32, stateful=True, batch_input_shape=(50, 1, 1)), Dense(1)])\n"
+                 "model.fit(X, np.zeros((2000, 1)), batch_size=1, shuffle=False)\n")
+    message = next(f["message"] for f in check(path) if f["rule"] == "LSTM203")
+    assert "50 is the data's number of timesteps" in message
+    assert "batch_shape=(batch, 50, 1)" in message
+    assert "Pass batch_size" not in message

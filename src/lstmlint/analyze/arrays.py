@@ -142,6 +142,26 @@ def _numpy(evaluate: Callable, node: cst.Call, name: str, text: str) -> Value | 
     return None
 
 
+# Methods whose result is an array when their receiver is one, its shape not known: data for fit, not a
+# tf.data.Dataset or a generator (the stateful rules tell the two apart; they need no shape for that).
+_ARRAY_METHODS = {"reshape", "astype", "to_numpy", "copy", "squeeze", "transpose", "flatten", "ravel"}
+
+
+def array_of_unknown_shape(evaluator: "Evaluator", node: cst.Call, scope: "Scope", text: str) -> Value | None:
+    """``np.load(...)``, ``np.array(rows)``, ``x.reshape(n, t, 1)`` on such an array, ``df.to_numpy()``: an
+    unknown value tagged ``array``; None when the call is not known to make an array."""
+    func = node.func
+    resolved = evaluator.imports.resolve(func)
+    if resolved is not None:
+        return Value.unknown("a NumPy array of unknown shape", text, tag="array") if resolved.startswith(
+            "numpy.") else None
+    if isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS:
+        base = evaluator.evaluate(func.value, scope)
+        if base.kind == "array" or base.tag == "array" or func.attr.value == "to_numpy":
+            return Value.unknown("an array of unknown shape", text, tag="array")
+    return None
+
+
 def subscript(evaluator: "Evaluator", base: Value, node: cst.Subscript, scope: "Scope", text: str) -> Value | None:
     """``x[..., np.newaxis]``, ``x[:, :, None]``: new axes of size 1 on an array; full slices keep a dim."""
     if base.kind != "array":

@@ -160,6 +160,8 @@ class Evaluator:
             made = arrays.evaluate_call(self, node, scope, text)
             if made is not None:
                 return made
+            return arrays.array_of_unknown_shape(self, node, scope, text) or Value.unknown(
+                "not a constant expression", text)
         return Value.unknown("not a constant expression", text)
 
     def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:
@@ -200,7 +202,10 @@ class Evaluator:
     def _subscript(self, node: cst.Subscript, scope: Scope, text: str) -> Value:
         base = self.evaluate(node.value, scope)
         if base.kind == "array":
-            return arrays.subscript(self, base, node, scope, text) or Value.unknown("subscript of an array", text)
+            return arrays.subscript(self, base, node, scope, text) or Value.unknown("subscript of an array", text,
+                                                                                    tag="array")
+        if base.tag == "array":
+            return Value.unknown("subscript of an array", text, tag="array")
         if len(node.slice) != 1:
             return Value.unknown("multi-dimensional subscript", text)
         index = node.slice[0].slice

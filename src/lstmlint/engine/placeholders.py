@@ -35,7 +35,7 @@ PREDICATE_BINDINGS: dict[str, tuple[str, ...]] = {
     "data-rank-mismatch": ("data_shape", "expected"),
     "data-shape-mismatch": ("data_shape", "expected", "hint"),
     "samples-not-divisible": ("samples", "batch", "remainder"),
-    "batch-size-mismatch": ("batch_size", "batch"),
+    "batch-size-mismatch": ("batch_size", "batch", "advice"),
     "imports": ("name",),
     "mixed-distribution": ("first", "first_line", "second"),
 }

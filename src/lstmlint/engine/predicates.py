@@ -350,7 +350,11 @@ def p_data_tag(spec: Any, subject: Subject) -> Tri:
     if subject.call is None:
         return False
     data = subject.call.args.get("x") or subject.call.args.get("generator")
-    return data is not None and data.value.tag in names(spec)
+    if data is None:
+        return False
+    # an array of known shape is an array too; anything not known to be one of the tags is False
+    tag = "array" if data.value.kind == "array" else data.value.tag
+    return tag in names(spec)
 
 
 # ---------------------------------------------------------------------------------------------- imports

@@ -216,7 +216,22 @@ def p_batch_size_mismatch(spec: bool, subject: Subject) -> Tri:
             return None
         subject.bindings["batch_size"] = f"batch_size={used}"
     subject.bindings["batch"] = size
+    subject.bindings["advice"] = _batch_advice(subject, size)
     return (used != size) == spec
+
+
+def _batch_advice(subject: Subject, size: Any) -> str:
+    """Pass the fixed batch size, unless that size is the data's number of timesteps: then the batch shape was
+    written one axis off (``batch_input_shape=(timesteps, features, ?)``) and batch_size=timesteps is no fix."""
+    data = data_array(subject)
+    if data is not None and len(data) == 3:
+        samples, steps, features = (dim(d) for d in data)
+        if isinstance(steps, int) and steps == size and samples != size:
+            shown = features if isinstance(features, int) else "features"
+            return (f"Yet {size} is the data's number of timesteps (x has shape {format_shape(data)}), so the "
+                    f"batch shape looks shifted by one axis: it reads (batch, timesteps, features), e.g. "
+                    f"batch_shape=(batch, {steps}, {shown}); batch_size={size} would not fix it.")
+    return f"Pass batch_size={size}."
 
 
 # ---------------------------------------------------------------------------------------------- imports
