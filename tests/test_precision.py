@@ -110,3 +110,54 @@ def test_lstm203_names_a_batch_shape_shifted_by_one_axis(tmp_path):
     assert "50 is the data's number of timesteps" in message
     assert "batch_shape=(batch, 50, 1)" in message
     assert "Pass batch_size" not in message
+
+
+# -- §5 LSTM504: once per file, and only when two distributions really build layers or models --------------
+
+
+def test_lstm504_quiet_on_an_unused_tf_keras_import():
+    assert "LSTM504" not in codes(check(FIXTURES / "r10_unused_tfkeras.py"))
+
+
+def test_lstm504_fires_once_when_both_distributions_build(tmp_path):
+    path = write(tmp_path, "mixed.py", "from tensorflow.keras import Input\nfrom keras.models import Sequential\n"
+                 "from keras.layers import Dense\nfrom keras.layers import LSTM\n"
+                 "model = Sequential([Input(shape=(10, 3)), LSTM(8), Dense(1)])\n")
+    found = [f for f in check(path) if f["rule"] == "LSTM504"]
+    assert [f["line"] for f in found] == [2]
+    assert "the import at line 1 takes it from tf.keras" in found[0]["message"]
+    assert "`Sequential` from keras and `Input` from tf.keras" in found[0]["message"]
+
+
+def _notebook(tmp_path: Path, cells: list[str]) -> Path:
+    import json
+
+    data = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": c}
+                      for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_lstm504_quiet_on_the_notebook_repro_that_builds_nothing():
+    assert check(FIXTURES / "r11_nb_crossref.ipynb") == []
+
+
+# -- §6 wording ------------------------------------------------------------------------------------------------
+
+
+def test_notebook_messages_cite_lines_as_the_findings_positions_do(tmp_path):
+    # r11_nb_crossref.ipynb, with layers built from both distributions so that LSTM504 cites another line
+    path = _notebook(tmp_path, ["# setup\nimport os\nimport numpy as np\n",
+                                "import keras\nimport tensorflow as tf\nfrom tensorflow.keras import layers",
+                                "model = keras.Sequential([keras.Input(shape=(10, 3)), layers.LSTM(8)])"])
+    found = [f for f in check(path) if f["rule"] == "LSTM504"]
+    assert [(f["cell"], f["line"]) for f in found] == [(2, 3)]
+    assert "the import at line 1 takes it from keras" in found[0]["message"]
+    path = _notebook(tmp_path, ["import keras\n", "from tensorflow.keras import layers\n"
+                                "model = keras.Sequential([keras.Input(shape=(10, 3)), layers.LSTM(8)])"])
+    found = [f for f in check(path) if f["rule"] == "LSTM504"]
+    assert [(f["cell"], f["line"]) for f in found] == [(2, 1)]
+    assert "the import at cell 1, line 1 takes it from keras" in found[0]["message"]
+    text = run_cli("check", "--no-cache", str(path)).out
+    assert "nb.ipynb:cell 2:1:1: LSTM504" in text and "cell 1, line 1" in text

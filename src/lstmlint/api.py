@@ -217,6 +217,7 @@ def to_cells(finding: Finding, book) -> Finding:
     """Module positions -> notebook cell and line in the cell (JSON and text output carry the cell)."""
     cell, line = book.locate(finding.line)
     end_cell, end_line = book.locate(finding.end_line)
+    finding.message = cite_cells(finding.message, finding.line_refs, cell, book)
     finding.cell = cell
     finding.line = line
     finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (
@@ -233,6 +234,22 @@ def to_cells(finding: Finding, book) -> Finding:
             edits.append(Edit(start, edit.column, stop, edit.end_column, edit.content))
         finding.fix = Fix(finding.fix.description, finding.fix.applicability, edits)
     return finding
+
+
+def cite_cells(message: str, refs: tuple[int, ...], cell: int, book) -> str:
+    """The lines a message cites (``line 8`` of the module) as the finding's own position counts them: ``line 3``
+    in the same cell, ``cell 1, line 3`` in another."""
+    import re
+
+    todo = list(refs)
+
+    def place(match: re.Match) -> str:
+        if not todo or int(match.group(1)) != todo[0]:
+            return match.group(0)
+        where, line = book.locate(todo.pop(0))
+        return f"line {line}" if where == cell else f"cell {where}, line {line}"
+
+    return re.sub(r"\bline (\d+)\b", place, message) if refs else message
 
 
 def _fits_cells(fix: Fix) -> bool:

@@ -184,7 +184,8 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
     if fix is not None:
         fix = Fix(fix["description"], fix["applicability"], [Edit(**e) for e in fix["edits"]])
     origin = data.get("origin")
-    return Finding(**{**data, "fix": fix, "origin": tuple(origin) if origin is not None else None})
+    return Finding(**{**data, "fix": fix, "origin": tuple(origin) if origin is not None else None,
+                      "line_refs": tuple(data.get("line_refs", ()))})
 
 
 def settings_digest(parts: list[Any]) -> str:

@@ -24,6 +24,18 @@ class Fix:
     edits: list[Edit] = field(default_factory=list)
 
 
+class LineRef(int):
+    """A line of the same file that a message cites: it prints as ``line N``, and make_finding records it in
+    ``Finding.line_refs`` so that a notebook's message can cite the line as the finding's own position does (cell
+    and line in the cell) rather than in the module of concatenated cells."""
+
+    def __format__(self, spec: str) -> str:
+        return f"line {int(self)}"
+
+    def __str__(self) -> str:
+        return f"line {int(self)}"
+
+
 @dataclass
 class Finding:
     path: str
@@ -44,6 +56,8 @@ class Finding:
     origin: tuple[int, ...] | None = field(default=None, compare=False)
     # LSTM003 internal errors: the traceback, printed by --show-traceback; not part of any output format either.
     traceback: str | None = field(default=None, compare=False, repr=False)
+    # The module lines the message cites as "line N", in order (see LineRef); not part of any output format.
+    line_refs: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule)

@@ -173,6 +173,7 @@ class Model:
     calls: list[Call] = field(default_factory=list)
     complete: bool = True  # every layer and edge is known (no unknown layers, no dynamic adds)
     build_shape: Value | None = None  # model.build((batch, t, f))
+    qualname: str | None = None  # the import path of the Sequential / Model class that built it
 
 
 @dataclass

@@ -8,7 +8,7 @@ from lstmlint.engine.loader import Rule
 from lstmlint.engine.predicates import NO_DEFAULT, arg_default, compile_match
 from lstmlint.engine.rule_checks import close_match
 from lstmlint.engine.subject import Subject, names
-from lstmlint.findings import Edit, Finding, Fix
+from lstmlint.findings import Edit, Finding, Fix, LineRef
 from lstmlint.ir import Layer, Module, Span, arg_value, effective, label
 
 
@@ -199,8 +199,16 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
         origin = (model_index, subject.index)
         if subject.call is not None:  # (model, None, call): the runtime checker pairs it with the replayed call
             origin = (model_index, None, next(i for i, c in enumerate(subject.model.calls) if c is subject.call))
+    line_refs = tuple(int(v) for v in _cited(rule.message, values) if isinstance(v, LineRef))
     return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
-                   rule.severity, message, fix, origin=origin)
+                   rule.severity, message, fix, origin=origin, line_refs=line_refs)
+
+
+def _cited(template: str, values: _Bindings) -> list[Any]:
+    """The values a message template prints, in order."""
+    import string
+
+    return [values[field] for _, field, _, _ in string.Formatter().parse(template) if field]
 
 
 def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:

@@ -37,7 +37,7 @@ PREDICATE_BINDINGS: dict[str, tuple[str, ...]] = {
     "samples-not-divisible": ("samples", "batch", "remainder"),
     "batch-size-mismatch": ("batch_size", "batch", "advice"),
     "imports": ("name",),
-    "mixed-distribution": ("first", "first_line", "second"),
+    "mixed-distribution": ("first", "first_line", "second", "built"),
 }
 MODEL_BINDINGS: dict[str, tuple[str, ...]] = {  # the `model` predicate binds by key
     "fixed-batch": ("batch",),
