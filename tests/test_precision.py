@@ -161,3 +161,41 @@ def test_notebook_messages_cite_lines_as_the_findings_positions_do(tmp_path):
     assert "the import at cell 1, line 1 takes it from keras" in found[0]["message"]
     text = run_cli("check", "--no-cache", str(path)).out
     assert "nb.ipynb:cell 2:1:1: LSTM504" in text and "cell 1, line 1" in text
+
+
+def test_lstm104_names_a_trailing_channels_axis_and_its_fix():
+    message = next(f["message"] for f in check(FIXTURES / "r14_extra_axis.py") if f["rule"] == "LSTM104")
+    assert "one axis too many" in message and "batch axis" not in message
+    assert "channels axis" in message and "Pass (buckets, max_len)" in message
+
+
+def test_lstm104_names_the_batch_size_or_the_whole_array(tmp_path):
+    path = write(tmp_path, "batch.py", "import keras\n"
+                 "m = keras.Sequential([keras.layers.LSTM(50, input_shape=(32, 10, 3)), keras.layers.Dense(1)])\n")
+    message = next(f["message"] for f in check(path) if f["rule"] == "LSTM104")
+    assert "32, looks like the batch size" in message and "Pass (10, 3)" in message
+    message = next(f["message"] for f in check(FIXTURES / "legacy_keras2.py") if f["rule"] == "LSTM104")
+    assert "Pass `X_train.shape[1:]`" in message
+
+
+def test_lstm502_maps_consume_less_to_implementation():
+    message = next(f["message"] for f in check(FIXTURES / "r12_legacy_interface.py") if f["rule"] == "LSTM502")
+    assert "consume_less='mem' is implementation=1" in message
+    assert "no equivalent" not in message
+
+
+def test_lstm401_names_only_the_failing_conditions(tmp_path):
+    path = write(tmp_path, "cudnn.py", "import keras\n"
+                 "a = keras.layers.LSTM(8, activation='relu')\nb = keras.layers.GRU(8, reset_after=False)\n")
+    messages = [f["message"] for f in check(path) if f["rule"] == "LSTM401"]
+    assert len(messages) == 2
+    assert "activation='relu' (cuDNN needs 'tanh')" in messages[0]
+    assert "use_bias" not in messages[0] and "reset_after" not in messages[0]
+    assert "reset_after=False" in messages[1] and "activation" not in messages[1]
+
+
+def test_units_keyword_prints_as_the_layer_is_labelled():
+    found = check(FIXTURES / "r13_units_kw.py")
+    assert found and all("LSTM(50)" in f["message"] and "LSTM()" not in f["message"] for f in found)
+    explain = run_cli("explain", str(FIXTURES / "r13_units_kw.py"))
+    assert "LSTM(50)" in explain.out and "LSTM()" not in explain.out

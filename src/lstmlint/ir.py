@@ -145,7 +145,9 @@ def label(layer: Layer) -> str:
     if layer.wrapped is not None:
         return f"{layer.cls}({label(layer.wrapped)})"
     first = next(iter(layer.args.values()), None)
-    inner = first.value.text if first is not None and not first.keyword and len(first.value.text) < 30 else ""
+    if first is not None and first.keyword:  # `LSTM(units=50)` reads as `LSTM(50)`, as it is written positionally
+        first = layer.args.get("units") or layer.args.get("filters")
+    inner = first.value.text if first is not None and len(first.value.text) < 30 else ""
     return f"{layer.cls}({inner})"
 
 

@@ -38,6 +38,8 @@ PREDICATE_BINDINGS: dict[str, tuple[str, ...]] = {
     "batch-size-mismatch": ("batch_size", "batch", "advice"),
     "imports": ("name",),
     "mixed-distribution": ("first", "first_line", "second", "built"),
+    "cudnn-blockers": ("blockers",),
+    "extra-axis": ("input_text", "extra"),
 }
 MODEL_BINDINGS: dict[str, tuple[str, ...]] = {  # the `model` predicate binds by key
     "fixed-batch": ("batch",),

@@ -8,11 +8,13 @@ unknown-arg                LSTM502
 output-unpacked            LSTM106
 input-tag                  LSTM104
 units-match-timesteps      LSTM301
+extra-axis                 LSTM104
 data-rank-mismatch         LSTM108
 data-shape-mismatch        LSTM109
 samples-not-divisible      LSTM110
 batch-size-mismatch        LSTM203
 mixed-distribution         LSTM504
+cudnn-blockers             LSTM401
 """
 
 from __future__ import annotations
@@ -42,10 +44,20 @@ KERAS1_RENAMES = {
     "b_constraint": "bias_constraint",
     "dropout_W": "dropout",
     "dropout_U": "recurrent_dropout",
-    "forget_bias_init": "unit_forget_bias",
+    # ConvLSTM2D (legacy_convlstm2d_support)
+    "nb_filter": "filters",
+    "subsample": "strides",
+    "border_mode": "padding",
+    "bias": "use_bias",
 }
-# Keras 1 arguments with no one-to-one replacement: a hint, never a rename.
-KERAS1_REMOVED = {"consume_less": "Keras 1's `consume_less` has no equivalent; remove it"}
+# Keras 1 arguments renamed with a change of values: a hint, never a rename (the old value would be kept).
+# Keras 2.2 legacy/interfaces.py: ('consume_less', 'implementation'), {'cpu': 0, 'mem': 1, 'gpu': 2}.
+KERAS1_VALUE_RENAMES = {
+    "consume_less": ("implementation", {"cpu": 0, "mem": 1, "gpu": 2}),
+    # recurrent_args_preprocessor: 'one' becomes unit_forget_bias=True, any other value is ignored with a warning
+    "forget_bias_init": ("unit_forget_bias", {"one": True}),
+    "dim_ordering": ("data_format", {"tf": "channels_last", "th": "channels_first", "default": None}),
+}
 _KERAS2_ONLY_HINTS = {
     "input_length": "declare the timesteps in `keras.Input(shape=(timesteps, features))` instead",
     "batch_input_shape": "use `keras.Input(batch_shape=(batch, timesteps, features))` as the first layer",
@@ -65,6 +77,23 @@ def close_match(name: str, candidates, cutoff: float) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- layers
+
+
+def _value_rename(name: str, value, accepted) -> str:
+    """The hint for a Keras 1 argument renamed with a change of values (no rename fix: the old value would stay)."""
+    new, values = KERAS1_VALUE_RENAMES[name]
+    said = value.const if value.kind == "const" else None
+    if said in values:
+        mapping = f"{name}={said!r} is {new}={values[said]!r}"
+    else:
+        mapping = ", ".join(f"{old!r} → {number!r}" for old, number in values.items())
+    if new not in accepted:
+        return f"Keras 1's name for `{new}` ({mapping}), which this layer no longer takes: remove it"
+    if name == "consume_less":
+        return f"Keras 1's name for `{new}`: {mapping}; the default, {new}=2, suits CPU and GPU alike, so remove it"
+    if name == "forget_bias_init" and said is not None and said not in values:
+        return f"Keras 1 ignored any value but 'one' (which is {new}=True): remove it"
+    return f"Keras 1's name for `{new}`: {mapping}"
 
 
 def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
@@ -87,8 +116,8 @@ def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
         if subject.target == 3 and name in _KERAS2_ONLY_HINTS:
             hints.append(f"`{name}` (a Keras 2 argument: {_KERAS2_ONLY_HINTS[name]})")
             continue
-        if name in KERAS1_REMOVED:
-            hints.append(f"`{name}` ({KERAS1_REMOVED[name]})")
+        if name in KERAS1_VALUE_RENAMES:
+            hints.append(f"`{name}` ({_value_rename(name, layer.args[name].value, accepted)})")
             continue
         suggestion = KERAS1_RENAMES.get(name) or close_match(name, accepted, 0.75)
         if suggestion and suggestion in accepted:
@@ -124,6 +153,37 @@ def p_input_tag(spec: Any, subject: Subject) -> Tri:
     return declared.tag in names(spec)
 
 
+def p_extra_axis(spec: bool, subject: Subject) -> Tri:
+    """The input declared for the layer has one axis too many; binds ``extra``: which axis it most likely is and
+    the fix for that case (a whole array's shape, a leading batch axis, a trailing channels axis of size 1)."""
+    producer = input_layer(subject)
+    declared = declaration(producer) if producer is not None else None
+    if declared is None:
+        return None
+    subject.bindings.setdefault("input_text", declared.text)
+    text = declared.text
+    if declared.tag == "array-shape":
+        extra = (f"`{text}` is the whole array's shape, whose first axis counts the samples. Pass "
+                 f"`{text}[1:]`, (timesteps, features)")
+    elif declared.kind == "tuple" and len(declared.items) == 3:
+        first, second, last = declared.items
+        names = [item.text or str(item.py()) for item in declared.items]
+        if dim(last) == 1 and dim(first) is not None:
+            extra = (f"the trailing axis of size 1 looks like an image's channels axis, which a recurrent layer "
+                     f"does not have. Pass ({names[0]}, {names[1]}) and drop that axis from the data too "
+                     f"(`X[..., 0]` or `X.reshape(len(X), {names[0]}, {names[1]})`)")
+        else:
+            extra = (f"the first entry, {names[0]}, looks like the batch size, which input shapes leave out. "
+                     f"Pass ({names[1]}, {names[2]}), and `batch_size={names[0]}` only if the batch must be fixed"
+                     if dim(first) is not None else
+                     f"its first entry, None, stands for the batch, which input shapes leave out. Pass "
+                     f"({names[1]}, {names[2]})")
+    else:
+        extra = "input shapes describe one sample. Pass (timesteps, features) only"
+    subject.bindings["extra"] = extra
+    return spec
+
+
 def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
     """units is the very name or expression the input's timesteps were declared with (``LSTM(look_back,
     input_shape=(look_back, 1))``, ``LSTM(X.shape[1])`` on ``X.shape[1:]``). Two values that merely are equal
@@ -146,6 +206,68 @@ def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
 def _is_literal(text: str) -> bool:
     """A plain number (``32``, ``1_000``): equal literals are a coincidence, not a shared origin."""
     return text.replace("_", "").isdigit()
+
+
+def p_cudnn_blockers(spec: bool, subject: Subject) -> Tri:
+    """The arguments of an LSTM or GRU that rule out the fused cuDNN kernel (Keras 3 backend/tensorflow/rnn.py
+    and lstm.py/gru.py; the same conditions in tf.keras 2.15), bound as ``blockers`` so that the message names
+    only those that fail. A value that is not known is not a blocker, but keeps the answer unknown."""
+    layer = subject.layer
+    if layer is None:
+        return False
+    unknown = False
+    blockers: list[str] = []
+    for name, test, needed in _CUDNN_CONDITIONS:
+        if name == "reset_after" and layer.cls != "GRU":
+            continue
+        value = arg_value(layer, name)
+        if value is None:
+            continue
+        if value.kind == "unknown":
+            unknown = True
+            continue
+        ok = test(value)
+        if ok is None:
+            unknown = True
+        elif not ok:
+            blockers.append(f"{name}={value.text or repr(value.py())} (cuDNN needs {needed})")
+    if blockers:
+        subject.bindings["blockers"] = " and ".join([", ".join(blockers[:-1]), blockers[-1]] if len(
+            blockers) > 1 else blockers)
+        return spec
+    return None if unknown else not spec
+
+
+def _named(expected: str):
+    def test(value) -> bool | None:
+        if value.kind == "symbol":
+            return value.const.rsplit(".", 1)[-1] == expected
+        if value.kind == "const":
+            return value.const == expected
+        return None
+    return test
+
+
+def _flag(expected: bool):
+    def test(value) -> bool | None:
+        return bool(value.const) == expected if value.kind == "const" else None
+    return test
+
+
+def _zero(value) -> bool | None:
+    if value.kind != "const" or isinstance(value.const, bool) or not isinstance(value.const, (int, float)):
+        return None
+    return not value.const > 0
+
+
+_CUDNN_CONDITIONS = (
+    ("activation", _named("tanh"), "'tanh'"),
+    ("recurrent_activation", _named("sigmoid"), "'sigmoid'"),
+    ("recurrent_dropout", _zero, "0"),
+    ("unroll", _flag(False), "False"),
+    ("use_bias", _flag(True), "True"),
+    ("reset_after", _flag(True), "True"),
+)
 
 
 # ---------------------------------------------------------------------------------------------- calls
@@ -315,9 +437,11 @@ RULE_CHECKS: dict[str, Callable[[Any, Subject], Tri]] = {
     "output-unpacked": p_output_unpacked,
     "input-tag": p_input_tag,
     "units-match-timesteps": p_units_match_timesteps,
+    "extra-axis": p_extra_axis,
     "data-rank-mismatch": p_data_rank_mismatch,
     "data-shape-mismatch": p_data_shape_mismatch,
     "samples-not-divisible": p_samples_not_divisible,
     "batch-size-mismatch": p_batch_size_mismatch,
     "mixed-distribution": p_mixed_distribution,
+    "cudnn-blockers": p_cudnn_blockers,
 }
