@@ -199,3 +199,66 @@ def test_units_keyword_prints_as_the_layer_is_labelled():
     assert found and all("LSTM(50)" in f["message"] and "LSTM()" not in f["message"] for f in found)
     explain = run_cli("explain", str(FIXTURES / "r13_units_kw.py"))
     assert "LSTM(50)" in explain.out and "LSTM()" not in explain.out
+
+
+# -- §1 cascades: one root cause, one finding ------------------------------------------------------------------
+
+CASCADE = ("import numpy as np\nimport keras\nn = 32\nX = np.zeros((500, 32, 10))\n"
+           "model = keras.Sequential([keras.layers.LSTM(n, input_shape=(n, 10, 3)), keras.layers.Dense(1)])\n"
+           "model.fit(X, np.zeros((500, 1)))\n")
+
+
+def test_findings_derived_from_a_blamed_declaration_are_folded_into_it(tmp_path):
+    found = check(write(tmp_path, "cascade.py", CASCADE))
+    assert "LSTM301" not in codes(found) and "LSTM108" not in codes(found)
+    blamer = next(f for f in found if f["rule"] == "LSTM104")
+    assert [(n["rule"], n["line"]) for n in blamer["notes"]] == [("LSTM301", 5), ("LSTM108", 6)]
+    assert "also makes units=n look like the number of timesteps (LSTM301)" in blamer["message"]
+    assert "fix the declaration, not the data (LSTM108, line 6)" in blamer["message"]
+    assert blamer["notes"][1]["message"].startswith("fit gets x of shape (500, 32, 10)")
+
+
+def test_the_legacy_example_gets_no_reshape_the_data_advice():
+    found = check(FIXTURES / "legacy_keras2.py")
+    assert "LSTM108" not in codes(found)
+    blamer = next(f for f in found if f["rule"] == "LSTM104")
+    assert [n["rule"] for n in blamer["notes"]] == ["LSTM108"]
+
+
+def test_a_folded_finding_stands_alone_when_its_blamer_is_silenced(tmp_path):
+    path = write(tmp_path, "noqa.py", CASCADE.replace("keras.layers.Dense(1)])\n",
+                                                      "keras.layers.Dense(1)])  # noqa: LSTM104\n"))
+    assert {"LSTM301", "LSTM108"} <= set(codes(check(path)))
+    assert {"LSTM301", "LSTM108"} <= set(codes(check(write(tmp_path, "c.py", CASCADE), "--ignore", "LSTM104")))
+
+
+def test_a_sequence_length_name_is_a_finding_of_its_own(tmp_path):
+    found = check(write(tmp_path, "named.py", CASCADE.replace("n = 32", "timesteps = 32").replace(
+        "LSTM(n, input_shape=(n,", "LSTM(timesteps, input_shape=(timesteps,")))
+    assert "LSTM301" in codes(found)
+    assert [n["rule"] for n in next(f for f in found if f["rule"] == "LSTM104")["notes"]] == ["LSTM108"]
+
+
+def test_folded_findings_are_sarif_related_locations(tmp_path):
+    from test_reporters import assert_valid_sarif
+
+    import json
+
+    run = run_cli("check", "--no-cache", "--format", "sarif", str(write(tmp_path, "cascade.py", CASCADE)))
+    log = json.loads(run.out)
+    assert_valid_sarif(log)
+    result = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "LSTM104")
+    related = result["relatedLocations"]
+    assert [r["physicalLocation"]["region"]["startLine"] for r in related] == [5, 6]
+    assert related[1]["message"]["text"].startswith("LSTM108: fit gets x")
+    assert result["properties"]["folded"] == ["LSTM301", "LSTM108"]
+    assert not any(r["ruleId"] in ("LSTM301", "LSTM108") for r in log["runs"][0]["results"])
+
+
+def test_folding_in_a_notebook_cites_the_cells(tmp_path):
+    path = _notebook(tmp_path, [CASCADE.rsplit("model.fit", 1)[0], "model.fit(X, np.zeros((500, 1)))"])
+    found = check(path)
+    blamer = next(f for f in found if f["rule"] == "LSTM104")
+    assert (blamer["cell"], blamer["line"]) == (1, 5)
+    assert [(n["rule"], n["cell"], n["line"]) for n in blamer["notes"]] == [("LSTM301", 1, 5), ("LSTM108", 2, 1)]
+    assert "(LSTM108, cell 2, line 1)" in blamer["message"]

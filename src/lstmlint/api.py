@@ -150,6 +150,8 @@ def enabled_rules(rules: list[Rule], config: Config) -> list[Rule]:
 
 
 def filter_findings(findings: list[Finding], text: str, path: str, config: Config) -> list[Finding]:
+    from lstmlint.engine.cascade import fold
+
     noqa = noqa_lines(text)
     ignored = config.ignored_for(path)
     kept = []
@@ -164,7 +166,7 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
         if codes is None or (codes is not ... and any(finding.rule.startswith(c) for c in codes)):
             continue
         kept.append(finding)
-    return sorted(kept, key=Finding.sort_key)
+    return fold(sorted(kept, key=Finding.sort_key))  # one root cause, one finding (after noqa: a kept blamer)
 
 
 def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
@@ -218,6 +220,9 @@ def to_cells(finding: Finding, book) -> Finding:
     cell, line = book.locate(finding.line)
     end_cell, end_line = book.locate(finding.end_line)
     finding.message = cite_cells(finding.message, finding.line_refs, cell, book)
+    for note in finding.notes:  # folded findings: in the same coordinates as the finding they are folded into
+        note.cell, note.line = book.locate(note.line)
+        note.end_line = book.locate(note.end_line)[1]
     finding.cell = cell
     finding.line = line
     finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (

@@ -37,6 +37,27 @@ class LineRef(int):
 
 
 @dataclass
+class Note:
+    """A finding folded into another one (engine/cascade.py): derived from a declaration that the other finding
+    reports as wrong, it is kept as a note of what else that declaration breaks."""
+
+    rule: str
+    name: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    cell: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(self).items() if k != "cell"}
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
+
+
+@dataclass
 class Finding:
     path: str
     line: int
@@ -58,6 +79,13 @@ class Finding:
     traceback: str | None = field(default=None, compare=False, repr=False)
     # The module lines the message cites as "line N", in order (see LineRef); not part of any output format.
     line_refs: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # Findings folded into this one (engine/cascade.py): in JSON as "notes", in SARIF as related locations.
+    notes: list[Note] = field(default_factory=list)
+    # Declarations this finding reports as wrong (``blames``) or was derived from (``depends``), as (model index,
+    # layer index) of the input node; how it reads when folded (``note``). Not part of any output format.
+    blames: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    depends: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    note: str = field(default="", compare=False, repr=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule)
@@ -78,4 +106,6 @@ class Finding:
         }
         if self.cell is not None:
             data["cell"] = self.cell
+        if self.notes:
+            data["notes"] = [note.to_json() for note in self.notes]
         return data

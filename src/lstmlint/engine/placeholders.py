@@ -72,6 +72,8 @@ def _bound(clause: Any) -> set[str]:
 def templates(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(where, text) of every text of a rule that is formatted with the finding's values."""
     found = [("message", data["message"])]
+    if "note" in data:
+        found.append(("note", data["note"]))
     fix = data.get("fix") or {}
     if "description" in fix:
         found.append(("fix/description", fix["description"]))

@@ -14,8 +14,8 @@ from typing import Any, Callable
 from lstmlint.engine.loader import name_regex
 from lstmlint.engine.logic import Tri, compile_clause, conjunction
 from lstmlint.engine.rule_checks import RULE_CHECKS
-from lstmlint.engine.subject import (Subject, declaration, fixed_batch, format_shape, input_layer, input_shape,
-                                     is_stateful, names, timesteps_dim)
+from lstmlint.engine.subject import (Subject, declaration, derived_from_input, fixed_batch, format_shape,
+                                     input_layer, input_shape, is_stateful, names, timesteps_dim)
 from lstmlint.ir import Value, arg_value, effective, label
 from lstmlint.shape_args import dim, is_multi, single
 from lstmlint.unknown import UNKNOWN
@@ -265,7 +265,10 @@ def p_timesteps(spec: Any, subject: Subject) -> Tri:
         return None
     got = dim(steps)
     subject.bindings.setdefault("timesteps", "None" if got is None else got)
-    return compare_int(got, spec)
+    held = compare_int(got, spec)
+    if held:
+        derived_from_input(subject)
+    return held
 
 
 # ---------------------------------------------------------------------------------------------- models

@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 from lstmlint import keras_api
 from lstmlint.engine.logic import Tri
-from lstmlint.engine.subject import (Subject, data_array, declaration, fixed_batch, format_shape, input_layer,
-                                     model_input, names, timesteps_dim)
+from lstmlint.engine.subject import (Subject, data_array, declaration, derived_from_input, fixed_batch,
+                                     format_shape, input_layer, model_input, names, timesteps_dim)
 from lstmlint.findings import LineRef
 from lstmlint.ir import Import, Layer, Module, arg_value, label
 from lstmlint.shape_args import dim
@@ -200,6 +200,7 @@ def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
     if not (same_name or same_expression):
         return not spec
     subject.bindings.setdefault("timesteps", steps.name or steps.text)
+    derived_from_input(subject)
     return spec
 
 
@@ -287,6 +288,7 @@ def p_data_rank_mismatch(spec: bool, subject: Subject) -> Tri:
         return not spec
     if rank == wanted + 1 and dim(data[-1]) == 1:
         return not spec
+    derived_from_input(subject)
     return spec
 
 
@@ -302,6 +304,7 @@ def p_data_shape_mismatch(spec: bool, subject: Subject) -> Tri:
     swapped = len(got) >= 2 and got[-2:] == want[-2:][::-1] and got[-2] != got[-1]
     subject.bindings["hint"] = " (timesteps and features look swapped)" if swapped else ""
     if differs:
+        derived_from_input(subject)
         return spec
     if any(g is UNKNOWN or w is UNKNOWN for g, w in zip(got, want)):
         return None
