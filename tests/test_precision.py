@@ -262,3 +262,13 @@ def test_folding_in_a_notebook_cites_the_cells(tmp_path):
     assert (blamer["cell"], blamer["line"]) == (1, 5)
     assert [(n["rule"], n["cell"], n["line"]) for n in blamer["notes"]] == [("LSTM301", 1, 5), ("LSTM108", 2, 1)]
     assert "(LSTM108, cell 2, line 1)" in blamer["message"]
+
+
+def test_lstm302_quiet_on_step_by_step_generation_with_returned_state(tmp_path):
+    # the shape of the corpus's one remaining LSTM302 (a generation model of Deep Learning with Python, ch. 15)
+    path = write(tmp_path, "generate.py", "import keras\nfrom keras import layers\n"
+                 "inputs = keras.Input(shape=(1,), dtype='int')\nstate = keras.Input(shape=(256,))\n"
+                 "x = layers.Embedding(100, 32)(inputs)\n"
+                 "x, out = layers.GRU(256, return_state=True)(x, initial_state=state)\n"
+                 "model = keras.Model(inputs=(inputs, state), outputs=(layers.Dense(100)(x), out))\n")
+    assert "LSTM302" not in codes(check(path))
