@@ -145,7 +145,9 @@ def label(layer: Layer) -> str:
     if layer.wrapped is not None:
         return f"{layer.cls}({label(layer.wrapped)})"
     first = next(iter(layer.args.values()), None)
-    inner = first.value.text if first is not None and not first.keyword and len(first.value.text) < 30 else ""
+    if first is not None and first.keyword:  # `LSTM(units=50)` reads as `LSTM(50)`, as it is written positionally
+        first = layer.args.get("units") or layer.args.get("filters")
+    inner = first.value.text if first is not None and len(first.value.text) < 30 else ""
     return f"{layer.cls}({inner})"
 
 
@@ -198,6 +200,7 @@ class Model:
     # the model a function of the file builds, as one call of it builds it (innermost call first); empty for a
     # model built where it is written, or by a function analysed with its parameters unknown
     sites: list[Site] = field(default_factory=list)
+    qualname: str | None = None  # the import path of the Sequential / Model class that built it
 
 
 @dataclass

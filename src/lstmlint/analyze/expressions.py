@@ -95,10 +95,11 @@ class Expressions:
         if keras is None:
             return None
         _, name = keras
-        if name == "Sequential":
-            return self.sequential(node, ctx)
-        if name in ("Model", "Functional"):
-            return self.functional(node, ctx)
+        if name in ("Sequential", "Model", "Functional"):
+            made = self.sequential(node, ctx) if name == "Sequential" else self.functional(node, ctx)
+            if made is not None:
+                made.model.qualname = resolved  # which Keras built it (LSTM504)
+            return made
         if name == "Input":
             layer = self.construct(node, "Input", resolved, ctx)
             return TensorObj(ctx.graph, ctx.graph.add(layer))

@@ -216,6 +216,8 @@ class Evaluator:
             made = arrays.evaluate_call(self, node, scope, text)
             if made is not None:
                 return made
+            return arrays.array_of_unknown_shape(self, node, scope, text) or Value.unknown(
+                "not a constant expression", text)
         return Value.unknown("not a constant expression", text)
 
     def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:

@@ -7,8 +7,8 @@ from typing import Any, Callable, Iterator
 from lstmlint.engine.loader import Rule
 from lstmlint.engine.predicates import NO_DEFAULT, arg_default, compile_match
 from lstmlint.engine.rule_checks import close_match
-from lstmlint.engine.subject import Subject, names
-from lstmlint.findings import Edit, Finding, Fix
+from lstmlint.engine.subject import Subject, names, upstream_inputs
+from lstmlint.findings import Edit, Finding, Fix, LineRef
 from lstmlint.ir import Layer, Model, Module, Span, arg_value, effective, label, sites_text
 
 
@@ -170,6 +170,7 @@ def run_rules(module: Module, rules: list[Rule], target: int) -> list[Finding]:
                 if not quick(subject):
                     continue
                 subject.bindings = {}
+                subject.depends = set()
                 if match(subject) is not True:
                     continue
                 key = (rule.id, span)
@@ -230,8 +231,23 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
         origin = (model_index, subject.index)
         if subject.call is not None:  # (model, None, call): the runtime checker pairs it with the replayed call
             origin = (model_index, None, next(i for i, c in enumerate(subject.model.calls) if c is subject.call))
-    return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
-                   rule.severity, message, fix, origin=origin)
+    line_refs = tuple(int(v) for v in _cited(rule.message, values) if isinstance(v, LineRef))
+    finding = Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
+                      rule.severity, message, fix, origin=origin, line_refs=line_refs)
+    if origin is not None:  # the declarations it blames or was derived from, for engine/cascade.py
+        blamed = upstream_inputs(subject) if rule.blames == "input" else set()
+        finding.blames = tuple((origin[0], i) for i in sorted(blamed))
+        finding.depends = tuple((origin[0], i) for i in sorted(subject.depends))
+        if rule.note and finding.depends:
+            finding.note = rule.note.format_map(values)
+    return finding
+
+
+def _cited(template: str, values: _Bindings) -> list[Any]:
+    """The values a message template prints, in order."""
+    import string
+
+    return [values[field] for _, field, _, _ in string.Formatter().parse(template) if field]
 
 
 def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
