@@ -414,6 +414,8 @@ def _conv_nd(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, in
     groups = 1 if transpose else _count_arg(layer, "groups", 1)
     data_format = _data_format(layer)
     out_pad = _ints(layer, "output_padding", rank, None, minimum=0) if transpose else None
+    if transpose and _given(layer, "groups") is not None:
+        return None, None  # tf_keras passes groups= on to Conv; a grouped transposed convolution is not modelled
     if _refused(filters, kernel, strides, dilation, padding, groups, data_format, out_pad):
         return None, None
     if _strided_dilation(strides, dilation):

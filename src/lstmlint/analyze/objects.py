@@ -43,6 +43,7 @@ class ModelObj:
     # a model returned by a function: each call of it builds another model object (with weights of its own),
     # which this stands for; None for a model built where it is used
     instance: object | None = None
+    as_layer: Layer | None = None  # the layer it is when placed in a Sequential or wrapped (one per model object)
 
 
 @dataclass

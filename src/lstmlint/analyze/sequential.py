@@ -43,6 +43,8 @@ class SequentialModels:
 
     def append_sequential(self, obj: ModelObj, layer: Layer, added_at: Span | None = None) -> None:
         model = obj.model
+        if model is layer.submodel or (layer.wrapped is not None and layer.wrapped.submodel is model):
+            layer = Layer("?", "?", "unknown", layer.span)  # a model added to itself: Keras refuses it
         if layer.family == "unknown":
             model.complete = False
         if not model.layers and layer.family != "input":
