@@ -413,7 +413,9 @@ def _conv_nd(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, in
     padding = _choice(layer, "padding", "valid", ("valid", "same"))
     groups = 1 if transpose else _count_arg(layer, "groups", 1)
     data_format = _data_format(layer)
-    out_pad = _ints(layer, "output_padding", rank, None, minimum=0) if transpose else None
+    given_pad = _given(layer, "output_padding") if transpose else None
+    out_pad = None if given_pad is None or (given_pad.kind == "const" and given_pad.const is None) else _ints(
+        layer, "output_padding", rank, REFUSED, minimum=0)
     if transpose and _given(layer, "groups") is not None:
         return None, None  # tf_keras passes groups= on to Conv; a grouped transposed convolution is not modelled
     if _refused(filters, kernel, strides, dilation, padding, groups, data_format, out_pad):
@@ -515,6 +517,10 @@ def _upsampling_nd(layer: Layer, shape: Shape | None, target: int) -> tuple[Outp
         return None, 0
     spatial, channel_axis = _spatial(shape, rank, data_format)
     lengths = [s * f if isinstance(s, int) else s for s, f in zip(spatial, factors)]
+    if target == 2 and rank == 2 and None in lengths:
+        # tf_keras resizes with tf.image.resize to a size computed from tf.shape(x): one dynamic side
+        # leaves both sides dynamic (tf_keras/src/backend.py resize_images)
+        lengths = [None if isinstance(s, int) else s for s in lengths]
     return _rebuilt(shape, rank, data_format, lengths, shape[channel_axis]), 0
 
 
