@@ -123,6 +123,9 @@ def _input_output(layer: Layer, target: int):
         return UNKNOWN
     args = layer.args
     given = [k for k in ("batch_shape", "batch_input_shape", "shape", "input_shape") if k in args]
+    if layer.implicit and layer.declared_by == "embedding" and not given:
+        shape = checked_shape(declared_input(layer, target))  # Embedding(input_length=): Keras 2 only
+        return UNKNOWN if shape is None else shape
     if not given and "input_dim" not in args:
         return UNKNOWN if layer.implicit else REFUSED  # Keras: Input() needs a shape
     if len(given) > 1 or (given and given[0].startswith("batch") and "batch_size" in args):

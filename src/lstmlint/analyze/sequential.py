@@ -111,6 +111,12 @@ def implicit_input(layer: Layer) -> Layer | None:
     if source.family == "embedding":
         # Embedding's own input_dim is the vocabulary size, not an input-spec keyword.
         args.pop("input_dim", None)
+        if "input_length" in args and not any(k in args for k in ("input_shape", "batch_input_shape")):
+            # Keras 2 turns input_length into input_shape=(input_length,) (tf_keras 2.21
+            # tf_keras/src/layers/core/embedding.py:132-136); Keras 3 drops it: shape_args.declared_input
+            # reads it by target
+            return Layer("Input", "keras.Input", "input", source.span, args=args, implicit=True,
+                         declared_by=source.family)
     if not any(k in args for k in ("input_shape", "input_dim", "batch_input_shape")):
         return None
     return Layer("Input", "keras.Input", "input", source.span, args=args, implicit=True, declared_by=source.family)
