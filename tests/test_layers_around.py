@@ -190,3 +190,19 @@ def test_layers_around_the_recurrent_ones_agree_with_tf_keras():
     if importlib.util.find_spec("tf_keras") is None:
         pytest.skip("tf_keras is not installed: no Keras 2 to compare with")
     _check(2)
+
+
+@pytest.mark.slow
+def test_embedding_input_length_is_the_input_in_tf_keras():
+    """Under target 2, Embedding(input_length=L) as the first layer declares (batch, L): tf_keras builds it so."""
+    if importlib.util.find_spec("tf_keras") is None:
+        pytest.skip("tf_keras is not installed: no Keras 2 to compare with")
+    source = ("import keras\nfrom keras import layers\nmodel = keras.Sequential()\n"
+              "model.add(layers.Embedding(50, 4, input_length=7))\nmodel.add(layers.LSTM(3))\n")
+    (model,) = analyze_source(source, "emb.py").models
+    (result,) = run_models([(model, 2)], timeout=120)
+    assert result.status == "built", result.error or result.reason
+    static = shapes.infer(model, 2)
+    assert [shapes.dims(s.output) for s in static] == [[None, 7], [None, 7, 4], [None, 3]]
+    assert [(r.output_shape, r.params) for r in result.layers[1:]] == [([None, 7, 4], 200), ([None, 3], 96)]
+    assert [s.params for s in static[1:]] == [200, 96]
