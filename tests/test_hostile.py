@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+# In a process of its own: a hostile input that hangs or exhausts memory fails its test, not the session.
+from conftest import run_process as run_cli
 
 FAULTY = ("import keras\n"
           "model = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(8), keras.layers.LSTM(4)])\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, run_process
 from lstmlint import keras_api
 from lstmlint.analyze import AnalysisError, analyze_source, python_ast
 from lstmlint.engine.loader import builtin_rules_dir, load_rules
@@ -167,9 +167,10 @@ def _tree(tmp_path: Path, copies: int = 6) -> Path:
 
 def test_results_do_not_depend_on_jobs(tmp_path):
     _tree(tmp_path)
-    one = run_cli("check", "tree", "-j", "1", "--no-cache", "--format", "json", cwd=tmp_path)
-    two = run_cli("check", "tree", "-j", "2", "--no-cache", "--format", "json", cwd=tmp_path)
-    three = run_cli("check", "tree", "-j", "3", "--no-cache", "--format", "json", cwd=tmp_path)
+    # process pools: run from a fresh interpreter, as users do, not forked from this test session
+    one = run_process("check", "tree", "-j", "1", "--no-cache", "--format", "json", cwd=tmp_path)
+    two = run_process("check", "tree", "-j", "2", "--no-cache", "--format", "json", cwd=tmp_path)
+    three = run_process("check", "tree", "-j", "3", "--no-cache", "--format", "json", cwd=tmp_path)
     assert one.code == two.code == three.code == 1
     assert one.out == two.out == three.out
     assert len(one.json()) > 40
