@@ -134,6 +134,22 @@ def test_files_without_a_recurrent_layer_are_skipped(tmp_path):
     assert "5 files: 5 parsed, 0 from the cache, 0 skipped (no recurrent layer)" in again.err
 
 
+def test_byte_prefilter_turns_files_away_before_any_parse():
+    """The first, cheapest stage on its own (the CLI tests above pass even without it, the ast stage behind it
+    catching the same files): no `keras`, or no recurrent class name as a whole word, and the file is not read
+    further; a name in a comment gets through (only the ast tells code from comments)."""
+    turned_away = [
+        NOT_RECURRENT["dense.py"].encode(),
+        b"import torch\nlstm = torch.nn.LSTM(10, 20)\n",  # a recurrent name, no keras
+        b"import keras\nx = keras.layers.Dense(4)  # LSTMs later\n",  # the name only inside a longer word
+        b"import keras\nBidirectionalish = 1\nMyGRU = 2\n",
+    ]
+    for data in turned_away:
+        assert not may_hold_recurrent(data), data
+    assert may_hold_recurrent(NOT_RECURRENT["comment.py"].encode())
+    assert may_hold_recurrent(b"import keras\nkeras.layers.GRU(4)\n")
+
+
 def _imports_libcst(tmp_path: Path, *files: str) -> bool:
     probe = textwrap.dedent(
         f"""\
