@@ -95,16 +95,22 @@ def test_fix_hook_rewrites_the_file(repo):
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+# What pre-commit's `pip install .` of this repository reads (the wheel: see pyproject's hatch sections): the
+# hook's environment depends on these files only, so an edit of the tests or the examples keeps it.
+HOOK_PACKAGE = ("src/", "rules/", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
+
+
 def _tracked_files() -> list[str]:
     listed = _run(["git", "ls-files", "-z"], ROOT)
     assert listed.returncode == 0, listed.stderr
-    return sorted(name for name in listed.stdout.split("\0") if name and (ROOT / name).is_file())
+    return sorted(name for name in listed.stdout.split("\0")
+                  if name.startswith(HOOK_PACKAGE) and (ROOT / name).is_file())
 
 
 def _snapshot(cache: Path) -> Path:
-    """A git repository holding this checkout's tracked files as they are on disk (uncommitted edits included, as
-    try-repo does), at a path named by their content: the same code gets the same repository path and commit,
-    so pre-commit's store finds the environment it built for that code on an earlier run."""
+    """A git repository holding the hook's package files of this checkout as they are on disk (uncommitted edits
+    included, as try-repo does), at a path named by their content: the same code gets the same repository path
+    and commit, so pre-commit's store finds the environment it built for that code on an earlier run."""
     files = _tracked_files()
     digest = hashlib.sha256()
     for name in files:
