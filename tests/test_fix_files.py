@@ -190,6 +190,7 @@ def test_writer_refuses_a_file_that_changed_after_the_read(tmp_path, change):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_two_concurrent_fix_runs_on_one_file_lose_no_fix(tmp_path):
     """Each run holds the file for a second between its fix and its write; without the lock both would read
     the original and the second write would drop the first run's fix."""

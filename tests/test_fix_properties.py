@@ -11,6 +11,7 @@ import re
 import stat
 from collections import Counter
 
+import pytest
 from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -122,6 +123,7 @@ def normalized(text: str) -> str:
     return ast.dump(Normalize().visit(ast.parse(text)))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hostile_programs())
 def test_fix_parses_keeps_the_tree_outside_the_edits_is_idempotent_and_keeps_line_ends(tmp_path_factory, text):
@@ -173,6 +175,7 @@ def test_only_inserted_is_strict():
     assert not only_inserted(["\n"], [], "\n")
 
 
+@pytest.mark.slow
 def test_hostile_programs_are_hostile():
     """The strategy is not vacuous: over a fixed sample it yields every line end, form feeds, U+2028 and fixes."""
     seen: Counter = Counter()

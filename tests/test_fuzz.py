@@ -68,18 +68,21 @@ def check_program(text: str) -> None:
 # --- random valid Python -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @fuzz(150)
 @given(hypothesmith.from_grammar())
 def test_grammar_programs_never_crash(code):
     check_program(IN_SCOPE + code)
 
 
+@pytest.mark.slow
 @fuzz(100)
 @given(hypothesmith.from_node())
 def test_node_programs_never_crash(code):
     check_program(IN_SCOPE + code)
 
 
+@pytest.mark.slow
 @fuzz(60)
 @given(hypothesmith.from_grammar(), st.integers(0, 10_000), st.sampled_from(["(", ")", ":", "\\", "'", "\t", " ", "\n", "lambda", "print "]))
 def test_near_miss_programs_are_syntax_errors_not_crashes(code, where, junk):
@@ -217,6 +220,7 @@ def keras_programs(draw):
     return text
 
 
+@pytest.mark.slow
 @fuzz(400)
 @given(keras_programs(), st.sampled_from([CONFIG, CONFIG2]))
 def test_keras_programs_never_crash_and_positions_stay_inside(text, config):
@@ -226,6 +230,7 @@ def test_keras_programs_never_crash_and_positions_stay_inside(text, config):
         assert any(f.rule == "LSTM001" for f in findings), findings
 
 
+@pytest.mark.slow
 def test_strategy_reaches_the_rules():
     """The model strategy is not vacuous: over a fixed sample it produces findings of several rules."""
     seen: set[str] = set()

@@ -181,6 +181,7 @@ def _tree(tmp_path: Path, copies: int = 6) -> Path:
     return tmp_path / "tree"
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_jobs(tmp_path):
     _tree(tmp_path)
     # process pools: run from a fresh interpreter, as users do, not forked from this test session
@@ -227,6 +228,7 @@ def test_damaged_cache_entries_are_ignored_and_rewritten(tmp_path, damage):
     assert any(p.read_bytes() != damage for p in entries if p.exists())
 
 
+@pytest.mark.slow
 def test_concurrent_runs_do_not_corrupt_the_cache(tmp_path):
     _tree(tmp_path, copies=3)
     expected = run_cli("check", "tree", "--no-cache", cwd=tmp_path).out
