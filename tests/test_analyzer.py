@@ -983,12 +983,21 @@ def test_get_layer_reset_states():
 
 
 def test_no_reset_calls():
-    module = analyze("""
+    """Calls that are not a state reset (a fit, reset_metrics, a reset_states that is only named) count none,
+    while the fit is recorded — and the same file with one real reset counts one."""
+    source = """
         import keras
         model = keras.Sequential([keras.layers.LSTM(4)])
         model.fit(X, y)
-    """)
+        model.reset_metrics()
+        handler = model.reset_states
+    """
+    module = analyze(source)
     assert module.reset_calls == 0
+    assert [(c.method, c.target) for c in only_model(module).calls] == [("fit", "model")]
+    module = analyze(source + "    model.reset_states()\n")
+    assert module.reset_calls == 1
+    assert [(c.method, c.target) for c in only_model(module).calls] == [("fit", "model"), ("reset_states", "model")]
 
 
 def test_training_data_tags():

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 
 FAULTY = ("import keras\n"
@@ -106,6 +108,7 @@ def test_symlinks_inside_our_cache_are_never_written_through(tmp_path):
     assert files_under(other) == []
 
 
+@pytest.mark.slow
 def test_concurrent_first_runs_create_one_cache_without_warnings(tmp_path):
     for index in range(4):
         (tmp_path / f"m{index}.py").write_text(FAULTY)
@@ -126,6 +129,7 @@ def run_bytes(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lstmlint", *args], cwd=cwd, capture_output=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_file_names_that_are_not_utf8(tmp_path):
     from test_reporters import assert_valid_sarif
 

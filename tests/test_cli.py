@@ -1,4 +1,5 @@
-"""The real CLI in a subprocess: output pinned by golden files (as ruff and TorchFix do), exit codes, options."""
+"""The real CLI (in-process through click's runner, and as a process where the boundary is the point): output
+pinned by golden files (as ruff and TorchFix do), exit codes, options."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, run_process
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("LSTMLINT_UPDATE_GOLDEN") == "1"
@@ -121,8 +122,8 @@ def test_noqa(tmp_path, cli):
     assert cli("check", str(write(tmp_path, "c.py", bare))).code == 0
 
 
-def test_stdin(cli):
-    run = cli("check", "-", "--stdin-filename", "model.py", stdin=STACKED)
+def test_stdin():
+    run = run_process("check", "-", "--stdin-filename", "model.py", stdin=STACKED)  # a real pipe
     assert run.code == 1
     assert run.out.startswith("model.py:2:49: LSTM101")
 
@@ -282,7 +283,7 @@ def test_python_dash_m_matches_console_script(tmp_path):
     env = {**os.environ, "PATH": os.defpath}  # nothing of the caller's PATH is needed
     via_script = subprocess.run([str(scripts[0]), "check", "examples"], cwd=ROOT, capture_output=True, text=True,
                                 env=env)
-    via_module = run_cli("check", "examples", env={"PATH": os.defpath})
+    via_module = run_process("check", "examples", env={"PATH": os.defpath})
     assert (via_script.returncode, via_script.stdout) == (via_module.code, via_module.out) == (1, via_module.out)
     assert via_module.out.startswith("examples/")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import run_cli
+from conftest import run_cli, run_process
 
 CRASHES = Path(__file__).parent / "fixtures" / "crash"
 FAULTY = ("import keras\n"
@@ -81,7 +81,7 @@ def test_keras1_crash_repros_never_sink_the_run(tmp_path):
     for source in CRASHES.glob("*.py"):
         shutil.copy(source, tmp_path / source.name)
     (tmp_path / "faulty.py").write_text(FAULTY)
-    run = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    run = run_process("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     assert "Traceback" not in run.err, run.err
     findings = run.json()
     assert [(f["path"], f["rule"]) for f in findings if f["path"] == "faulty.py"] == [("faulty.py", "LSTM101")]
@@ -93,14 +93,14 @@ def test_keras1_crash_repros_never_sink_the_run(tmp_path):
         assert (finding["line"], finding["column"]) == (1, 1)
         assert "\n" not in finding["message"] and finding["message"].startswith("internal error: ")
 
-    explain = run_cli("explain", ".", cwd=tmp_path)
+    explain = run_process("explain", ".", cwd=tmp_path)
     assert "Traceback" not in explain.err, explain.err
     assert "faulty.py:2: Sequential model `model`" in explain.out
     assert explain.code == (2 if internal else 0)
     named = {line.split(":")[0] for line in explain.err.splitlines() if ": LSTM003 [error] internal error" in line}
     assert named == {f["path"] for f in internal}
 
-    traced = run_cli("check", "--no-cache", "--show-traceback", ".", cwd=tmp_path)
+    traced = run_process("check", "--no-cache", "--show-traceback", ".", cwd=tmp_path)
     assert traced.code == run.code
     assert ("Traceback (most recent call last)" in traced.err) == bool(internal)
 

@@ -16,6 +16,7 @@ from lstmlint.analyze import analyze_source
 from lstmlint.runtime.checker import run_models
 
 MODELS_PER_EXAMPLE = 25
+pytestmark = pytest.mark.slow  # hundreds of models built in real Keras
 
 
 @st.composite

@@ -28,8 +28,8 @@ ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a f
 
 
 def shim(tmp_path: Path, after_fix: str) -> dict:
-    """Environment for run_cli in which ``after_fix`` runs inside the CLI between the fix of a file and its
-    write (``path`` is the file): a way to act exactly in that window."""
+    """Environment for a ``python -m lstmlint`` process in which ``after_fix`` runs inside the CLI between the
+    fix of a file and its write (``path`` is the file): a way to act exactly in that window."""
     folder = tmp_path / "shim"
     folder.mkdir(exist_ok=True)
     (folder / "sitecustomize.py").write_text(
@@ -138,17 +138,27 @@ def test_read_only_file_is_skipped_with_a_message_even_for_root(tmp_path, mode):
 # --- changed since read; two runs at once ---------------------------------------------------------------------
 
 
-def test_file_saved_by_someone_else_during_the_fix_is_not_overwritten(tmp_path):
+def test_file_saved_by_someone_else_during_the_fix_is_not_overwritten(tmp_path, monkeypatch):
+    import lstmlint.api as api
+
     target = tmp_path / "model.py"
     target.write_text(FAULTY)
     edited = FAULTY + "print('saved in the editor meanwhile')\n"
-    env = shim(tmp_path, f"Path(path).write_text({edited!r})")
-    run = run_cli("check", "--fix", "--select", "LSTM101,LSTM402", "model.py", cwd=tmp_path, env=env)
+    real = api.fix_bytes
+
+    def fix_then_save(data, path, *args, **kwargs):  # the editor saves between the fix and its write
+        outcome = real(data, path, *args, **kwargs)
+        Path(path).write_text(edited)
+        return outcome
+
+    monkeypatch.setattr(api, "fix_bytes", fix_then_save)
+    run = run_cli("check", "--fix", "--select", "LSTM101,LSTM402", "model.py", cwd=tmp_path)
     assert target.read_text() == edited  # the user's edit survives; the fix is not written over it
     assert run.err == ("lstmlint: error: model.py: the file changed since lstmlint read it; it was not fixed "
                        "(run lstmlint again)\n")
     assert run.code == 2
     assert leftovers(tmp_path) == []
+    monkeypatch.undo()  # the editor is done
     again = run_cli("check", "--fix", "--select", "LSTM101,LSTM402", "model.py", cwd=tmp_path)
     assert again.code == 0 and target.read_text() == FIXED_BOTH + "print('saved in the editor meanwhile')\n"
 
@@ -180,6 +190,7 @@ def test_writer_refuses_a_file_that_changed_after_the_read(tmp_path, change):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_two_concurrent_fix_runs_on_one_file_lose_no_fix(tmp_path):
     """Each run holds the file for a second between its fix and its write; without the lock both would read
     the original and the second write would drop the first run's fix."""

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+# In a process of its own: a hostile input that hangs or exhausts memory fails its test, not the session.
+from conftest import run_process as run_cli
 
 FAULTY = ("import keras\n"
           "model = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(8), keras.layers.LSTM(4)])\n")
@@ -268,6 +269,7 @@ def _dangling(path: Path) -> None:
     os.symlink("nowhere.yaml", path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make, words", [
     (_fifo, "not a regular file (a FIFO)"),
     (_dev_zero, "not a regular file (a character device)"),
@@ -337,6 +339,7 @@ def backtracking_hangs(pattern: str, text: str, seconds: float = 3) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pattern, fires, silent, hangs", [
     # the two patterns that passed the old backtracking guard, each with the name that then hung `check`
     ("^(?:aa?)*$", "a" * 70, "a" * 70 + "b", "silent"),
@@ -398,6 +401,7 @@ def test_generated_ambiguous_name_patterns_match_in_linear_time():
 DEEP_PATTERN = "**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/**/a*/b"
 
 
+@pytest.mark.slow
 def test_path_patterns_on_a_deep_tree_are_linear(tmp_path):
     """`exclude` and `per-file-ignores` patterns against a path 40 folders deep: pathspec's regular expression
     for this pattern backtracks for hours on Python's `re` (checked below); matched by RE2, the run is quick."""

@@ -27,6 +27,7 @@ from pytest_lsp import client_capabilities
 from conftest import ROOT
 from test_lsp import MULTILINE, _make_client, by_code, change, open_document, published, wait_until
 
+pytestmark = pytest.mark.slow  # workers and servers started, killed and waited on at their limits
 CRASHES = Path(__file__).parent / "fixtures" / "crash"
 SRC = str(ROOT / "src")
 

@@ -32,6 +32,7 @@ from lstmlint.keras_api import (
     Override,
 )
 
+pytestmark = pytest.mark.slow  # probes Keras 3 and tf_keras, each importing TensorFlow
 PROBE = Path(__file__).with_name("keras_probe.py")
 UNKNOWN = "lstmlint_probe_keyword"
 BASE = {3: LAYER_BASE_K3, 2: LAYER_BASE_K2}

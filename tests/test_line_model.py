@@ -47,8 +47,8 @@ def test_lone_cr_positions_and_fix(tmp_path):
         [{"line": 5, "column": 24, "end_line": 5, "end_column": 24, "content": ", return_sequences=True"}]]
     diff = run_cli("check", "--diff", "cr.py", cwd=tmp_path)
     assert diff.code == 1
-    # six lines in Python's model (the output is read with universal newlines: the lone \r shows as \n)
-    assert diff.out == ("--- a/cr.py\n+++ b/cr.py\n@@ -1,6 +1,6 @@\n import keras  # a\n # b\n"
+    # six lines in Python's model; the diff keeps the file's own line endings (the lone \r after "# a")
+    assert diff.out == ("--- a/cr.py\n+++ b/cr.py\n@@ -1,6 +1,6 @@\n import keras  # a\r # b\n"
                         " model = keras.Sequential([keras.Input(shape=(10, 3)),\n"
                         "-    keras.layers.LSTM(4),\n-    keras.layers.LSTM(8),\n"
                         "+    keras.layers.LSTM(4, return_sequences=True),\n"

@@ -1,12 +1,15 @@
-"""The hook through real pre-commit: `pre-commit try-repo` of this checkout in a throwaway git repository."""
+"""The hook through real pre-commit: `pre-commit try-repo` of this checkout in a throwaway git repository, and for
+the runtime hook `pre-commit run` with a pre-commit home kept between runs (see `runtime_hook`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -92,10 +95,75 @@ def test_fix_hook_rewrites_the_file(repo):
     assert again.returncode == 0, again.stdout + again.stderr
 
 
-def test_runtime_hook_confirms_findings_in_real_keras(repo):
+# What pre-commit's `pip install .` of this repository reads (the wheel: see pyproject's hatch sections): the
+# hook's environment depends on these files only, so an edit of the tests or the examples keeps it.
+HOOK_PACKAGE = ("src/", "rules/", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
+
+
+def _tracked_files() -> list[str]:
+    listed = _run(["git", "ls-files", "-z"], ROOT)
+    assert listed.returncode == 0, listed.stderr
+    return sorted(name for name in listed.stdout.split("\0")
+                  if name.startswith(HOOK_PACKAGE) and (ROOT / name).is_file())
+
+
+def _snapshot(cache: Path) -> Path:
+    """A git repository holding the hook's package files of this checkout as they are on disk (uncommitted edits
+    included, as try-repo does), at a path named by their content: the same code gets the same repository path
+    and commit, so pre-commit's store finds the environment it built for that code on an earlier run."""
+    files = _tracked_files()
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode() + b"\0" + (ROOT / name).read_bytes() + b"\0")
+    snapshot = cache / f"lstmlint-{digest.hexdigest()[:16]}"
+    if (snapshot / ".complete").exists():
+        return snapshot
+    shutil.rmtree(snapshot, ignore_errors=True)
+    for name in files:
+        (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, snapshot / name)
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "snapshot"]):
+        done = _run(["git", *args], snapshot)
+        assert done.returncode == 0, done.stdout + done.stderr
+    (snapshot / ".git" / "info" / "exclude").write_text(".complete\n")
+    (snapshot / ".complete").write_text("")
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def runtime_hook(repo):
+    """`pre-commit run` of the lstmlint-runtime hook from a snapshot of this checkout, with PRE_COMMIT_HOME in a
+    cache folder (LSTMLINT_TEST_CACHE, else ~/.cache/lstmlint-tests). try-repo makes a new pre-commit store for
+    every call, so each call installed TensorFlow into a fresh environment (minutes); here both calls of a run
+    share one environment, and a later run on the same code reuses it. Snapshots of other code, and the
+    environments built for them, are removed (`pre-commit gc`), so the cache holds one TensorFlow."""
+    path, env = repo
+    cache = Path(os.environ.get("LSTMLINT_TEST_CACHE") or Path.home() / ".cache" / "lstmlint-tests") / "pre-commit"
+    cache.mkdir(parents=True, exist_ok=True)
+    snapshot = _snapshot(cache)
+    rev = _run(["git", "rev-parse", "HEAD"], snapshot).stdout.strip()
+    config = snapshot.parent / f"{snapshot.name}.pre-commit-config.yaml"  # outside the snapshot's own tree
+    config.write_text(json.dumps({"repos": [{"repo": str(snapshot), "rev": rev,
+                                             "hooks": [{"id": "lstmlint-runtime"}]}]}) + "\n")
+    home_env = {**env, "PRE_COMMIT_HOME": str(cache / "home")}
+    for stale in cache.glob("lstmlint-*"):
+        if stale.name not in (snapshot.name, config.name):
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    _run([sys.executable, "-m", "pre_commit", "gc"], path, home_env)
+
+    def run(*files):
+        return _run([sys.executable, "-m", "pre_commit", "run", "--config", str(config), "lstmlint-runtime",
+                     "--files", *files], path, home_env)
+
+    return run
+
+
+def test_runtime_hook_confirms_findings_in_real_keras(runtime_hook):
     """The hook's own environment gets tensorflow-cpu from additional_dependencies; TensorFlow runs there."""
-    result = try_repo(repo, "faulty.py", hook="lstmlint-runtime")
+    result = runtime_hook("faulty.py")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "faulty.py:2:49: LSTM101 [error]" in result.stdout
-    json_run = try_repo(repo, "clean.py", hook="lstmlint-runtime")
+    json_run = runtime_hook("clean.py")
     assert json_run.returncode == 0, json_run.stdout + json_run.stderr
+    assert "Passed" in json_run.stdout

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, run_process
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
@@ -114,13 +114,13 @@ def test_shared_layers_counted_once_like_keras(tmp_path):
 
 def test_doubling_is_analysed_quickly_and_reports_unknown(tmp_path):
     """trust/doubling.py with n=40: `t{i+1} = t{i} + t{i}` forty times (n=22 used to take 111 s and 2.6 GB;
-    n=40 would never finish: run_cli's timeout fails the test)."""
+    n=40 would never finish: run_process's timeout fails the test)."""
     lines = ["import keras", "t0 = (1, 1)"] + [f"t{i + 1} = t{i} + t{i}" for i in range(40)]
     lines.append("model = keras.Sequential([keras.Input(shape=t40), keras.layers.LSTM(4)])")
     (tmp_path / "dbl.py").write_text("\n".join(lines) + "\n")
-    check = run_cli("check", "--no-cache", "dbl.py", cwd=tmp_path)
+    check = run_process("check", "--no-cache", "dbl.py", cwd=tmp_path)
     assert check.code == 0 and "1 file checked" in check.out, check.out + check.err
-    (report,) = run_cli("explain", "--format", "json", "dbl.py", cwd=tmp_path).json()
+    (report,) = run_process("explain", "--format", "json", "dbl.py", cwd=tmp_path).json()
     assert report["layers"] == [{"class": "LSTM", "line": 43, "input_shape": "?", "output_shape": "?", "params": None,
                                  "notes": report["layers"][0]["notes"], "unknown": report["layers"][0]["unknown"]}]
     assert report["total_params"] is None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.slow  # the shared run rebuilds every model in TensorFlow: minutes
 
 from lstmlint.analyze import analyze_source
 from lstmlint.api import lint_paths, rules_for
@@ -136,6 +137,12 @@ CASES = {
         X = np.zeros((100, 100000, 10000))
         model = keras.Sequential([keras.Input(shape=(10, 10000)), keras.layers.LSTM(4)])
         model.predict(X)
+    """,
+    # a finding on a layer of no model (origin None) beside a model Keras builds: nothing to rebuild it from
+    "layer_outside_model.py": """
+        import keras
+        model = keras.Sequential([keras.Input(shape=(10, 3)), keras.layers.LSTM(4)])
+        spare = keras.layers.LSTM(0)
     """,
 }
 # The data rules (issue 14): the verdict of each bad example (Keras 3) as Keras 3.15 behaves, and a phrase of
@@ -416,9 +423,13 @@ def test_static_and_keras_agree_on_every_model(checked):
 
 
 def test_findings_without_origin_are_unchecked(checked):
-    for finding in checked["findings"]:
-        if finding.origin is None:
-            assert finding.runtime == "unchecked"
+    """A finding on no model cannot be confirmed or refuted by a rebuild, even in a file whose model Keras built."""
+    (spare,) = _findings(checked, "layer_outside_model.py")
+    assert (spare.rule, spare.line, spare.origin) == ("LSTM303", 3, None)
+    assert spare.runtime == "unchecked"
+    assert checked["models"][("layer_outside_model.py", 0)][1].status == "built"
+    without_origin = [f for f in checked["findings"] if f.origin is None]
+    assert {f.runtime for f in without_origin} == {"unchecked"}, [f for f in without_origin if f.runtime != "unchecked"]
 
 
 def test_users_code_never_imported(checked):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, run_process
 from lstmlint import keras_api
 from lstmlint.analyze import AnalysisError, analyze_source, python_ast
 from lstmlint.engine.loader import builtin_rules_dir, load_rules
@@ -134,6 +134,22 @@ def test_files_without_a_recurrent_layer_are_skipped(tmp_path):
     assert "5 files: 5 parsed, 0 from the cache, 0 skipped (no recurrent layer)" in again.err
 
 
+def test_byte_prefilter_turns_files_away_before_any_parse():
+    """The first, cheapest stage on its own (the CLI tests above pass even without it, the ast stage behind it
+    catching the same files): no `keras`, or no recurrent class name as a whole word, and the file is not read
+    further; a name in a comment gets through (only the ast tells code from comments)."""
+    turned_away = [
+        NOT_RECURRENT["dense.py"].encode(),
+        b"import torch\nlstm = torch.nn.LSTM(10, 20)\n",  # a recurrent name, no keras
+        b"import keras\nx = keras.layers.Dense(4)  # LSTMs later\n",  # the name only inside a longer word
+        b"import keras\nBidirectionalish = 1\nMyGRU = 2\n",
+    ]
+    for data in turned_away:
+        assert not may_hold_recurrent(data), data
+    assert may_hold_recurrent(NOT_RECURRENT["comment.py"].encode())
+    assert may_hold_recurrent(b"import keras\nkeras.layers.GRU(4)\n")
+
+
 def _imports_libcst(tmp_path: Path, *files: str) -> bool:
     probe = textwrap.dedent(
         f"""\
@@ -165,11 +181,13 @@ def _tree(tmp_path: Path, copies: int = 6) -> Path:
     return tmp_path / "tree"
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_jobs(tmp_path):
     _tree(tmp_path)
-    one = run_cli("check", "tree", "-j", "1", "--no-cache", "--format", "json", cwd=tmp_path)
-    two = run_cli("check", "tree", "-j", "2", "--no-cache", "--format", "json", cwd=tmp_path)
-    three = run_cli("check", "tree", "-j", "3", "--no-cache", "--format", "json", cwd=tmp_path)
+    # process pools: run from a fresh interpreter, as users do, not forked from this test session
+    one = run_process("check", "tree", "-j", "1", "--no-cache", "--format", "json", cwd=tmp_path)
+    two = run_process("check", "tree", "-j", "2", "--no-cache", "--format", "json", cwd=tmp_path)
+    three = run_process("check", "tree", "-j", "3", "--no-cache", "--format", "json", cwd=tmp_path)
     assert one.code == two.code == three.code == 1
     assert one.out == two.out == three.out
     assert len(one.json()) > 40
@@ -210,6 +228,7 @@ def test_damaged_cache_entries_are_ignored_and_rewritten(tmp_path, damage):
     assert any(p.read_bytes() != damage for p in entries if p.exists())
 
 
+@pytest.mark.slow
 def test_concurrent_runs_do_not_corrupt_the_cache(tmp_path):
     _tree(tmp_path, copies=3)
     expected = run_cli("check", "tree", "--no-cache", cwd=tmp_path).out
