@@ -324,12 +324,11 @@ def p_two_d_source(spec: bool, subject: Subject) -> Tri:
     axis (Dense on 2-D, Flatten, global pooling, a 1-D Input through other layers). A recurrent producer reached
     through shape-keeping layers only is LSTM101's finding, a direct 1-D Input LSTM104's: both answer False."""
     shape = input_shape(subject)
-    if shape is None:
-        return None
-    if len(shape) != 2:
+    if shape is not None and len(shape) != 2:
         return not spec
     model, index = subject.model, subject.index
-    assert model is not None and index is not None
+    if model is None or index is None:
+        return False
     current, passed = index, []
     while True:
         layer = model.layers[current]
@@ -348,8 +347,10 @@ def p_two_d_source(spec: bool, subject: Subject) -> Tri:
         return not spec  # LSTM101
     if producer.family == "input" and current == index:
         return not spec  # LSTM104: the declaration itself is one axis short
+    if shape is None and not _always_two_d(producer):
+        return None
     subject.bindings["previous"] = label(producer)
-    subject.bindings["input_shape"] = format_shape(shape, batch=True)
+    subject.bindings["input_shape"] = format_shape(shape, batch=True) if shape else "(batch, features)"
     hint = ""
     if producer.family == "dense":
         # LSTM -> Dense -> LSTM: a Dense meant per timestep needs the sequences of the layer before it
@@ -364,6 +365,17 @@ def p_two_d_source(spec: bool, subject: Subject) -> Tri:
                 break
     subject.bindings["hint"] = hint
     return spec
+
+
+def _always_two_d(layer) -> bool:
+    """Flatten, and global pooling without keepdims, give rank 2 whatever the size of their input."""
+    if layer.cls == "Flatten":
+        return not layer.has_star_args
+    if layer.cls.startswith(("GlobalAveragePooling", "GlobalMaxPooling", "GlobalAvgPool", "GlobalMaxPool")):
+        keepdims = layer.arg("keepdims")
+        return not layer.has_star_args and (keepdims is None or (keepdims.kind == "const" and
+                                                                  keepdims.const is False))
+    return False
 
 
 def p_fit_target_without_time_axis(spec: bool, subject: Subject) -> Tri:
