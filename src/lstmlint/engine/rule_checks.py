@@ -267,7 +267,7 @@ RULE_CHECKS: dict[str, Callable[[Any, Subject], Tri]] = {
 # return-state-ends-sequential     LSTM114
 
 from lstmlint.engine.subject import input_shape  # noqa: E402
-from lstmlint.ir import effective  # noqa: E402
+from lstmlint.ir import Value, effective  # noqa: E402
 from lstmlint.shape_args import is_multi, single  # noqa: E402
 
 
@@ -575,7 +575,8 @@ def p_time_distributed_rank_short(spec: bool, subject: Subject) -> Tri:
     subject.bindings["inner_shape"] = format_shape([shape[0], *shape[2:]])
     subject.bindings["inner"] = layer.wrapped.cls
     subject.bindings["needed"] = needed
-    subject.bindings["wanted_shape"] = format_shape(shape[1:])
+    # Input(shape=...) with a time axis of any length in front of the declared one
+    subject.bindings["wanted_shape"] = "shape=" + format_shape([Value.of(None), *shape[1:]])
     return (len(shape) - 1 < needed) == spec
 
 
