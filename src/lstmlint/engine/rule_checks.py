@@ -589,8 +589,6 @@ def p_return_state_ends_sequential(spec: bool, subject: Subject) -> Tri:
         return False
     if [ref.layer for ref in model.outputs] != [index] or index != len(model.layers) - 1:
         return not spec
-    if subject.target == 2:
-        return spec
     for call in model.calls:
         if call.method not in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
             continue
@@ -598,7 +596,8 @@ def p_return_state_ends_sequential(spec: bool, subject: Subject) -> Tri:
         if target is not None and target.value.kind == "array":
             subject.bindings["method"] = call.method
             return spec
-    return None
+    subject.bindings["method"] = "fit"  # (what the message names; Keras 2 refuses the model itself)
+    return spec if subject.target == 2 else None
 
 
 RULE_CHECKS.update({
