@@ -322,7 +322,7 @@ def _is_sparse_crossentropy(subject: Subject) -> Tri:
 def p_two_d_source(spec: bool, subject: Subject) -> Tri:
     """The recurrent subject's input is known to be 2-D and comes from a layer that drops or never had a time
     axis (Dense on 2-D, Flatten, global pooling, a 1-D Input through other layers). A recurrent producer reached
-    through shape-keeping layers only is LSTM101's finding, a direct 1-D Input LSTM104's: both answer False."""
+    through shape-keeping layers only is LSTM101's finding, a direct 1-D Input LSTM105's: both answer False."""
     shape = input_shape(subject)
     if shape is not None and len(shape) != 2:
         return not spec
@@ -346,7 +346,7 @@ def p_two_d_source(spec: bool, subject: Subject) -> Tri:
     if effective(producer).family in ("recurrent", "conv-recurrent"):
         return not spec  # LSTM101
     if producer.family == "input" and current == index:
-        return not spec  # LSTM104: the declaration itself is one axis short
+        return not spec  # LSTM105: the declaration itself is one axis short
     if shape is None and not _always_two_d(producer):
         return None
     subject.bindings["previous"] = label(producer)
