@@ -598,7 +598,9 @@ def test_subclassed_model():
     assert [layer.inputs for layer in model.layers] == [[], [Ref(0)], [Ref(1)], [Ref(2)]]
     assert [layer.var for layer in model.layers[1:]] == ["self.lstm", "self.gru", "self.head"]
     assert [at(layer) for layer in model.layers[1:]] == [(6, 21), (7, 20), (8, 21)]
-    assert model.layers[1].arg("units").known is False  # a constructor parameter
+    # a constructor parameter: the model is the one `Forecaster(16)` builds
+    assert model.layers[1].arg("units").const == 16
+    assert [(site.function, site.line, site.kind) for site in model.sites] == [("Forecaster", 15, "construct")]
     assert model.outputs == [Ref(3)]
     assert at(model) == (3, 1)
     assert [(c.method, c.args["epochs"].value.const) for c in model.calls] == [("fit", 3)]

@@ -151,13 +151,6 @@ UNKNOWN_WHEN_PATHS_DISAGREE = {
         N = 16
         model = build()
     """,
-    "function-called-with-different-arguments": """
-        import keras
-        def build(n):
-            return keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(n)])
-        a = build(4)
-        b = build(8)
-    """,
     "del": """
         import keras
         n = 4
@@ -220,6 +213,19 @@ UNKNOWN_WHEN_PATHS_DISAGREE = {
 @pytest.mark.parametrize("case", sorted(UNKNOWN_WHEN_PATHS_DISAGREE))
 def test_a_value_that_differs_between_paths_is_unknown(case):
     assert set(units(UNKNOWN_WHEN_PATHS_DISAGREE[case])) == {"?"}
+
+
+def test_a_function_called_with_different_arguments_gives_one_model_per_call():
+    """Not one value for both calls (that would be wrong for one of them): a model per call, each with its own."""
+    module = analyze("""
+        import keras
+        def build(n):
+            return keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(n)])
+        a = build(4)
+        b = build(8)
+    """)
+    found = [(m.sites[0].line, m.layers[-1].arg("units").const) for m in module.models]
+    assert sorted(found) == [(4, 4), (5, 8)]
 
 
 # --------------------------------------------------------------------------- values: what every path agrees on

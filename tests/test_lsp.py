@@ -412,3 +412,18 @@ async def test_a_quickfix_that_adds_lines_uses_the_documents_line_ends(client: L
     fixed = apply_lsp(text, edits_of(fix, uri))
     assert "for layer in model.layers:\r\n    if getattr" in fixed
     assert "\n" not in fixed.replace("\r\n", "")
+
+
+@pytest.mark.asyncio
+async def test_hover_names_the_input_shape_and_why_a_value_is_unknown(client: LanguageClient, tmp_path: Path):
+    text = ("import keras\n"
+            "def build(units):\n"
+            "    return keras.Sequential([keras.Input(shape=(20, 3)), keras.layers.LSTM(units)])\n")
+    uri, _ = await open_document(client, tmp_path / "build.py", text)
+    result = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=2, character=text.splitlines()[2].index("LSTM"))))
+    assert result is not None
+    value = result.contents.value
+    assert "Input shape: `(None, 20, 3)` · Output shape: `(None, ?)` · Parameters: unknown" in value
+    assert "? units: \\`units\\` is a parameter of build() at line 2" in value

@@ -121,6 +121,6 @@ def test_doubling_is_analysed_quickly_and_reports_unknown(tmp_path):
     check = run_cli("check", "--no-cache", "dbl.py", cwd=tmp_path)
     assert check.code == 0 and "1 file checked" in check.out, check.out + check.err
     (report,) = run_cli("explain", "--format", "json", "dbl.py", cwd=tmp_path).json()
-    assert report["layers"] == [{"class": "LSTM", "line": 43, "output_shape": None, "params": None,
-                                 "notes": report["layers"][0]["notes"]}]
+    assert report["layers"] == [{"class": "LSTM", "line": 43, "input_shape": "?", "output_shape": "?", "params": None,
+                                 "notes": report["layers"][0]["notes"], "unknown": report["layers"][0]["unknown"]}]
     assert report["total_params"] is None

@@ -158,6 +158,7 @@ DATA_RULE_VERDICTS = {
     ("LSTM203", 0): ("confirmed", "in 2 batches of 32 (the state holds 4 rows) fails with: If an RNN is stateful, "
                                   "the batch size of the input sequences must be the same"),
     ("LSTM203", 1): ("confirmed", "in 2 batches of 32 (the state holds 16 rows) fails with: If an RNN is stateful"),
+    ("LSTM203", 2): ("confirmed", "in 2 batches of 1 (the state holds 50 rows) fails with: If an RNN is stateful"),
     # issue 12's rules
     ("LSTM112", 0): ("consistent", "fit on zeros of x (40, 24, 3) and y (40, 24, 1) in batches of 32 and 8 "
                                    "(loss 'mse') runs without an error"),

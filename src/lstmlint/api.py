@@ -153,6 +153,8 @@ def enabled_rules(rules: list[Rule], config: Config) -> list[Rule]:
 
 
 def filter_findings(findings: list[Finding], text: str, path: str, config: Config) -> list[Finding]:
+    from lstmlint.engine.cascade import fold
+
     noqa = noqa_lines(text)
     ignored = config.ignored_for(path)
     kept = []
@@ -167,7 +169,7 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
         if codes is None or (codes is not ... and any(finding.rule.startswith(c) for c in codes)):
             continue
         kept.append(finding)
-    return sorted(kept, key=Finding.sort_key)
+    return fold(sorted(kept, key=Finding.sort_key))  # one root cause, one finding (after noqa: a kept blamer)
 
 
 def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
@@ -230,6 +232,10 @@ def to_cells(finding: Finding, book) -> Finding:
         finding.fix = None
     cell, line = book.locate(finding.line)
     end_cell, end_line = book.locate(finding.end_line)
+    finding.message = cite_cells(finding.message, finding.line_refs, cell, book)
+    for note in finding.notes:  # folded findings: in the same coordinates as the finding they are folded into
+        note.cell, note.line = book.locate(note.line)
+        note.end_line = book.locate(note.end_line)[1]
     finding.cell = cell
     finding.line = line
     finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (
@@ -246,6 +252,22 @@ def to_cells(finding: Finding, book) -> Finding:
             edits.append(Edit(start, edit.column, stop, edit.end_column, edit.content))
         finding.fix = Fix(finding.fix.description, finding.fix.applicability, edits)
     return finding
+
+
+def cite_cells(message: str, refs: tuple[int, ...], cell: int, book) -> str:
+    """The lines a message cites (``line 8`` of the module) as the finding's own position counts them: ``line 3``
+    in the same cell, ``cell 1, line 3`` in another."""
+    import re
+
+    todo = list(refs)
+
+    def place(match: re.Match) -> str:
+        if not todo or int(match.group(1)) != todo[0]:
+            return match.group(0)
+        where, line = book.locate(todo.pop(0))
+        return f"line {line}" if where == cell else f"cell {where}, line {line}"
+
+    return re.sub(r"\bline (\d+)\b", place, message) if refs else message
 
 
 def _fits_cells(fix: Fix) -> bool:

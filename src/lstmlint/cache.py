@@ -28,7 +28,7 @@ from typing import Any
 from lstmlint import __version__
 from lstmlint.atomic import replace_file
 from lstmlint.analyze.project_constants import FileState, dependencies, unchanged
-from lstmlint.findings import Edit, Finding, Fix
+from lstmlint.findings import Edit, Finding, Fix, Note
 from lstmlint.source import DecodeError, decode
 
 CACHE_DIR = ".lstmlint_cache"
@@ -222,7 +222,11 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
     if fix is not None:
         fix = Fix(fix["description"], fix["applicability"], [Edit(**e) for e in fix["edits"]])
     origin = data.get("origin")
-    return Finding(**{**data, "fix": fix, "origin": tuple(origin) if origin is not None else None})
+    return Finding(**{**data, "fix": fix, "origin": tuple(origin) if origin is not None else None,
+                      "line_refs": tuple(data.get("line_refs", ())),
+                      "notes": [Note(**n) for n in data.get("notes", ())],
+                      "blames": tuple(tuple(k) for k in data.get("blames", ())),
+                      "depends": tuple(tuple(k) for k in data.get("depends", ()))})
 
 
 def settings_digest(parts: list[Any]) -> str:

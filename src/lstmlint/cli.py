@@ -168,7 +168,8 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--statistics", is_flag=True,
-              help="Print on stderr how many files were parsed, skipped and could not be parsed or read.")
+              help="Print on stderr how many files were parsed, skipped and could not be parsed or read, and how "
+                   "many recurrent layers are in a model and fully known (reads no cache).")
 @_show_traceback_option
 def check(paths, output_format, select, extend_select, ignore, fail_on, target_keras, config_path, stdin_filename,
           exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes,
@@ -184,8 +185,8 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
     if apply_fixes or show_diff:
         _fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
              exit_zero=exit_zero)
-    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime, jobs=_jobs(jobs),
-                            cache=cache)
+    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime or statistics,
+                            jobs=_jobs(jobs), cache=cache)
     runtime_failed = False
     if runtime:
         from lstmlint.runtime.checker import apply_runtime
@@ -204,7 +205,13 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
     if _summary_is_true(output_format, result, missing):
         _emit(_render(output_format, result, rules))
     if statistics:
-        _emit(result.statistics() + f"\ntarget: Keras {config.target_keras}, {config.target_why}\n", err=True)
+        from lstmlint.explain import Coverage, coverage
+
+        reach = Coverage()
+        for module in result.modules:
+            reach.add(coverage(module, config.target_keras))
+        _emit(result.statistics() + f"\n{reach.text()}\ntarget: Keras {config.target_keras}, {config.target_why}\n",
+              err=True)
     _report_internal_errors(result)
     sys.exit(_exit_code(result, config, missing or runtime_failed, exit_zero))
 

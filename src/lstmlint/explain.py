@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lstmlint.findings import Finding
-from lstmlint.ir import Layer, Model, Module, effective, label
+from lstmlint.ir import Layer, Model, Module, Site, effective, label, sites_text
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_text import shape_text
 from lstmlint.shape_args import MAX_SIZE, count, dim, dims, flag, is_multi, positive_int, single
 from lstmlint.shape_recurrent import cell_params, state_count
 from lstmlint.shapes import LayerShape, infer, total_params
+from lstmlint.why import Unknown, unknowns
 
 
 @dataclass
@@ -27,10 +28,14 @@ class LayerRow:
     notes: list[str] = field(default_factory=list)
     label: str = ""
     shape_text: str = "?"  # for the table: like output_shape, but "?" where a dim is not known statically
+    input_shape: Any = "?"  # as output_shape; several inputs: a list of shapes (Keras 2's ``layer.input_shape``)
+    input_text: str = "?"
+    unknown: list[Unknown] = field(default_factory=list)  # what is not known, and why
 
     def to_json(self) -> dict[str, Any]:
-        return {"class": self.cls, "line": self.line, "output_shape": self.output_shape, "params": self.params,
-                "notes": self.notes}
+        return {"class": self.cls, "line": self.line, "input_shape": self.input_shape,
+                "output_shape": self.output_shape, "params": self.params, "notes": self.notes,
+                "unknown": [u.to_json() for u in self.unknown]}
 
 
 @dataclass
@@ -44,23 +49,42 @@ class ModelReport:
     runtime: dict[str, Any] | None = None
     complete: bool = True
     input_from: str | None = None  # "(?, 10, 3), from the data given to fit at line 40": a model built on a call
+    sites: list[Site] = field(default_factory=list)  # the call of a function of the file that builds it
 
     def to_json(self) -> dict[str, Any]:
-        found = {"path": self.path, "line": self.line, "kind": self.kind,
-                 "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
-                 "runtime": self.runtime}
+        out = {"path": self.path, "line": self.line, "kind": self.kind,
+               "layers": [row.to_json() for row in self.layers], "total_params": self.total_params,
+               "runtime": self.runtime}
         if self.input_from is not None:
-            found["input_from"] = self.input_from
-        return found
+            out["input_from"] = self.input_from
+        if self.sites:
+            out["calls"] = [{"function": s.function, "line": s.line, "kind": s.kind} for s in self.sites]
+        return out
+
+
+UNKNOWN_JSON = "?"  # a dim or a whole shape not known statically; null is a dynamic dim, as Keras has it
 
 
 def plain_shape(output) -> Any:
-    """IR shape -> JSON: an int per known dim, None for a dynamic or unknown one."""
+    """IR shape -> JSON: an int per known dim, null for a dynamic one, "?" for one not known statically; "?" for
+    a whole shape not known; several outputs as a list of shapes."""
     if output is None:
-        return None
+        return UNKNOWN_JSON
     if is_multi(output):
         return [plain_shape(part) for part in output]
-    return [d if isinstance(d, int) else None for d in (dim(v) for v in output)]
+    return [UNKNOWN_JSON if d is UNKNOWN else d for d in (dim(v) for v in output)]
+
+
+def input_shapes(layer: Layer, shape: LayerShape) -> tuple[Any, str]:
+    """A layer's input shape for JSON and the table: an input layer's is its own shape (as in Keras); one
+    shape per input edge, a list of them for several."""
+    if layer.family == "input":
+        return plain_shape(shape.output), table_shape(shape.output)
+    if not shape.inputs:
+        return UNKNOWN_JSON, "?"
+    if len(shape.inputs) == 1:
+        return plain_shape(shape.inputs[0]), table_shape(shape.inputs[0])
+    return [plain_shape(s) for s in shape.inputs], ", ".join(table_shape(s) for s in shape.inputs)
 
 
 def table_shape(output) -> str:
@@ -83,12 +107,15 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
     reports = []
     for index, model in enumerate(module.models):
         shapes = infer(model, target)
+        why = unknowns(model, shapes)
         rows = []
         for i in shown_layers(model):
             layer, shape = model.layers[i], shapes[i]
+            inputs, inputs_text = input_shapes(layer, shape)
             row = LayerRow("InputLayer" if layer.family == "input" else layer.cls, layer.span.line,
                            plain_shape(shape.output), shape.params, label=label(layer),
-                           shape_text=table_shape(shape.output))
+                           shape_text=table_shape(shape.output), input_shape=inputs, input_text=inputs_text,
+                           unknown=why[i])
             if layer.same_as is not None and 0 <= layer.same_as < len(model.layers):
                 owner = model.layers[layer.same_as]
                 row.notes.append(f"The same layer object as {label(owner)} on line {owner.span.line}, called "
@@ -101,11 +128,72 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
             rows.append(row)
         total = count(total_params(model, shapes, shown_layers(model)))
         report = ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
-                             complete=model.complete)
+                             complete=model.complete, sites=model.sites)
         if model.input_from is not None and model.build_shape is not None:
             report.input_from = f"{table_shape(list(model.build_shape.items))}, from {model.input_from}"
         reports.append(report)
     return reports
+
+
+# The recurrent layers counted by --statistics, in bench/reach.py's terms: cells are not layers (an RNN of cells
+# counts once, as the RNN) and a Bidirectional counts as the layer it wraps.
+COUNTED = frozenset({"LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D", "ConvLSTM2D",
+                     "ConvLSTM3D"})
+
+
+@dataclass
+class Coverage:
+    """Recurrent layers a set of files constructs (``found``), of them those in a model that explain lists
+    (``in_model``) and those whose parameter count is known (``known``). A layer object is one layer, however
+    many models or calls use it."""
+
+    found: int = 0
+    in_model: int = 0
+    known: int = 0
+
+    def add(self, other: Coverage) -> None:
+        self.found, self.in_model, self.known = (self.found + other.found, self.in_model + other.in_model,
+                                                 self.known + other.known)
+
+    def text(self) -> str:
+        def share(n: int) -> str:
+            return f" ({100 * n / self.found:.0f}%)" if self.found else ""
+
+        return (f"recurrent layers: {self.found} found, {self.in_model} in a model{share(self.in_model)}, "
+                f"{self.known} fully known (parameters known){share(self.known)}")
+
+
+def _counted(layer: Layer) -> Layer | None:
+    """The recurrent layer a row or a loose layer stands for (the wrapped one of a Bidirectional)."""
+    if layer.cls in COUNTED:
+        return layer
+    if layer.wrapped is not None and layer.wrapped.cls in COUNTED:
+        return layer.wrapped
+    return None
+
+
+def coverage(module: Module, target: int) -> Coverage:
+    key = lambda layer: (layer.span.line, layer.span.column)  # noqa: E731 - one layer object, one span
+    found: set = set()
+    in_model: set = set()
+    known: set = set()
+    for model in module.models:
+        shapes = infer(model, target)
+        shown = set(shown_layers(model))
+        for i, layer in enumerate(model.layers):
+            counted = _counted(layer)
+            if counted is None:
+                continue
+            found.add(key(counted))
+            if i in shown:
+                in_model.add(key(counted))
+                if shapes[i].params is not None:
+                    known.add(key(counted))
+    for layer in module.loose_layers:
+        counted = _counted(layer)
+        if counted is not None:
+            found.add(key(counted))
+    return Coverage(len(found), len(in_model), len(known))
 
 
 def _n(value) -> str:
@@ -217,10 +305,12 @@ def render_text(reports: list[ModelReport]) -> str:
     for report in reports:
         title = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclassed"}[report.kind]
         name = f" `{report.name}`" if report.name else ""
-        out.append(f"{report.path}:{report.line}: {title} model{name}")
-        headers = ("Layer (type)", "Line", "Output shape", "Param #")
+        site = f", {sites_text(report.sites)}" if report.sites else ""
+        out.append(f"{report.path}:{report.line}: {title} model{name}{site}")
+        headers = ("Layer (type)", "Line", "Input shape", "Output shape", "Param #")
         cells = [(row.label if len(row.label) <= 32 and row.cls != "InputLayer" else row.cls, str(row.line),
-                  row.shape_text, "?" if row.params is None else number(row.params)) for row in report.layers]
+                  row.input_text, row.shape_text, "?" if row.params is None else number(row.params))
+                 for row in report.layers]
         widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
         rule = "─" * (sum(widths) + 3 * (len(widths) - 1))
         out.append(rule)
@@ -236,6 +326,8 @@ def render_text(reports: list[ModelReport]) -> str:
         if report.runtime is not None:
             out.append(_runtime_line(report.runtime))
         for row in report.layers:
+            for unknown in row.unknown:
+                out.append(f"  line {row.line}: ? {unknown.what}: {unknown.reason}")
             for note in row.notes:
                 out.append(f"  line {row.line}: {note}")
         out.append("")

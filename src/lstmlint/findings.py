@@ -24,6 +24,39 @@ class Fix:
     edits: list[Edit] = field(default_factory=list)
 
 
+class LineRef(int):
+    """A line of the same file that a message cites: it prints as ``line N``, and make_finding records it in
+    ``Finding.line_refs`` so that a notebook's message can cite the line as the finding's own position does (cell
+    and line in the cell) rather than in the module of concatenated cells."""
+
+    def __format__(self, spec: str) -> str:
+        return f"line {int(self)}"
+
+    def __str__(self) -> str:
+        return f"line {int(self)}"
+
+
+@dataclass
+class Note:
+    """A finding folded into another one (engine/cascade.py): derived from a declaration that the other finding
+    reports as wrong, it is kept as a note of what else that declaration breaks."""
+
+    rule: str
+    name: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    cell: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(self).items() if k != "cell"}
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
+
+
 @dataclass
 class Finding:
     path: str
@@ -44,6 +77,15 @@ class Finding:
     origin: tuple[int, ...] | None = field(default=None, compare=False)
     # LSTM003 internal errors: the traceback, printed by --show-traceback; not part of any output format either.
     traceback: str | None = field(default=None, compare=False, repr=False)
+    # The module lines the message cites as "line N", in order (see LineRef); not part of any output format.
+    line_refs: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # Findings folded into this one (engine/cascade.py): in JSON as "notes", in SARIF as related locations.
+    notes: list[Note] = field(default_factory=list)
+    # Declarations this finding reports as wrong (``blames``) or was derived from (``depends``), as (model index,
+    # layer index) of the input node; how it reads when folded (``note``). Not part of any output format.
+    blames: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    depends: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    note: str = field(default="", compare=False, repr=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.cell or 0, self.line, self.column, self.rule)
@@ -64,4 +106,6 @@ class Finding:
         }
         if self.cell is not None:
             data["cell"] = self.cell
+        if self.notes:
+            data["notes"] = [note.to_json() for note in self.notes]
         return data

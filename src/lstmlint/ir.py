@@ -145,7 +145,9 @@ def label(layer: Layer) -> str:
     if layer.wrapped is not None:
         return f"{layer.cls}({label(layer.wrapped)})"
     first = next(iter(layer.args.values()), None)
-    inner = first.value.text if first is not None and not first.keyword and len(first.value.text) < 30 else ""
+    if first is not None and first.keyword:  # `LSTM(units=50)` reads as `LSTM(50)`, as it is written positionally
+        first = layer.args.get("units") or layer.args.get("filters")
+    inner = first.value.text if first is not None and len(first.value.text) < 30 else ""
     return f"{layer.cls}({inner})"
 
 
@@ -159,6 +161,25 @@ class Call:
     has_star_args: bool = False
     target: str = "model"  # "model" or "layer"
     statement: bool = False  # the call is a whole statement line on its own (fixes may replace it)
+
+
+@dataclass
+class Site:
+    """A call of a function of the file (or a construction of a class of it) that built the model."""
+
+    function: str  # ``build_model``, or ``Forecaster`` for a class constructed
+    line: int
+    kind: str = "call"  # call | construct
+
+
+def sites_text(sites: list[Site]) -> str:
+    """``when build_model() is called at line 40 (from main(), called at line 52)``: innermost first."""
+    def one(site: Site) -> str:
+        return f"{site.function}() is {'called' if site.kind == 'call' else 'constructed'} at line {site.line}"
+    text = f"when {one(sites[0])}"
+    for site in sites[1:]:
+        text += f", from {one(site).replace(' is ', ', ', 1)}"
+    return text
 
 
 @dataclass
@@ -176,6 +197,10 @@ class Model:
     # a model that declares no input is built by Keras on its first call: then build_shape holds the shape of
     # the data given to that call (batch unknown) and this says where it comes from, for messages
     input_from: str | None = None
+    # the model a function of the file builds, as one call of it builds it (innermost call first); empty for a
+    # model built where it is written, or by a function analysed with its parameters unknown
+    sites: list[Site] = field(default_factory=list)
+    qualname: str | None = None  # the import path of the Sequential / Model class that built it
 
 
 @dataclass
@@ -247,5 +272,6 @@ def _model(d: dict[str, Any]) -> Model:
             "outputs": [Ref(**r) for r in d["outputs"]],
             "calls": [Call(**{**c, "span": Span(**c["span"]), "args": _args(c["args"])}) for c in d["calls"]],
             "build_shape": _value(d["build_shape"]) if d["build_shape"] else None,
+            "sites": [Site(**s) for s in d.get("sites", ())],
         }
     )

@@ -543,7 +543,8 @@ def hover(analysis: Analysis, line: int, column: int, positions: Positions) -> t
         return None
     params = "unknown" if row.params is None else number(row.params)
     parts = [f"**{_escape(row.label or row.cls)}** (line {row.line})",
-             f"Output shape: `{row.shape_text}` · Parameters: {params}"]
+             f"Input shape: `{row.input_text}` · Output shape: `{row.shape_text}` · Parameters: {params}"]
+    parts.extend(_escape(f"? {unknown.what}: {unknown.reason}") for unknown in row.unknown)
     parts.extend(_escape(note) for note in row.notes)
     content = types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts))
     return types.Hover(contents=content, range=positions.span(layer.span))

@@ -51,18 +51,27 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.models_by_id: dict[int, ModelObj] = {}
         self.statement_call: cst.BaseExpression | None = None  # the expression of a one-statement line
         self.project = None  # constants of the project's own modules (project_constants.py)
+        self.functions: list = []  # every function of the file (functions.py)
+        self.calling: list = []  # the calls being analysed with their values, innermost last
+        self.call_memo: dict = {}
+        self._attribute_stores = None  # classes.py, computed when a class's __init__ sets attributes
+
+    def line_of(self, node: cst.CSTNode) -> int | None:
+        """The line of a call, ``def`` or ``for`` (the nodes positions are kept for); None for others."""
+        return self.positions.span(node).line if self.positions.has(node) else None
 
     def run(self) -> Module:
         # `if` tests on module-level constants are decided, unless a function may rebind module names
         constants = "global" not in self.text and "nonlocal" not in self.text
         self.flow: Flow = analyze_flow(self.cst_module, MODEL_METHODS, constants)
         self.scopes, self.hot, self.module_scope = self.flow.scopes, self.flow.hot, self.flow.module_scope
-        self.evaluator = Evaluator(self.imports, self.cst_module.code_for_node, self.flow)
+        self.evaluator = Evaluator(self.imports, self.cst_module.code_for_node, self.flow, self.line_of)
         self.evaluator.project = self.project
         ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
         self.out.loose_layers = [t for t in self.templates
                                  if t.family != "input" and id(t) not in self.used_templates
                                  and (id(t) not in self.applied or id(t) not in self.placed)]
+        self.drop_generic()
         self.out.models.sort(key=lambda m: (m.span.line, m.span.column))
         return self.out

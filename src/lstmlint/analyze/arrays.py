@@ -519,6 +519,26 @@ def _make_dataset(evaluate: Callable, node: cst.Call, name: str, text: str) -> V
     return Value("tuple", items=[x, array(y_dims, text)], text=text)
 
 
+# Methods whose result is an array when their receiver is one, its shape not known: data for fit, not a
+# tf.data.Dataset or a generator (the stateful rules tell the two apart; they need no shape for that).
+_ARRAY_METHODS = {"reshape", "astype", "to_numpy", "copy", "squeeze", "transpose", "flatten", "ravel"}
+
+
+def array_of_unknown_shape(evaluator: "Evaluator", node: cst.Call, scope: "Scope", text: str) -> Value | None:
+    """``np.load(...)``, ``np.array(rows)``, ``x.reshape(n, t, 1)`` on such an array, ``df.to_numpy()``: an
+    unknown value tagged ``array``; None when the call is not known to make an array."""
+    func = node.func
+    resolved = evaluator.imports.resolve(func)
+    if resolved is not None:
+        return ndarray("a NumPy array of unknown shape", text) if resolved.startswith(
+            "numpy.") else None
+    if isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS:
+        base = evaluator.evaluate(func.value, scope)
+        if is_array_like(base) or func.attr.value == "to_numpy":
+            return ndarray("an array of unknown shape", text)
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- indexing
 
 

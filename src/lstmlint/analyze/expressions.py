@@ -71,11 +71,9 @@ class Expressions:
             return self.apply(Layer("Model", "keras.Model", "model", self.span(node)), node, ctx,
                               origin=callee.model if callee.instance is None else callee.instance)
         if isinstance(callee, FuncObj):
-            return self.call_result(callee)
+            return self.call_function(callee, node, ctx)
         if isinstance(callee, ClassObj):
-            if callee.is_model:
-                return ctx.env.get(f"class:{callee.node.name.value}")
-            return DataObj("sequence") if callee.is_sequence else None
+            return self.construct_class(callee, node, ctx)
         if isinstance(func, cst.Attribute) and func.attr.value in _DATASET_METHODS:
             if key is not None:
                 receiver = self.expr(func.value, ctx)
@@ -97,10 +95,11 @@ class Expressions:
         if keras is None:
             return None
         _, name = keras
-        if name == "Sequential":
-            return self.sequential(node, ctx)
-        if name in ("Model", "Functional"):
-            return self.functional(node, ctx)
+        if name in ("Sequential", "Model", "Functional"):
+            made = self.sequential(node, ctx) if name == "Sequential" else self.functional(node, ctx)
+            if made is not None:
+                made.model.qualname = resolved  # which Keras built it (LSTM504)
+            return made
         if name == "Input":
             layer = self.construct(node, "Input", resolved, ctx)
             return TensorObj(ctx.graph, ctx.graph.add(layer))

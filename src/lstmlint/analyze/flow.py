@@ -171,11 +171,13 @@ class FlowPass(Stores, Branches):
             self.flow.hot.add(id(params))
         return found, names
 
-    def _run_body(self, scope: Scope, params: list[str], body: cst.CSTNode, parent: Frame | None) -> bool:
+    def _run_body(self, scope: Scope, params: list[str], body: cst.CSTNode, parent: Frame | None,
+                  owner: cst.FunctionDef | None = None) -> bool:
         outer = self.frame
         self.frame = Frame(scope, parent)
         for name in params:
-            self._bind(name, Binding(kind="other"))
+            why = f"a parameter of {owner.name.value}()" if owner is not None else "a parameter of a lambda"
+            self._bind(name, Binding(kind="other", why=why, at=owner))
         try:
             return self.visit(body)
         finally:
@@ -186,7 +188,7 @@ class FlowPass(Stores, Branches):
         below, names = self._parameters(node.params)
         found = self.visit(node.returns) or below or found
         scope = self._new_scope(node, "function")
-        found = self._run_body(scope, names, node.body, None) or found
+        found = self._run_body(scope, names, node.body, None, node) or found
         self._bind(node.name.value, Binding(kind="other"))
         return found
 

@@ -104,7 +104,7 @@ class Branches:
         found = self.visit(node.iter)
 
         def target() -> bool:
-            below = self._store(node.target, None)
+            below = self._store(node.target, None, why=("the target of the `for` loop", node))
             if below:
                 self.flow.hot.add(id(node.target))
             return below

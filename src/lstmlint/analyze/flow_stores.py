@@ -44,23 +44,26 @@ class Stores:
         # a nonlocal name must be bound in an enclosing function, maybe further down than this point
         return outer if outer is not None and outer.kind == "function" else scope.parent
 
-    def _store(self, target: cst.BaseExpression, value: cst.BaseExpression | None, index=()) -> bool:
-        """Binds the names of an assignment target; visits what the target reads (``a[i]``, ``obj.x``)."""
+    def _store(self, target: cst.BaseExpression, value: cst.BaseExpression | None, index=(),
+               why: tuple[str, cst.CSTNode] | None = None) -> bool:
+        """Binds the names of an assignment target; visits what the target reads (``a[i]``, ``obj.x``).
+        ``why``: what binds the names when there is no value (a loop's target: "the target of the for", node)."""
         kind = type(target)
         if kind is cst.Name:
-            self._bind(target.value, Binding(value, index) if value is not None else Binding(kind="other"))
+            self._bind(target.value, Binding(value, index) if value is not None else Binding(
+                kind="other", why=why[0] if why else "", at=why[1] if why else None))
             return False
         if kind is cst.StarredElement:
-            found = self._store(target.value, None)
+            found = self._store(target.value, None, why=why)
         elif kind is cst.Tuple or kind is cst.List:
             found = False
             starred = False
             for i, element in enumerate(target.elements):
                 if type(element) is cst.StarredElement:
                     starred = True  # it and the names after it take positions that depend on the length
-                    below = self._store(element, None)
+                    below = self._store(element, None, why=why)
                 else:
-                    below = self._store(element.value, None if starred else value, (*index, i))
+                    below = self._store(element.value, None if starred else value, (*index, i), why)
                     if below:
                         self.flow.hot.add(id(element))
                 found = below or found

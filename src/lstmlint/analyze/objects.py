@@ -56,6 +56,8 @@ class ClassObj:
     node: cst.ClassDef
     is_model: bool
     is_sequence: bool
+    init: "FuncObj | None" = None  # its __init__, for the analysis of each construction (classes.py)
+    attributes: bool = False  # methods read `self.x` that __init__ sets
 
 
 @dataclass
@@ -63,6 +65,18 @@ class FuncObj:
     node: cst.FunctionDef
     returns: "ModelObj | None" = None
     is_generator: bool = False
+    # for the analysis of each call (functions.py): what the body sees of the objects around it, and the scope
+    # it is defined in (where its defaults are evaluated)
+    env: dict = field(default_factory=dict)
+    outer: Scope | None = None
+    # the models and layers of the body analysed with its parameters unknown: dropped when every call of the
+    # function was analysed with the values it gives
+    generic_models: list = field(default_factory=list)
+    generic_templates: list = field(default_factory=list)
+    calls_analysed: int = 0
+    generic_used: bool = False
+    method: bool = False  # an __init__: the first parameter is the object constructed
+    name: str | None = None  # how messages name it (the class, for an __init__)
 
 
 Obj = Union[LayerObj, TensorObj, TensorsObj, ModelObj, DataObj, ClassObj, FuncObj]

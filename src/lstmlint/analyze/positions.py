@@ -20,8 +20,10 @@ from lstmlint.analyze.walk import children
 from lstmlint.ir import Span
 from lstmlint.lines import lines_with_ends
 
-_PAIRED_CST = (cst.Call, cst.ClassDef, cst.Import, cst.ImportFrom)
-_PAIRED_AST = (ast.Call, ast.ClassDef, ast.Import, ast.ImportFrom)
+# (FunctionDef and For: their lines name where a parameter or a loop variable comes from, in reasons)
+_PAIRED_CST = (cst.Call, cst.ClassDef, cst.Import, cst.ImportFrom, cst.FunctionDef, cst.For)
+_PAIRED_AST = (ast.Call, ast.ClassDef, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.For,
+               ast.AsyncFor)
 
 
 class Unpaired(Exception):
@@ -75,7 +77,7 @@ class Positions:
         self.pairs: dict[int, ast.AST] = {}
         self.args: dict[int, ast.AST] = {}
         for mine, theirs in zip(wanted, found):
-            if type(mine).__name__ != type(theirs).__name__:
+            if type(mine).__name__ != type(theirs).__name__.replace("Async", "", 1):
                 raise Unpaired("different node kinds")
             if isinstance(mine, cst.Call):
                 assert isinstance(theirs, ast.Call)

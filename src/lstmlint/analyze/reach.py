@@ -18,6 +18,9 @@ class Binding:
     - ``other``: bound by something whose value is not followed (a parameter, a loop target, ``+=``, ``del``…);
     - ``absent``: not bound on this path; ``import``: bound by an import (the import table resolves it);
     - ``loop``: stands for every binding of the name made inside a loop or ``try`` body (``alternatives``).
+
+    ``why`` says what an ``other`` binding is ("a parameter of build()"), ``at`` the node whose line it names
+    (the ``def``, the ``for``), for the reason of an unknown value.
     """
 
     value: cst.BaseExpression | None = None
@@ -25,6 +28,8 @@ class Binding:
     kind: str = "assign"
     scope: Scope | None = None
     alternatives: list[Binding] | None = None
+    why: str = ""
+    at: cst.CSTNode | None = None
 
 
 ABSENT = Binding(kind="absent")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import Callable
 
 import libcst as cst
@@ -41,13 +42,41 @@ class Evaluator:
     """Evaluates expressions; a name's value comes from the bindings that reach the read (``flow``), each
     binding evaluated once."""
 
-    def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str], flow: Flow) -> None:
+    def __init__(self, imports: ImportTable, code_of: Callable[[cst.CSTNode], str], flow: Flow,
+                 line_of: Callable[[cst.CSTNode], int | None] | None = None) -> None:
         self.imports = imports
         self.full_code_of = code_of  # libcst codegen: exact but costly, kept for the rare concatenated string
         self.flow = flow
+        self.line_of = line_of or (lambda node: None)  # the line of a call, def or for; None for other nodes
         self._active: set[int] = set()
         self._memo: dict[int, Value] = {}
         self.project = None  # the project's own constants (project_constants.ProjectConstants), when known
+        # a function analysed for one call of it: its parameters' bindings -> the values that call gives
+        self.given: dict[int, Value] = {}
+        # a class's methods analysed: `self.x` -> the value __init__ sets (see classes.py), read where `self` is
+        # bound by the parameter binding `attributes_self`
+        self.attributes: dict[str, Value] = {}
+        self.attributes_self: set[int] = set()
+
+    def enter(self, given: dict[int, Value], attributes: dict[str, Value] | None = None,
+              attributes_self: set[int] | None = None) -> tuple:
+        """Evaluate with these parameter values (and `self.` attributes) until ``leave``: every binding is
+        evaluated afresh, since what a binding gives may depend on them."""
+        saved = (self.given, self._memo, self._active, self.attributes, self.attributes_self)
+        self.given = {**self.given, **given}
+        self._memo, self._active = {}, set()
+        if attributes is not None:
+            self.attributes, self.attributes_self = attributes, attributes_self or set()
+        return saved
+
+    def leave(self, saved: tuple) -> None:
+        self.given, self._memo, self._active, self.attributes, self.attributes_self = saved
+
+    def unknown(self, reason: str, node: cst.CSTNode | None, text: str = "", tag: str | None = None,
+                name: str | None = None) -> Value:
+        """``Value.unknown`` whose reason names the line of ``node`` (a call, a ``def``, a ``for``), where the
+        value became unknown: what explain and the editor's hover print. See :func:`unknown_at`."""
+        return unknown_at(reason, self.line_of(node) if node is not None else None, text, tag, name)
 
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
@@ -60,10 +89,14 @@ class Evaluator:
             if resolved:
                 return Value("symbol", const=resolved, text=name, name=name)
             return Value.unknown(f"`{name}` is not defined in this file", text=name, name=name)
-        kinds = {binding.kind for binding in bindings}
+        given = self.given
+        kinds = {"assign" if id(binding) in given else binding.kind for binding in bindings}
         if kinds != {"assign"}:
+            told = next((b for b in bindings if b.kind == "other" and b.why), None)
             if "absent" in kinds or "import" in kinds:
                 reason = f"`{name}` is not bound the same way on every path"
+            elif told is not None:
+                return self.unknown(f"`{name}` is {told.why}", told.at, text=name, name=name)
             else:
                 reason = f"`{name}` is bound by something whose value is not followed (a parameter, a loop, " \
                          f"`+=`, `del`, an exception…)"
@@ -77,6 +110,8 @@ class Evaluator:
 
     def binding_value(self, binding: Binding, name: str) -> Value:
         key = id(binding)
+        if key in self.given:
+            return self.given[key]
         known = self._memo.get(key)
         if known is not None:
             return known
@@ -97,6 +132,7 @@ class Evaluator:
             else:
                 value = Value.unknown(f"`{name}` comes from an unpacking that is not known")
                 break
+        value = self._assigned_reason(value, name, binding.value)
         if (id(scope), name) in self.flow.mutated and not (
                 arrays.is_array_like(value) and (id(scope), name) not in self.flow.reshaped):
             # a numpy array changes shape in place only through resize() or `.shape =`: the name's other
@@ -104,6 +140,20 @@ class Evaluator:
             value = Value.unknown(f"`{name}` is changed in place", text=name, name=name)
         self._memo[key] = value
         return value
+
+    def _assigned_reason(self, value: Value, name: str, assigned: cst.BaseExpression | None) -> Value:
+        """An unknown value assigned from a call gets the call's line: "`X` is loaded from a file at line 12"."""
+        if value.kind != "unknown" or names_line(value.reason) or not isinstance(assigned, cst.Call):
+            return value
+        line = self.line_of(assigned)
+        if line is None:
+            return value
+        callee = self.imports.resolve(assigned.func) or dotted(assigned.func) or "a call"
+        if callee.rpartition(".")[2] in _LOADERS:
+            reason = f"`{name}` is loaded from a file at line {line}"
+        else:
+            reason = f"`{name}` is the result of `{callee.rpartition('.')[2]}(…)` at line {line}, not known statically"
+        return Value("unknown", reason=reason, text=value.text, tag=value.tag, name=value.name)
 
     def code_of(self, node: cst.CSTNode) -> str:
         """Source text for messages where it is cheap (names, literals, dotted names); the analyzer puts the
@@ -166,6 +216,8 @@ class Evaluator:
             made = arrays.evaluate_call(self, node, scope, text)
             if made is not None:
                 return made
+            return arrays.array_of_unknown_shape(self, node, scope, text) or Value.unknown(
+                "not a constant expression", text)
         return Value.unknown("not a constant expression", text)
 
     def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:
@@ -189,15 +241,24 @@ class Evaluator:
                 return Value.unknown("arithmetic error", text)
             if isinstance(result, (int, float)) and abs(result) < 2**63:
                 return Value.of(result, text)
-        return Value.unknown("arithmetic on unknown values", text)
+        told = next((v.reason for v in (left, right) if v.kind == "unknown" and v.reason), "")
+        return Value.unknown(told or "arithmetic on unknown values", text)
 
     def _attribute(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
+        if self.attributes and type(node.value) is cst.Name:
+            known = self.attributes.get(f"{node.value.value}.{node.attr.value}")
+            if known is not None:
+                bindings = self.flow.bindings_at(node.value, scope)
+                if bindings and len(bindings) == 1 and id(bindings[0]) in self.attributes_self:
+                    return _renamed(known, f"{node.value.value}.{node.attr.value}")
         if node.attr.value == "shape":
             base_name = dotted(node.value)
             base = self.evaluate(node.value, scope)
             if base.kind == "array":
                 return Value("tuple", items=list(base.items), text=text, tag="array-shape", name=base_name)
-            return Value.unknown(f"the shape of `{base_name or text}`", text, tag="array-shape", name=base_name)
+            told = f", and {base.reason}" if base.kind == "unknown" and names_line(base.reason) else ""
+            return Value.unknown(f"the shape of `{base_name or text}`{told}", text, tag="array-shape",
+                                 name=base_name)
         resolved = self.imports.resolve(node)
         constant = self.project.value(resolved, text) if resolved and self.project is not None else None
         if constant is not None:
@@ -223,7 +284,8 @@ class Evaluator:
             step = self.evaluate(index.step, scope) if index.step else Value.of(None)
             if base.kind != "tuple" and base.tag == "array-shape" and lower.const == 1 and upper.const is None \
                     and step.const is None:
-                return Value.unknown(base.reason + " without its first axis", text, tag="array-shape-tail")
+                return Value.unknown(f"`{text or self.full_code_of(node)}` reads {base.reason}", text,
+                                     tag="array-shape-tail")
             if base.kind == "tuple" and all(v.kind == "const" for v in (lower, upper, step)):
                 tail = base.tag == "array-shape" and lower.const == 1 and upper.const is None and step.const is None
                 try:
@@ -238,7 +300,30 @@ class Evaluator:
                 return base.items[position.const]
             except IndexError:
                 pass
+        if base.kind == "unknown" and names_line(base.reason):
+            return Value.unknown(f"`{text or self.full_code_of(node)}` reads {base.reason}", text)
         return Value.unknown("subscript of an unknown value", text)
+
+
+# Callees whose result is data read from a file (the last part of the resolved name)
+_LOADERS = {"load", "loadtxt", "genfromtxt", "fromfile", "read_csv", "read_excel", "read_parquet", "read_json",
+            "read_pickle", "read_table", "read_hdf", "read_feather", "load_data", "File", "imread"}
+_LINE = re.compile(r"\bline \d+")
+
+
+def names_line(reason: str) -> bool:
+    """Whether a reason already says where: "… at line 12"."""
+    return bool(_LINE.search(reason))
+
+
+def unknown_at(reason: str, line: int | None, text: str = "", tag: str | None = None,
+               name: str | None = None) -> Value:
+    """The helper for analyzer code that finds a value it cannot follow: ``Value.unknown`` with " at line N"
+    added to ``reason`` (when the line is known and the reason names none). Reasons are short and true, and say
+    what the value is, not what lstmlint lacks: "`n` is a parameter of build() at line 3"."""
+    if line is not None and not names_line(reason):
+        reason = f"{reason} at line {line}"
+    return Value.unknown(reason, text, tag=tag, name=name)
 
 
 def _literal(node: cst.BaseExpression, text: str):

@@ -7,9 +7,9 @@ from typing import Any, Callable, Iterator
 from lstmlint.engine.loader import Rule
 from lstmlint.engine.predicates import NO_DEFAULT, arg_default, compile_match
 from lstmlint.engine.rule_checks import close_match
-from lstmlint.engine.subject import Subject, names
-from lstmlint.findings import Edit, Finding, Fix
-from lstmlint.ir import Layer, Module, Span, arg_value, effective, label
+from lstmlint.engine.subject import Subject, names, upstream_inputs
+from lstmlint.findings import Edit, Finding, Fix, LineRef
+from lstmlint.ir import Layer, Model, Module, Span, arg_value, effective, label, sites_text
 
 
 class _Bindings(dict):
@@ -162,20 +162,52 @@ def run_rules(module: Module, rules: list[Rule], target: int) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple] = set()
     bases: dict[int, Subject] = {}
+    # findings in the models a function builds at each call of it: (rule, span, message) -> the models
+    by_call: dict[tuple, list[tuple[Finding, Model]]] = {}
     for kind, active in _plan(rules, target):
         for subject, span in subjects(module, kind, target, bases):
             for rule, quick, match in active:
                 if not quick(subject):
                     continue
                 subject.bindings = {}
+                subject.depends = set()
                 if match(subject) is not True:
                     continue
                 key = (rule.id, span)
                 if key in seen:  # a layer object shared by two models is reported once
                     continue
+                finding = make_finding(rule, subject, span, module.path)
+                if subject.model is not None and subject.model.sites:
+                    by_call.setdefault((rule.id, span, finding.message), []).append((finding, subject.model))
+                    continue
                 seen.add(key)
-                findings.append(make_finding(rule, subject, span, module.path))
+                findings.append(finding)
+    if by_call:
+        findings.extend(_per_call(module, by_call, seen))
     return findings
+
+
+def _per_call(module: Module, by_call: dict[tuple, list[tuple[Finding, Model]]], seen: set[tuple]) -> list[Finding]:
+    """One finding per line and message: as it is where every call's model has it, and naming the calls
+    where only some have it (or have it with another message)."""
+    where: dict[Span, list[Model]] = {}
+    for model in module.models:
+        if model.sites:
+            spans = {layer.span for layer in model.layers} | {inner.span for layer in model.layers
+                                                              for inner in _inner_layers(layer)}
+            for span in spans | {call.span for call in model.calls}:
+                where.setdefault(span, []).append(model)
+    out = []
+    for (rule, span, _), found in by_call.items():
+        if (rule, span) in seen:
+            continue
+        models = {id(model) for _, model in found}
+        finding = found[0][0]
+        if any(id(model) not in models for model in where.get(span, ())):
+            texts = list(dict.fromkeys(sites_text(model.sites) for _, model in found))
+            finding.message = f"{finding.message.rstrip().rstrip('.')} ({'; or '.join(texts)})."
+        out.append(finding)
+    return out
 
 
 def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding:
@@ -199,8 +231,23 @@ def make_finding(rule: Rule, subject: Subject, span: Span, path: str) -> Finding
         origin = (model_index, subject.index)
         if subject.call is not None:  # (model, None, call): the runtime checker pairs it with the replayed call
             origin = (model_index, None, next(i for i, c in enumerate(subject.model.calls) if c is subject.call))
-    return Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
-                   rule.severity, message, fix, origin=origin)
+    line_refs = tuple(int(v) for v in _cited(rule.message, values) if isinstance(v, LineRef))
+    finding = Finding(path, span.line, span.column, span.end_line, span.end_column, rule.id, rule.name,
+                      rule.severity, message, fix, origin=origin, line_refs=line_refs)
+    if origin is not None:  # the declarations it blames or was derived from, for engine/cascade.py
+        blamed = upstream_inputs(subject) if rule.blames == "input" else set()
+        finding.blames = tuple((origin[0], i) for i in sorted(blamed))
+        finding.depends = tuple((origin[0], i) for i in sorted(subject.depends))
+        if rule.note and finding.depends:
+            finding.note = rule.note.format_map(values)
+    return finding
+
+
+def _cited(template: str, values: _Bindings) -> list[Any]:
+    """The values a message template prints, in order."""
+    import string
+
+    return [values[field] for _, field, _, _ in string.Formatter().parse(template) if field]
 
 
 def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:

@@ -42,6 +42,8 @@ class Rule:
     subject: str = "layer"  # what the rule is evaluated on: layer | call | import
     keras: tuple[int, ...] = (2, 3)
     fix: dict[str, Any] | None = None
+    blames: str | None = None  # the declaration the rule reports as wrong (engine/cascade.py)
+    note: str | None = None  # how a finding of the rule reads folded into the one that blames its declaration
     runtime: dict[str, Any] = field(default_factory=dict)
     examples: dict[str, list[Example]] = field(default_factory=dict)
     path: str = ""
@@ -115,6 +117,8 @@ def load_rule(path: Path) -> Rule:
         subject=data.get("subject", "layer"),
         keras=tuple(data.get("keras", (2, 3))),
         fix=data.get("fix"),
+        blames=data.get("blames"),
+        note=data.get("note"),
         runtime=data.get("runtime", {}),
         examples={kind: [_example(e, data.get("keras", (2, 3))) for e in items]
                   for kind, items in data["examples"].items()},

@@ -35,9 +35,11 @@ PREDICATE_BINDINGS: dict[str, tuple[str, ...]] = {
     "data-rank-mismatch": ("data_shape", "expected"),
     "data-shape-mismatch": ("data_shape", "expected", "hint"),
     "samples-not-divisible": ("samples", "batch", "remainder"),
-    "batch-size-mismatch": ("batch_size", "batch"),
+    "batch-size-mismatch": ("batch_size", "batch", "advice"),
     "imports": ("name",),
-    "mixed-distribution": ("first", "first_line", "second"),
+    "mixed-distribution": ("first", "first_line", "second", "built"),
+    "cudnn-blockers": ("blockers",),
+    "extra-axis": ("input_text", "extra"),
 }
 MODEL_BINDINGS: dict[str, tuple[str, ...]] = {  # the `model` predicate binds by key
     "fixed-batch": ("batch",),
@@ -70,6 +72,8 @@ def _bound(clause: Any) -> set[str]:
 def templates(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(where, text) of every text of a rule that is formatted with the finding's values."""
     found = [("message", data["message"])]
+    if "note" in data:
+        found.append(("note", data["note"]))
     fix = data.get("fix") or {}
     if "description" in fix:
         found.append(("fix/description", fix["description"]))

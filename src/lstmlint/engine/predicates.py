@@ -14,8 +14,8 @@ from typing import Any, Callable
 from lstmlint.engine.loader import name_regex
 from lstmlint.engine.logic import Tri, compile_clause, conjunction
 from lstmlint.engine.rule_checks import RULE_CHECKS
-from lstmlint.engine.subject import (Subject, declaration, fixed_batch, format_shape, input_layer, input_shape,
-                                     is_stateful, names, timesteps_dim)
+from lstmlint.engine.subject import (Subject, declaration, derived_from_input, fixed_batch, format_shape,
+                                     input_layer, input_shape, is_stateful, names, timesteps_dim)
 from lstmlint.ir import Value, arg_value, effective, label
 from lstmlint.shape_args import dim, is_multi, single
 from lstmlint.unknown import UNKNOWN
@@ -265,7 +265,10 @@ def p_timesteps(spec: Any, subject: Subject) -> Tri:
         return None
     got = dim(steps)
     subject.bindings.setdefault("timesteps", "None" if got is None else got)
-    return compare_int(got, spec)
+    held = compare_int(got, spec)
+    if held:
+        derived_from_input(subject)
+    return held
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -350,7 +353,12 @@ def p_data_tag(spec: Any, subject: Subject) -> Tri:
     if subject.call is None:
         return False
     data = subject.call.args.get("x") or subject.call.args.get("generator")
-    return data is not None and data.value.tag in names(spec)
+    if data is None:
+        return False
+    # an array of known shape is an array too; anything not known to be one of the tags is False
+    # (the analyzer tags a numpy array of unknown shape "ndarray": analyze/arrays.py NDARRAY)
+    tag = "array" if data.value.kind == "array" or data.value.tag == "ndarray" else data.value.tag
+    return tag in names(spec)
 
 
 # ---------------------------------------------------------------------------------------------- imports

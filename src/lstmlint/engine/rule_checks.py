@@ -8,11 +8,13 @@ unknown-arg                LSTM502
 output-unpacked            LSTM106
 input-tag                  LSTM104
 units-match-timesteps      LSTM301
+extra-axis                 LSTM104
 data-rank-mismatch         LSTM108
 data-shape-mismatch        LSTM109
 samples-not-divisible      LSTM110
 batch-size-mismatch        LSTM203
 mixed-distribution         LSTM504
+cudnn-blockers             LSTM401
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from typing import Any, Callable
 
 from lstmlint import keras_api
 from lstmlint.engine.logic import Tri
-from lstmlint.engine.subject import (Subject, data_array, declaration, fixed_batch, format_shape, input_layer,
-                                     model_input, names, timesteps_dim)
-from lstmlint.ir import Import, arg_value, label
+from lstmlint.engine.subject import (Subject, data_array, declaration, derived_from_input, fixed_batch,
+                                     format_shape, input_layer, model_input, names, timesteps_dim)
+from lstmlint.findings import LineRef
+from lstmlint.ir import Import, Layer, Module, arg_value, label
 from lstmlint.shape_args import dim
 from lstmlint.unknown import UNKNOWN
 
@@ -41,10 +44,20 @@ KERAS1_RENAMES = {
     "b_constraint": "bias_constraint",
     "dropout_W": "dropout",
     "dropout_U": "recurrent_dropout",
-    "forget_bias_init": "unit_forget_bias",
+    # ConvLSTM2D (legacy_convlstm2d_support)
+    "nb_filter": "filters",
+    "subsample": "strides",
+    "border_mode": "padding",
+    "bias": "use_bias",
 }
-# Keras 1 arguments with no one-to-one replacement: a hint, never a rename.
-KERAS1_REMOVED = {"consume_less": "Keras 1's `consume_less` has no equivalent; remove it"}
+# Keras 1 arguments renamed with a change of values: a hint, never a rename (the old value would be kept).
+# Keras 2.2 legacy/interfaces.py: ('consume_less', 'implementation'), {'cpu': 0, 'mem': 1, 'gpu': 2}.
+KERAS1_VALUE_RENAMES = {
+    "consume_less": ("implementation", {"cpu": 0, "mem": 1, "gpu": 2}),
+    # recurrent_args_preprocessor: 'one' becomes unit_forget_bias=True, any other value is ignored with a warning
+    "forget_bias_init": ("unit_forget_bias", {"one": True}),
+    "dim_ordering": ("data_format", {"tf": "channels_last", "th": "channels_first", "default": None}),
+}
 _KERAS2_ONLY_HINTS = {
     "input_length": "declare the timesteps in `keras.Input(shape=(timesteps, features))` instead",
     "batch_input_shape": "use `keras.Input(batch_shape=(batch, timesteps, features))` as the first layer",
@@ -64,6 +77,23 @@ def close_match(name: str, candidates, cutoff: float) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- layers
+
+
+def _value_rename(name: str, value, accepted) -> str:
+    """The hint for a Keras 1 argument renamed with a change of values (no rename fix: the old value would stay)."""
+    new, values = KERAS1_VALUE_RENAMES[name]
+    said = value.const if value.kind == "const" else None
+    if said in values:
+        mapping = f"{name}={said!r} is {new}={values[said]!r}"
+    else:
+        mapping = ", ".join(f"{old!r} → {number!r}" for old, number in values.items())
+    if new not in accepted:
+        return f"Keras 1's name for `{new}` ({mapping}), which this layer no longer takes: remove it"
+    if name == "consume_less":
+        return f"Keras 1's name for `{new}`: {mapping}; the default, {new}=2, suits CPU and GPU alike, so remove it"
+    if name == "forget_bias_init" and said is not None and said not in values:
+        return f"Keras 1 ignored any value but 'one' (which is {new}=True): remove it"
+    return f"Keras 1's name for `{new}`: {mapping}"
 
 
 def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
@@ -86,8 +116,8 @@ def p_unknown_arg(spec: bool, subject: Subject) -> Tri:
         if subject.target == 3 and name in _KERAS2_ONLY_HINTS:
             hints.append(f"`{name}` (a Keras 2 argument: {_KERAS2_ONLY_HINTS[name]})")
             continue
-        if name in KERAS1_REMOVED:
-            hints.append(f"`{name}` ({KERAS1_REMOVED[name]})")
+        if name in KERAS1_VALUE_RENAMES:
+            hints.append(f"`{name}` ({_value_rename(name, layer.args[name].value, accepted)})")
             continue
         suggestion = KERAS1_RENAMES.get(name) or close_match(name, accepted, 0.75)
         if suggestion and suggestion in accepted:
@@ -123,18 +153,122 @@ def p_input_tag(spec: Any, subject: Subject) -> Tri:
     return declared.tag in names(spec)
 
 
+def p_extra_axis(spec: bool, subject: Subject) -> Tri:
+    """The input declared for the layer has one axis too many; binds ``extra``: which axis it most likely is and
+    the fix for that case (a whole array's shape, a leading batch axis, a trailing channels axis of size 1)."""
+    producer = input_layer(subject)
+    declared = declaration(producer) if producer is not None else None
+    if declared is None:
+        return None
+    subject.bindings.setdefault("input_text", declared.text)
+    text = declared.text
+    if declared.tag == "array-shape":
+        extra = (f"`{text}` is the whole array's shape, whose first axis counts the samples. Pass "
+                 f"`{text}[1:]`, (timesteps, features)")
+    elif declared.kind == "tuple" and len(declared.items) == 3:
+        first, second, last = declared.items
+        names = [item.text or str(item.py()) for item in declared.items]
+        if dim(last) == 1 and dim(first) is not None:
+            extra = (f"the trailing axis of size 1 looks like an image's channels axis, which a recurrent layer "
+                     f"does not have. Pass ({names[0]}, {names[1]}) and drop that axis from the data too "
+                     f"(`X[..., 0]` or `X.reshape(len(X), {names[0]}, {names[1]})`)")
+        else:
+            extra = (f"the first entry, {names[0]}, looks like the batch size, which input shapes leave out. "
+                     f"Pass ({names[1]}, {names[2]}), and `batch_size={names[0]}` only if the batch must be fixed"
+                     if dim(first) is not None else
+                     f"its first entry, None, stands for the batch, which input shapes leave out. Pass "
+                     f"({names[1]}, {names[2]})")
+    else:
+        extra = "input shapes describe one sample. Pass (timesteps, features) only"
+    subject.bindings["extra"] = extra
+    return spec
+
+
 def p_units_match_timesteps(spec: bool, subject: Subject) -> Tri:
+    """units is the very name or expression the input's timesteps were declared with (``LSTM(look_back,
+    input_shape=(look_back, 1))``, ``LSTM(X.shape[1])`` on ``X.shape[1:]``). Two values that merely are equal
+    (``LSTM(50, input_shape=(50, 1))``, ``LSTM_DIM = 32`` beside ``MAX_LENGTH = 32``) are a coincidence, not a
+    finding: the number says nothing of why it was chosen."""
     steps = timesteps_dim(subject)
     layer = subject.layer
     units = arg_value(layer, "units") if layer is not None else None
     if steps is None or units is None:
         return None
     same_name = units.name is not None and units.name == steps.name
-    same_value = dim(units) is not UNKNOWN and dim(units) is not None and dim(units) == dim(steps)
-    if not (units.known and steps.known) and not same_name:
+    text = units.text.strip()
+    same_expression = bool(text) and text == steps.text.strip() and not _is_literal(text)
+    if not (same_name or same_expression):
+        return not spec
+    subject.bindings.setdefault("timesteps", steps.name or steps.text)
+    derived_from_input(subject)
+    return spec
+
+
+def _is_literal(text: str) -> bool:
+    """A plain number (``32``, ``1_000``): equal literals are a coincidence, not a shared origin."""
+    return text.replace("_", "").isdigit()
+
+
+def p_cudnn_blockers(spec: bool, subject: Subject) -> Tri:
+    """The arguments of an LSTM or GRU that rule out the fused cuDNN kernel (Keras 3 backend/tensorflow/rnn.py
+    and lstm.py/gru.py; the same conditions in tf.keras 2.15), bound as ``blockers`` so that the message names
+    only those that fail. A value that is not known is not a blocker, but keeps the answer unknown."""
+    layer = subject.layer
+    if layer is None:
+        return False
+    unknown = False
+    blockers: list[str] = []
+    for name, test, needed in _CUDNN_CONDITIONS:
+        if name == "reset_after" and layer.cls != "GRU":
+            continue
+        value = arg_value(layer, name)
+        if value is None:
+            continue
+        if value.kind == "unknown":
+            unknown = True
+            continue
+        ok = test(value)
+        if ok is None:
+            unknown = True
+        elif not ok:
+            blockers.append(f"{name}={value.text or repr(value.py())} (cuDNN needs {needed})")
+    if blockers:
+        subject.bindings["blockers"] = " and ".join([", ".join(blockers[:-1]), blockers[-1]] if len(
+            blockers) > 1 else blockers)
+        return spec
+    return None if unknown else not spec
+
+
+def _named(expected: str):
+    def test(value) -> bool | None:
+        if value.kind == "symbol":
+            return value.const.rsplit(".", 1)[-1] == expected
+        if value.kind == "const":
+            return value.const == expected
         return None
-    subject.bindings.setdefault("timesteps", steps.name or dim(steps))
-    return (same_name or same_value) == spec
+    return test
+
+
+def _flag(expected: bool):
+    def test(value) -> bool | None:
+        return bool(value.const) == expected if value.kind == "const" else None
+    return test
+
+
+def _zero(value) -> bool | None:
+    if value.kind != "const" or isinstance(value.const, bool) or not isinstance(value.const, (int, float)):
+        return None
+    return not value.const > 0
+
+
+_CUDNN_CONDITIONS = (
+    ("activation", _named("tanh"), "'tanh'"),
+    ("recurrent_activation", _named("sigmoid"), "'sigmoid'"),
+    ("recurrent_dropout", _zero, "0"),
+    ("unroll", _flag(False), "False"),
+    ("use_bias", _flag(True), "True"),
+    ("reset_after", _flag(True), "True"),
+)
 
 
 # ---------------------------------------------------------------------------------------------- calls
@@ -154,6 +288,7 @@ def p_data_rank_mismatch(spec: bool, subject: Subject) -> Tri:
         return not spec
     if rank == wanted + 1 and dim(data[-1]) == 1:
         return not spec
+    derived_from_input(subject)
     return spec
 
 
@@ -169,6 +304,7 @@ def p_data_shape_mismatch(spec: bool, subject: Subject) -> Tri:
     swapped = len(got) >= 2 and got[-2:] == want[-2:][::-1] and got[-2] != got[-1]
     subject.bindings["hint"] = " (timesteps and features look swapped)" if swapped else ""
     if differs:
+        derived_from_input(subject)
         return spec
     if any(g is UNKNOWN or w is UNKNOWN for g, w in zip(got, want)):
         return None
@@ -206,7 +342,22 @@ def p_batch_size_mismatch(spec: bool, subject: Subject) -> Tri:
             return None
         subject.bindings["batch_size"] = f"batch_size={used}"
     subject.bindings["batch"] = size
+    subject.bindings["advice"] = _batch_advice(subject, size)
     return (used != size) == spec
+
+
+def _batch_advice(subject: Subject, size: Any) -> str:
+    """Pass the fixed batch size, unless that size is the data's number of timesteps: then the batch shape was
+    written one axis off (``batch_input_shape=(timesteps, features, ?)``) and batch_size=timesteps is no fix."""
+    data = data_array(subject)
+    if data is not None and len(data) == 3:
+        samples, steps, features = (dim(d) for d in data)
+        if isinstance(steps, int) and steps == size and samples != size:
+            shown = features if isinstance(features, int) else "features"
+            return (f"Yet {size} is the data's number of timesteps (x has shape {format_shape(data)}), so the "
+                    f"batch shape looks shifted by one axis: it reads (batch, timesteps, features), e.g. "
+                    f"batch_shape=(batch, {steps}, {shown}); batch_size={size} would not fix it.")
+    return f"Pass batch_size={size}."
 
 
 # ---------------------------------------------------------------------------------------------- imports
@@ -228,19 +379,60 @@ def brings_layers_or_models(imp: Import) -> bool:
 
 def p_mixed_distribution(spec: bool, subject: Subject) -> Tri:
     """keras, tf.keras and tf_keras are three distributions: on TF >= 2.16 tf.keras is Keras 3 and tf_keras is
-    Keras 2; on TF <= 2.15 tf.keras is Keras 2 and a separately installed keras may be Keras 3."""
+    Keras 2; on TF <= 2.15 tf.keras is Keras 2 and a separately installed keras may be Keras 3. Mixing them is a
+    problem only when layers or models are built from two of them, not when an import goes unused; the finding
+    is on the first import of the second distribution the file builds from, once per file."""
     imp = subject.imp
     if imp is None or not brings_layers_or_models(imp):
         return False
-    for earlier in subject.module.imports:
-        if earlier is imp:
-            break
-        if brings_layers_or_models(earlier) and earlier.distribution != imp.distribution:
-            subject.bindings.setdefault("first", earlier.distribution)
-            subject.bindings.setdefault("first_line", earlier.span.line)
-            subject.bindings.setdefault("second", imp.distribution)
-            return spec
-    return not spec
+    built = built_from(subject.module)
+    if len(built) < 2:
+        return not spec
+    bringing = [i for i in subject.module.imports if brings_layers_or_models(i) and i.distribution in built]
+    if not bringing:
+        return not spec
+    first = bringing[0]
+    second = next((i for i in bringing if i.distribution != first.distribution), None)
+    if second is not imp:
+        return not spec
+    subject.bindings.setdefault("first", first.distribution)
+    subject.bindings.setdefault("first_line", LineRef(first.span.line))
+    subject.bindings.setdefault("second", imp.distribution)
+    subject.bindings.setdefault("built", f"`{built[imp.distribution]}` from {imp.distribution} and "
+                                         f"`{built[first.distribution]}` from {first.distribution}")
+    return spec
+
+
+def keras_distribution(qualname: str) -> str | None:
+    """The distribution of a resolved Keras path (the analyzer only builds layers from such paths; its own table,
+    analyze.imports, is not imported here: the warm path never loads libcst)."""
+    root = qualname.split(".", 1)[0]
+    return {"tensorflow": "tf.keras", "tf_keras": "tf_keras", "keras": "keras"}.get(root)
+
+
+def built_from(module: Module) -> dict[str, str]:
+    """Each Keras distribution the file's layers and models are built from, with the first class built from it."""
+    found: dict[str, str] = {}
+
+    def note(qualname: str | None, cls: str) -> None:
+        distribution = keras_distribution(qualname) if qualname else None
+        if distribution is not None:
+            found.setdefault(distribution, cls)
+
+    def layers(layer: Layer) -> None:
+        if not layer.implicit:
+            note(layer.qualname, layer.cls)
+        for inner in ([layer.wrapped] if layer.wrapped is not None else []) + layer.cells:
+            layers(inner)
+
+    for model in module.models:
+        if model.qualname:
+            note(model.qualname, model.qualname.rsplit(".", 1)[-1])
+        for layer in model.layers:
+            layers(layer)
+    for layer in module.loose_layers:
+        layers(layer)
+    return found
 
 
 RULE_CHECKS: dict[str, Callable[[Any, Subject], Tri]] = {
@@ -248,11 +440,13 @@ RULE_CHECKS: dict[str, Callable[[Any, Subject], Tri]] = {
     "output-unpacked": p_output_unpacked,
     "input-tag": p_input_tag,
     "units-match-timesteps": p_units_match_timesteps,
+    "extra-axis": p_extra_axis,
     "data-rank-mismatch": p_data_rank_mismatch,
     "data-shape-mismatch": p_data_shape_mismatch,
     "samples-not-divisible": p_samples_not_divisible,
     "batch-size-mismatch": p_batch_size_mismatch,
     "mixed-distribution": p_mixed_distribution,
+    "cudnn-blockers": p_cudnn_blockers,
 }
 
 

@@ -28,6 +28,9 @@ class Subject:
     imp: Import | None = None
     shapes: list[LayerShape] | None = None
     bindings: dict[str, Any] = field(default_factory=dict)
+    # input nodes (indices into model.layers) whose declared shape a predicate that held was derived from: the
+    # finding depends on those declarations (engine/cascade.py)
+    depends: set[int] = field(default_factory=set)
     _consumers: dict[int, list[tuple[int, int | None]]] | None = None
     _base: Subject | None = None  # the model-level subject that owns the shared shapes and consumers
 
@@ -93,6 +96,37 @@ def input_shape(subject: Subject):
     if len(inputs) != 1 or inputs[0] is None or is_multi(inputs[0]):
         return None
     return single(inputs[0])
+
+
+def upstream_inputs(subject: Subject) -> set[int]:
+    """The input nodes (indices into model.layers) whose declared shapes reach the subject: every input of the
+    model for a call, the inputs a layer's data comes from for a layer."""
+    model = subject.model
+    if model is None:
+        return set()
+    if subject.call is not None:
+        return {i for i, layer in enumerate(model.layers) if layer.family == "input"}
+    if not subject.in_graph():
+        return set()
+    found: set[int] = set()
+    seen: set[int] = set()
+    todo = [subject.index]
+    while todo:
+        current = todo.pop()
+        for ref in model.layers[current].inputs:  # type: ignore[index]
+            if ref.layer in seen:
+                continue
+            seen.add(ref.layer)
+            if model.layers[ref.layer].family == "input":
+                found.add(ref.layer)
+            else:
+                todo.append(ref.layer)
+    return found
+
+
+def derived_from_input(subject: Subject) -> None:
+    """Record that a predicate holds because of the shapes declared upstream (see ``Subject.depends``)."""
+    subject.depends.update(upstream_inputs(subject))
 
 
 _DECLARING_ARGS = ("input_shape", "shape", "batch_input_shape", "batch_shape", "input_dim")

@@ -151,6 +151,15 @@ def _result(finding: Finding, rule_index: int, seen: dict, cache: dict) -> dict:
         }],
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, seen, cache)},
     }
+    if finding.notes:  # findings folded into this one (engine/cascade.py), each where it would have been reported
+        result["relatedLocations"] = [{
+            "id": number,
+            "physicalLocation": {
+                "artifactLocation": location,
+                "region": _region(note.line, note.column, note.end_line, note.end_column, False),
+            },
+            "message": {"text": (f"cell {note.cell}: " if note.cell is not None else "") + f"{note.rule}: {note.message}"},
+        } for number, note in enumerate(finding.notes, start=1)]
     if finding.fix is not None and finding.fix.edits and finding.cell is None:
         # Notebook fixes are left out: their positions are inside a cell, not inside the .ipynb file's bytes.
         result["fixes"] = [{
@@ -170,6 +179,8 @@ def _result(finding: Finding, rule_index: int, seen: dict, cache: dict) -> dict:
     properties: dict = {"name": finding.name, "runtime": finding.runtime}
     if finding.cell is not None:
         properties["cell"] = finding.cell
+    if finding.notes:
+        properties["folded"] = [note.rule for note in finding.notes]
     result["properties"] = properties
     return result
 
