@@ -46,6 +46,8 @@ VALUES = {
     "trainable": True, "dtype": "float32", "autocast": True, "name": "probe", "dynamic": False,
     "activity_regularizer": None, UNKNOWN: 1,
 }
+# Per-class values where the shared one is refused for its value, not its name.
+CLASS_VALUES = {"TextVectorization": {"dtype": "string"}}
 
 
 def _error(make, kwargs: dict) -> str | None:
@@ -116,7 +118,7 @@ def _info(obj, layers, version: int, name: str, accepts=(), refuses=()) -> dict:
 
     def with_keyword(keyword):
         kwargs = {k: v for k, v in baseline.items() if k not in SAME_AS.get(keyword, ())}
-        return {**kwargs, keyword: VALUES.get(keyword)}
+        return {**kwargs, keyword: CLASS_VALUES.get(name, {}).get(keyword, VALUES.get(keyword))}
 
     return {
         "where": _where(function),

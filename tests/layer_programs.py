@@ -41,6 +41,18 @@ EXTRA_KEYWORDS = ["bogus", "nb_filter", "nb_row", "nb_col", "output_dim", "init"
 RANK_HINTS = {"ConvLSTM1D": "(6, 8, 2)", "ConvLSTM2D": "(None, 10, 10, 3)", "ConvLSTM3D": "(3, 6, 6, 6, 1)",
               "RepeatVector": "(12,)", "Embedding": "(12,)", "Conv2D": "(8, 8, 3)"}
 WINDOW_RANKS = {"ConvLSTM2D": 2, "ConvLSTM3D": 3, "Conv2D": 2}
+# the 2-D / 3-D layers around the recurrent ones (issue 11 point 5)
+_SPATIAL = {2: ("Conv2D Convolution2D Conv2DTranspose MaxPooling2D AveragePooling2D MaxPool2D AvgPool2D "
+                "GlobalAveragePooling2D GlobalMaxPooling2D GlobalAvgPool2D GlobalMaxPool2D UpSampling2D Cropping2D "
+                "ZeroPadding2D"),
+            3: ("Conv3D Convolution3D Conv3DTranspose MaxPooling3D AveragePooling3D MaxPool3D AvgPool3D "
+                "GlobalAveragePooling3D GlobalMaxPooling3D GlobalAvgPool3D GlobalMaxPool3D UpSampling3D Cropping3D "
+                "ZeroPadding3D")}
+for _rank, _names in _SPATIAL.items():
+    for _name in _names.split():
+        RANK_HINTS.setdefault(_name, "(8, 8, 3)" if _rank == 2 else "(6, 6, 6, 2)")
+        WINDOW_RANKS.setdefault(_name, _rank)
+RANK_HINTS["TextVectorization"] = "(1,)"
 REQUIRED = {"units", "filters", "kernel_size", "n", "target_shape", "dims", "input_dim", "output_dim", "rate",
             "stddev", "activation", "layer", "cell", "cells", "pool_size", "function", "axes", "num_heads", "key_dim"}
 SIZES = ("units", "filters", "n", "output_dim", "input_dim", "size", "num_heads", "key_dim", "groups",

@@ -120,6 +120,7 @@ class Layer:
     callee_text: str | None = None  # how the class was spelled (``layers.CuDNNLSTM``), for fixes
     added_at: Span | None = None  # the ``model.add(...)`` statement that put the layer in a Sequential  # for implicit inputs: the family of the layer that declared it
     var: str | None = None  # the variable or attribute the layer (or its output) was bound to
+    submodel: Model | None = None  # a Sequential or Model called as a layer (family "model"): the model itself
 
     def arg(self, name: str) -> Value | None:
         found = self.args.get(name)
@@ -259,6 +260,7 @@ def _layer(d: dict[str, Any]) -> Layer:
             "keyword_inputs": {k: [Ref(**r) for r in refs] for k, refs in d["keyword_inputs"].items()},
             "callee_span": Span(**d["callee_span"]) if d["callee_span"] else None,
             "added_at": Span(**d["added_at"]) if d["added_at"] else None,
+            "submodel": _model(d["submodel"]) if d.get("submodel") else None,
         }
     )
 

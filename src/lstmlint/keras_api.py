@@ -51,7 +51,7 @@ class LayerSpec:
 
 FAMILIES: tuple[str, ...] = (
     "recurrent", "conv-recurrent", "cell", "wrapper", "input", "embedding", "dense",
-    "shape-keeping", "time-reducing", "pooling", "conv", "reshape", "merge", "attention",
+    "shape-keeping", "time-reducing", "pooling", "conv", "reshape", "merge", "attention", "preprocessing",
 )
 
 # Keras 3: Layer.__init__(*, activity_regularizer, trainable, dtype, autocast, name, **kwargs)
@@ -839,6 +839,328 @@ SIGNATURES: dict[str, LayerSpec] = {
             'activity_regularizer kernel_constraint bias_constraint softmax_robust_masking'
         ),
     ),
+    # Layers around the recurrent ones (issue 11 point 5): signatures from inspect on the installed Keras 3.15.1
+    # and tf_keras 2.21.0 (checked by tests/test_keras_api.py).
+    # K3 keras/src/layers/convolutional/conv3d.py:95; K2 tf_keras/src/layers/convolutional/conv3d.py:142
+    'Conv3D': LayerSpec(
+        name='Conv3D', family='conv',
+        positional=_t((
+            'filters kernel_size strides padding data_format dilation_rate groups activation use_bias '
+            'kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer '
+            'kernel_constraint bias_constraint'
+        )),
+        k3=_B3 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+        k2=_B2 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+    ),
+    # K3 keras/src/layers/convolutional/conv1d_transpose.py:101; K2 tf_keras/src/layers/convolutional/conv1d_transpose.py:124
+    'Conv1DTranspose': LayerSpec(
+        name='Conv1DTranspose', family='conv',
+        positional=_t((
+            'filters kernel_size strides padding output_padding data_format dilation_rate activation '
+            'use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer '
+            'activity_regularizer kernel_constraint bias_constraint'
+        )),
+        k3=_B3 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'output_padding padding strides use_bias'
+            )),
+        k2=_B2 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'output_padding padding strides use_bias'
+            )),
+    ),
+    # K3 keras/src/layers/convolutional/conv2d_transpose.py:109; K2 tf_keras/src/layers/convolutional/conv2d_transpose.py:150
+    'Conv2DTranspose': LayerSpec(
+        name='Conv2DTranspose', family='conv',
+        positional=_t((
+            'filters kernel_size strides padding output_padding data_format dilation_rate activation '
+            'use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer '
+            'activity_regularizer kernel_constraint bias_constraint'
+        )),
+        k3=_B3 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'output_padding padding strides use_bias'
+            )),
+        k2=_B2 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'output_padding padding strides use_bias'
+            )),
+    ),
+    # K3 keras/src/layers/convolutional/conv3d_transpose.py:113; K2 tf_keras/src/layers/convolutional/conv3d_transpose.py:157
+    'Conv3DTranspose': LayerSpec(
+        name='Conv3DTranspose', family='conv',
+        positional=_t((
+            'filters kernel_size strides padding data_format output_padding dilation_rate activation '
+            'use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer '
+            'activity_regularizer kernel_constraint bias_constraint'
+        )),
+        k3=_B3 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'output_padding padding strides use_bias'
+            )),
+        k2=_B2 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'output_padding padding strides use_bias'
+            )),
+        positional_k2=_t((
+            'filters kernel_size strides padding output_padding data_format dilation_rate activation '
+            'use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer '
+            'activity_regularizer kernel_constraint bias_constraint'
+        )),
+    ),
+    # K3 keras/src/layers/convolutional/conv1d.py:95; K2 tf_keras/src/layers/convolutional/conv1d.py:135
+    'Convolution1D': LayerSpec(
+        name='Convolution1D', family='conv',
+        positional=_t((
+            'filters kernel_size strides padding data_format dilation_rate groups activation use_bias '
+            'kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer '
+            'kernel_constraint bias_constraint'
+        )),
+        k3=_B3 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+        k2=_B2 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+    ),
+    # K3 keras/src/layers/convolutional/conv2d.py:98; K2 tf_keras/src/layers/convolutional/conv2d.py:158
+    'Convolution2D': LayerSpec(
+        name='Convolution2D', family='conv',
+        positional=_t((
+            'filters kernel_size strides padding data_format dilation_rate groups activation use_bias '
+            'kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer '
+            'kernel_constraint bias_constraint'
+        )),
+        k3=_B3 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+        k2=_B2 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+    ),
+    # K3 keras/src/layers/convolutional/conv3d.py:95; K2 tf_keras/src/layers/convolutional/conv3d.py:142
+    'Convolution3D': LayerSpec(
+        name='Convolution3D', family='conv',
+        positional=_t((
+            'filters kernel_size strides padding data_format dilation_rate groups activation use_bias '
+            'kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer '
+            'kernel_constraint bias_constraint'
+        )),
+        k3=_B3 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+        k2=_B2 | _s((
+                'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate '
+                'filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size '
+                'padding strides use_bias'
+            )),
+    ),
+    # K3 keras/src/layers/pooling/max_pooling2d.py:91; K2 tf_keras/src/layers/pooling/max_pooling2d.py:152
+    'MaxPooling2D': LayerSpec(
+        name='MaxPooling2D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/max_pooling3d.py:67; K2 tf_keras/src/layers/pooling/max_pooling3d.py:86
+    'MaxPooling3D': LayerSpec(
+        name='MaxPooling3D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/average_pooling2d.py:91; K2 tf_keras/src/layers/pooling/average_pooling2d.py:129
+    'AveragePooling2D': LayerSpec(
+        name='AveragePooling2D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/average_pooling3d.py:67; K2 tf_keras/src/layers/pooling/average_pooling3d.py:86
+    'AveragePooling3D': LayerSpec(
+        name='AveragePooling3D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/max_pooling2d.py:91; K2 tf_keras/src/layers/pooling/max_pooling2d.py:152
+    'MaxPool2D': LayerSpec(
+        name='MaxPool2D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/max_pooling3d.py:67; K2 tf_keras/src/layers/pooling/max_pooling3d.py:86
+    'MaxPool3D': LayerSpec(
+        name='MaxPool3D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/average_pooling2d.py:91; K2 tf_keras/src/layers/pooling/average_pooling2d.py:129
+    'AvgPool2D': LayerSpec(
+        name='AvgPool2D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/average_pooling3d.py:67; K2 tf_keras/src/layers/pooling/average_pooling3d.py:86
+    'AvgPool3D': LayerSpec(
+        name='AvgPool3D', family='pooling',
+        positional=_t('pool_size strides padding data_format name'),
+        k3=_B3 | _s('data_format padding pool_size strides'),
+        k2=_B2 | _s('data_format padding pool_size strides'),
+        positional_k2=_t('pool_size strides padding data_format'),
+    ),
+    # K3 keras/src/layers/pooling/global_average_pooling2d.py:57; K2 tf_keras/src/layers/pooling/base_global_pooling2d.py:28
+    'GlobalAveragePooling2D': LayerSpec(
+        name='GlobalAveragePooling2D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/pooling/global_average_pooling3d.py:58; K2 tf_keras/src/layers/pooling/base_global_pooling3d.py:28
+    'GlobalAveragePooling3D': LayerSpec(
+        name='GlobalAveragePooling3D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/pooling/global_max_pooling2d.py:57; K2 tf_keras/src/layers/pooling/base_global_pooling2d.py:28
+    'GlobalMaxPooling2D': LayerSpec(
+        name='GlobalMaxPooling2D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/pooling/global_max_pooling3d.py:58; K2 tf_keras/src/layers/pooling/base_global_pooling3d.py:28
+    'GlobalMaxPooling3D': LayerSpec(
+        name='GlobalMaxPooling3D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/pooling/global_average_pooling2d.py:57; K2 tf_keras/src/layers/pooling/base_global_pooling2d.py:28
+    'GlobalAvgPool2D': LayerSpec(
+        name='GlobalAvgPool2D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/pooling/global_average_pooling3d.py:58; K2 tf_keras/src/layers/pooling/base_global_pooling3d.py:28
+    'GlobalAvgPool3D': LayerSpec(
+        name='GlobalAvgPool3D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/pooling/global_max_pooling2d.py:57; K2 tf_keras/src/layers/pooling/base_global_pooling2d.py:28
+    'GlobalMaxPool2D': LayerSpec(
+        name='GlobalMaxPool2D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/pooling/global_max_pooling3d.py:58; K2 tf_keras/src/layers/pooling/base_global_pooling3d.py:28
+    'GlobalMaxPool3D': LayerSpec(
+        name='GlobalMaxPool3D', family='time-reducing',
+        positional=_t('data_format keepdims'),
+        k3=_B3 | _s('data_format keepdims'),
+        k2=_B2 | _s('data_format keepdims'),
+    ),
+    # K3 keras/src/layers/reshaping/up_sampling2d.py:69; K2 tf_keras/src/layers/reshaping/up_sampling2d.py:91
+    'UpSampling2D': LayerSpec(
+        name='UpSampling2D', family='reshape',
+        positional=_t('size data_format interpolation'),
+        k3=_B3 | _s('data_format interpolation size'),
+        k2=_B2 | _s('data_format interpolation size'),
+    ),
+    # K3 keras/src/layers/reshaping/up_sampling3d.py:56; K2 tf_keras/src/layers/reshaping/up_sampling3d.py:76
+    'UpSampling3D': LayerSpec(
+        name='UpSampling3D', family='reshape',
+        positional=_t('size data_format'),
+        k3=_B3 | _s('data_format size'),
+        k2=_B2 | _s('data_format size'),
+    ),
+    # K3 keras/src/layers/reshaping/cropping2d.py:56; K2 tf_keras/src/layers/reshaping/cropping2d.py:80
+    'Cropping2D': LayerSpec(
+        name='Cropping2D', family='reshape',
+        positional=_t('cropping data_format'),
+        k3=_B3 | _s('cropping data_format'),
+        k2=_B2 | _s('cropping data_format'),
+    ),
+    # K3 keras/src/layers/reshaping/cropping3d.py:59; K2 tf_keras/src/layers/reshaping/cropping3d.py:81
+    'Cropping3D': LayerSpec(
+        name='Cropping3D', family='reshape',
+        positional=_t('cropping data_format'),
+        k3=_B3 | _s('cropping data_format'),
+        k2=_B2 | _s('cropping data_format'),
+    ),
+    # K3 keras/src/layers/reshaping/zero_padding2d.py:71; K2 tf_keras/src/layers/reshaping/zero_padding2d.py:97
+    'ZeroPadding2D': LayerSpec(
+        name='ZeroPadding2D', family='reshape',
+        positional=_t('padding data_format'),
+        k3=_B3 | _s('data_format padding'),
+        k2=_B2 | _s('data_format padding'),
+    ),
+    # K3 keras/src/layers/reshaping/zero_padding3d.py:60; K2 tf_keras/src/layers/reshaping/zero_padding3d.py:84
+    'ZeroPadding3D': LayerSpec(
+        name='ZeroPadding3D', family='reshape',
+        positional=_t('padding data_format'),
+        k3=_B3 | _s('data_format padding'),
+        k2=_B2 | _s('data_format padding'),
+    ),
+    # K3 keras/src/layers/preprocessing/text_vectorization.py:211; K2 tf_keras/src/layers/preprocessing/text_vectorization.py:248
+    'TextVectorization': LayerSpec(
+        name='TextVectorization', family='preprocessing',
+        positional=_t((
+            'max_tokens standardize split ngrams output_mode output_sequence_length pad_to_max_tokens '
+            'vocabulary idf_weights sparse ragged encoding name'
+        )),
+        k3=_B3 | _s((
+                'encoding idf_weights max_tokens ngrams output_mode output_sequence_length '
+                'pad_to_max_tokens ragged sparse split standardize vocabulary'
+            )),
+        k2=_B2 | _s((
+                'encoding idf_weights max_tokens ngrams output_mode output_sequence_length '
+                'pad_to_max_tokens ragged sparse split standardize vocabulary'
+            )),
+        positional_k2=_t((
+            'max_tokens standardize split ngrams output_mode output_sequence_length pad_to_max_tokens '
+            'vocabulary idf_weights sparse ragged encoding'
+        )),
+    ),
 }
 
 
@@ -888,6 +1210,12 @@ OVERRIDES_K3: dict[str, Override] = {
     # BaseConv.__init__ parameters (convolutional/base_conv.py:109-110)
     'Conv1D': _x("lora_alpha lora_rank"),
     'Conv2D': _x("lora_alpha lora_rank"),
+    'Conv3D': _x("lora_alpha lora_rank"),
+    'Convolution1D': _x("lora_alpha lora_rank"),
+    'Convolution2D': _x("lora_alpha lora_rank"),
+    'Convolution3D': _x("lora_alpha lora_rank"),
+    # popped (preprocessing/text_vectorization.py:341-344)
+    'TextVectorization': _x("has_input_vocabulary vocabulary_size"),
     # forwarded to Attention.__init__ (attention/additive_attention.py:66)
     'AdditiveAttention': _x("score_mode seed"),
 }
@@ -938,6 +1266,16 @@ OVERRIDES_K2: dict[str, Override] = {
     # Conv.__init__ parameters (convolutional/base_conv.py:115; SeparableConv -> Conv)
     'Conv1D': _x("conv_op"),
     'Conv2D': _x("conv_op"),
+    'Conv3D': _x("conv_op"),
+    'Convolution1D': _x("conv_op"),
+    'Convolution2D': _x("conv_op"),
+    'Convolution3D': _x("conv_op"),
+    # ConvNDTranspose -> ConvND -> Conv: **kwargs reach Conv.__init__'s groups and conv_op
+    'Conv1DTranspose': _x("conv_op groups"),
+    'Conv2DTranspose': _x("conv_op groups"),
+    'Conv3DTranspose': _x("conv_op groups"),
+    # popped (preprocessing/text_vectorization.py:377-380)
+    'TextVectorization': _x("has_input_vocabulary vocabulary_size"),
     'SeparableConv1D': _x("conv_op groups kernel_constraint kernel_initializer kernel_regularizer"),
     # BaseDenseAttention pops causal with a deprecation warning and takes dropout
     # (attention/base_dense_attention.py:71-79); it is a BaseRandomLayer

@@ -96,13 +96,35 @@ def single(output: Output) -> Shape | None:
 # ---------------------------------------------------------------------------------------------- arguments
 
 
+# Keras 1 spellings, read for what they mean (keras 2.2.4 keras/legacy/interfaces.py converted them: output_dim ->
+# units, nb_filter -> filters, border_mode -> padding, subsample -> strides, bias -> use_bias, atrous_rate ->
+# dilation_rate, pool_length -> pool_size, filter_length -> kernel_size); LSTM502 still reports them under the
+# target. Embedding's own output_dim is read as itself.
+_KERAS1 = {"units": ("output_dim",), "filters": ("nb_filter",), "padding": ("border_mode",),
+           "strides": ("subsample", "subsample_length", "stride"), "use_bias": ("bias",),
+           "dilation_rate": ("atrous_rate",), "pool_size": ("pool_length",), "kernel_size": ("filter_length",)}
+
+
 def _given(layer: Layer, name: str) -> Value | None:
     """The argument's value; None when it is not given. Under *args / **kwargs an argument not written out may
     still be set, so it reads as unknown instead of as its default."""
     value = layer.arg(name)
+    if value is None:
+        value = _keras1(layer, name)
     if value is None and layer.has_star_args:
         return Value.unknown("may be set through *args or **kwargs")
     return value
+
+
+def _keras1(layer: Layer, name: str) -> Value | None:
+    for old in _KERAS1.get(name, ()):
+        if old in layer.args:
+            return layer.args[old].value
+    if name == "kernel_size" and "nb_row" in layer.args and "nb_col" in layer.args:
+        return Value("tuple", items=[layer.args["nb_row"].value, layer.args["nb_col"].value])
+    if name == "data_format" and "dim_ordering" in layer.args:
+        return Value.unknown("Keras 1 dim_ordering=")  # 'th' / 'tf' / 'default' (keras.json): not read
+    return None
 
 
 def flag(layer: Layer, name: str, default: bool) -> bool | None:
@@ -247,7 +269,7 @@ def _missing_required(layer: Layer, target: int) -> bool:
     if layer.has_star_args or _function_form(layer):
         return False
     defaulted = _DEFAULTED_IN_KERAS2.get(layer.cls, ()) if target == 2 else ()
-    return any(name not in layer.args and name not in defaulted for name in _REQUIRED.get(layer.cls, ()))
+    return any(_given(layer, name) is None and name not in defaulted for name in _REQUIRED.get(layer.cls, ()))
 
 
 def _declared_shape(value: Value | None) -> Shape | None:
@@ -278,6 +300,11 @@ def declared_input(layer: Layer, target: int) -> Shape | None:
         if key in args:
             dims = _tuple_dims(args[key].value)
             return None if dims is None else [batch, *dims]
+    if layer.declared_by == "embedding" and "input_length" in args:
+        length = args["input_length"].value
+        if length.kind == "const" and not length.const:
+            length = Value.of(None)  # Keras 2: `if input_length:` else input_shape=(None,)
+        return [batch, length] if target == 2 else None
     if "input_dim" in args:
         if target == 2 and layer.declared_by == "recurrent":
             length = args["input_length"].value if "input_length" in args else Value.of(None)

@@ -31,10 +31,13 @@ from typing import Callable, Union
 from lstmlint.ir import Layer, Model
 from lstmlint.shape_args import (REFUSED, Output, Shape, _checked_output, _declared_shape, _missing_required,
                                  checked_shape, count, declared_input, is_multi, single)
-from lstmlint.shape_layers import (_conv1d, _dense, _embedding, _flatten, _global_pool, _merge, _permute, _pool1d,
-                                   _repeat_vector, _reshape, _shape_keeping, _upsampling, _zero_padding)
+from lstmlint.shape_layers import (_RANK, _attention, _conv1d, _conv_nd, _crop_or_pad, _dense, _embedding, _flatten,
+                                   _global_pool, _global_pool_nd, _merge, _multi_head_attention, _permute, _pool1d,
+                                   _pool_nd, _repeat_vector, _reshape, _shape_keeping, _text_vectorization,
+                                   _upsampling, _upsampling_nd, _zero_padding)
 from lstmlint.shape_recurrent import _bidirectional, _conv_lstm, _recurrent
 from lstmlint.unknown import UNKNOWN
+from lstmlint.shape_args import dim as _dim  # noqa: E402  isort: skip
 
 # Read from lstmlint.shapes by the runtime worker and the tests: the dims of an output and the size bound.
 from lstmlint.shape_args import MAX_SIZE, dim, dims  # noqa: E402,F401  isort: skip
@@ -53,23 +56,32 @@ class LayerShape:
 # ------------------------------------------------------------------------------------------------- driver
 
 
-def infer(model: Model, target: int = 3) -> list[LayerShape]:
+# How deep models used as layers may nest (a guard against a model that contains itself).
+_MAX_NESTING = 8
+
+
+def infer(model: Model, target: int = 3, given: Shape | None = None, depth: int = 0) -> list[LayerShape]:
+    """Each layer's inputs, output and parameters. ``given``: the shape of the tensor a model used as a layer is
+    called on, in place of its declared input (or as the input that builds a Sequential declaring none)."""
     results: list[LayerShape] = []
-    build = _declared_shape(model.build_shape)
+    build = _declared_shape(model.build_shape) if given is None else given
     for index, layer in enumerate(model.layers):
         inputs = [_incoming(results, ref.layer, ref.index) for ref in layer.inputs]
         if layer.family == "input":
             # an Input added to a Sequential after other layers: Keras refuses a second input
             output = _input_output(layer, target) if not layer.inputs else REFUSED
+            if given is not None and isinstance(output, list):
+                output = given
             if output is UNKNOWN and index == 0 and layer.implicit and model.build_shape is not None:
                 output = build  # a subclassed model's call() input, shaped by model.build()
             # an input whose declaration Keras refuses has no parameter count either
             results.append(LayerShape(inputs, output if isinstance(output, list) else None,
                                       None if output is REFUSED else 0))
             continue
-        if not inputs and index == 0 and model.build_shape is not None:
+        if not inputs and index == 0 and (model.build_shape is not None or given is not None):
             inputs = [build]
-        output, params = _contained(layer, inputs, target)
+        keyword = {k: [_incoming(results, r.layer, r.index) for r in refs] for k, refs in layer.keyword_inputs.items()}
+        output, params = _contained(layer, inputs, target, keyword, depth)
         results.append(LayerShape(inputs, output, params))
     _shared_params(model, results)
     return results
@@ -111,6 +123,9 @@ def _input_output(layer: Layer, target: int):
         return UNKNOWN
     args = layer.args
     given = [k for k in ("batch_shape", "batch_input_shape", "shape", "input_shape") if k in args]
+    if layer.implicit and layer.declared_by == "embedding" and not given:
+        shape = checked_shape(declared_input(layer, target))  # Embedding(input_length=): Keras 2 only
+        return UNKNOWN if shape is None else shape
     if not given and "input_dim" not in args:
         return UNKNOWN if layer.implicit else REFUSED  # Keras: Input() needs a shape
     if len(given) > 1 or (given and given[0].startswith("batch") and "batch_size" in args):
@@ -137,9 +152,10 @@ def _incoming(results: list[LayerShape], producer: int, index: int | None) -> Ou
     return produced
 
 
-def _contained(layer: Layer, inputs: list[Output], target: int) -> tuple[Output, int | None]:
+def _contained(layer: Layer, inputs: list[Output], target: int, keyword: dict[str, list[Output]] | None = None,
+               depth: int = 0) -> tuple[Output, int | None]:
     try:
-        output, params = layer_output(layer, inputs, target)
+        output, params = layer_output(layer, inputs, target, keyword, depth)
     except Exception:
         if not CONTAIN_ERRORS:
             raise
@@ -147,26 +163,69 @@ def _contained(layer: Layer, inputs: list[Output], target: int) -> tuple[Output,
     return _checked_output(output), count(params)
 
 
-def layer_output(layer: Layer, inputs: list[Output], target: int) -> tuple[Output, int | None]:
-    """Output shape and parameter count of one layer application."""
+def layer_output(layer: Layer, inputs: list[Output], target: int, keyword: dict[str, list[Output]] | None = None,
+                 depth: int = 0) -> tuple[Output, int | None]:
+    """Output shape and parameter count of one layer application (``keyword``: the tensors it takes by
+    keyword, e.g. MultiHeadAttention's value= and key=)."""
+    keyword = keyword or {}
+    if layer.family == "model" and len(inputs) == 1 and not keyword:
+        return _submodel(layer, single(inputs[0]), target, depth)
     if layer.family in ("unknown", "other", "model", "input") or not inputs or layer.extra_positional:
         return None, None
     if _missing_required(layer, target):
         return None, None
     if layer.family == "merge":
         return _merge(layer, [single(i) for i in inputs])
+    if layer.family == "attention" and "?" in keyword:
+        return None, None  # a tensor or call option the analysis does not follow (return_attention_scores=)
+    if layer.cls == "MultiHeadAttention":
+        value, key = keyword.get("value"), keyword.get("key")
+        if len(inputs) != 1 or value is None or len(value) != 1 or (key is not None and len(key) != 1):
+            return None, None
+        return _multi_head_attention(layer, single(inputs[0]), single(value[0]),
+                                     None if key is None else single(key[0]))
+    if layer.cls in ("Attention", "AdditiveAttention"):
+        return _attention(layer, [single(i) for i in inputs], target)
     if len(inputs) != 1:
         return None, None  # a list of tensors: Keras maps some layers over it and refuses it for others
     handler = _BY_CLASS.get(layer.cls) or _BY_FAMILY.get(layer.family)
     if handler is None:
         return None, None
+    if handler is _time_distributed:
+        return _time_distributed(layer, single(inputs[0]), target, depth)
     return handler(layer, single(inputs[0]), target)
 
 
-def _time_distributed(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, int | None]:
+def _submodel(layer: Layer, shape: Shape | None, target: int, depth: int) -> tuple[Output, int | None]:
+    """A Sequential or functional model called as a layer: its layers run on the tensor it is called on, which
+    must fit its declared input (a dim it declares equals the tensor's); its weights are all its layers'."""
+    inner = layer.submodel
+    if inner is None or shape is None or depth >= _MAX_NESTING or not inner.complete or len(inner.outputs) != 1:
+        return None, None
+    inputs = [i for i, x in enumerate(inner.layers) if x.family == "input"]
+    if len(inputs) > 1 or (not inputs and inner.kind != "sequential") or not inner.layers:
+        return None, None
+    if inputs:
+        declared = infer(inner, target, depth=depth + 1)[inputs[0]].output
+        declared = single(declared)
+        if declared is None or len(declared) != len(shape):
+            return None, None
+        for theirs, mine in zip(declared[1:], shape[1:]):
+            a, b = _dim(theirs), _dim(mine)
+            if a is UNKNOWN or b is UNKNOWN or (a is not None and a != b):
+                return None, None  # not known to fit, or a shape Keras would warn about and may refuse
+    elif inner.build_shape is not None or inner.layers[0].family == "input":
+        return None, None
+    results = infer(inner, target, given=shape, depth=depth + 1)
+    out = inner.outputs[0]
+    produced = _incoming(results, out.layer, out.index)
+    return produced, total_params(inner, results)
+
+
+def _time_distributed(layer: Layer, shape: Shape | None, target: int, depth: int = 0) -> tuple[Output, int | None]:
     if layer.wrapped is None or shape is None or len(shape) < 3:
         return None, None
-    inner_out, params = layer_output(layer.wrapped, [[shape[0], *shape[2:]]], target)
+    inner_out, params = layer_output(layer.wrapped, [[shape[0], *shape[2:]]], target, depth=depth)
     inner = single(inner_out)
     if inner is None or not inner:
         return None, params
@@ -187,7 +246,20 @@ _BY_CLASS: dict[str, _Handler] = {
     "Permute": _permute,
     "ZeroPadding1D": _zero_padding,
     "UpSampling1D": _upsampling,
+    "Convolution1D": _conv1d,
+    "TextVectorization": _text_vectorization,
 }
+for _name, _rank in _RANK.items():
+    if _name.startswith(("Conv", "Convolution")):
+        _BY_CLASS[_name] = _conv_nd
+    elif _name.startswith("Global"):
+        _BY_CLASS[_name] = _global_pool_nd if _rank > 1 else _global_pool
+    elif "Pool" in _name:
+        _BY_CLASS[_name] = _pool_nd
+    elif _name.startswith("UpSampling"):
+        _BY_CLASS[_name] = _upsampling_nd
+    else:
+        _BY_CLASS[_name] = _crop_or_pad
 _BY_FAMILY: dict[str, _Handler] = {
     "recurrent": _recurrent,
     "conv-recurrent": _conv_lstm,

@@ -42,6 +42,12 @@ class Expressions:
             if parts and all(isinstance(p, TensorObj) for p in parts):
                 return TensorsObj(parts)  # type: ignore[arg-type]
             return None
+        if isinstance(node, cst.Dict):
+            # Model(inputs={...}, outputs={"y": ...}): the tensors of a dict literal, in its order
+            values = [self.expr(e.value, ctx) for e in node.elements if isinstance(e, cst.DictElement)]
+            if values and len(values) == len(node.elements) and all(isinstance(v, TensorObj) for v in values):
+                return TensorsObj(values)  # type: ignore[arg-type]
+            return None
         if isinstance(node, cst.Call):
             return self.call(node, ctx)
         if isinstance(node, cst.NamedExpr):
@@ -68,11 +74,15 @@ class Expressions:
         if isinstance(callee, LayerObj):
             return self.apply(callee.layer, node, ctx)
         if isinstance(callee, ModelObj):
-            return self.apply(Layer("Model", "keras.Model", "model", self.span(node)), node, ctx,
-                              origin=callee.model if callee.instance is None else callee.instance)
+            return self.apply(Layer("Model", "keras.Model", "model", self.span(node), submodel=callee.model), node,
+                              ctx, origin=callee.model if callee.instance is None else callee.instance)
         if isinstance(callee, FuncObj):
             return self.call_function(callee, node, ctx)
         if isinstance(callee, ClassObj):
+            if not callee.is_model and not callee.is_sequence and self.is_layer_class(callee, ctx):
+                # a custom layer: placed in models with an unknown output, never hiding them
+                return LayerObj(self.construct(node, callee.node.name.value, callee.node.name.value, ctx,
+                                               known=False))
             return self.construct_class(callee, node, ctx)
         if isinstance(func, cst.Attribute) and func.attr.value in _DATASET_METHODS:
             if key is not None:
@@ -109,7 +119,25 @@ class Expressions:
         if keras_api.spec(name) is not None:
             layer = self.construct(node, name, resolved, ctx)
             return LayerObj(layer)
+        if _layer_path(resolved, name):
+            # a Keras layer class without shape rules here: its output is unknown, and the model stays whole
+            return LayerObj(self.construct(node, name, resolved, ctx, known=False))
         return None
+
+    def is_layer_class(self, callee: ClassObj, ctx: Ctx, depth: int = 0) -> bool:
+        """A class of the file that subclasses a Keras layer (``keras.layers.Layer``, ``layers.LSTM``…), directly
+        or through another such class of the file."""
+        for base in callee.node.bases:
+            resolved = self.resolve(base.value, ctx)
+            keras = split_keras(resolved) if resolved else None
+            if keras is not None and (keras[1] == "Layer" or keras_api.spec(keras[1]) is not None
+                                      or _layer_path(resolved, keras[1])):
+                return True
+            parent = ctx.env.get(dotted(base.value) or "")
+            if isinstance(parent, ClassObj) and depth < 8 and not parent.is_model and self.is_layer_class(
+                    parent, ctx, depth + 1):
+                return True
+        return False
 
     def resolve(self, node: cst.BaseExpression, ctx: Ctx) -> str | None:
         """Like ImportTable.resolve, but a name bound inside an enclosing function (a parameter, a loop
@@ -122,8 +150,8 @@ class Expressions:
             scope = scope.parent
         return self.imports.resolve(node)
 
-    def construct(self, node: cst.Call, name: str, qualname: str, ctx: Ctx) -> Layer:
-        spec = keras_api.spec(name)
+    def construct(self, node: cst.Call, name: str, qualname: str, ctx: Ctx, known: bool = True) -> Layer:
+        spec = keras_api.spec(name) if known else None
         layer = Layer(cls=name, qualname=qualname, family=spec.family if spec else "other", span=self.span(node))
         if isinstance(node.func, (cst.Name, cst.Attribute)):
             layer.callee_span = self.positions.callee(node)
@@ -156,5 +184,17 @@ class Expressions:
             return obj.layer
         if isinstance(obj, TensorObj) and obj.graph.nodes[obj.node].family == "input":
             return obj.graph.nodes[obj.node]
+        if isinstance(obj, ModelObj):
+            # a Sequential or Model used as a layer: one Layer per model object, so that placing it twice
+            # shares its weights as in Keras
+            if obj.as_layer is None:
+                obj.as_layer = Layer("Model", "keras.Model", "model", self.span_or(node, near), submodel=obj.model)
+            return obj.as_layer
         return Layer("?", dotted(node.func if isinstance(node, cst.Call) else node) or "?", "unknown",
                      self.span_or(node, near))
+
+
+def _layer_path(resolved: str | None, name: str) -> bool:
+    """``keras.layers.UpSampling2D``, ``tf.keras.layers.experimental.preprocessing.Rescaling``: a layer class."""
+    return bool(resolved) and ".layers." in f".{resolved}" and name[:1].isupper() and name not in (
+        "Layer", "InputSpec")

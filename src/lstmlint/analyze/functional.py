@@ -36,19 +36,34 @@ class FunctionalModels:
             keyword = arg.keyword.value if arg.keyword is not None else None
             if arg.star:
                 extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
-            elif keyword in ("inputs", "x") or (keyword is None and positional == 0):
+            elif keyword in ("inputs", "x", "query") or (keyword is None and positional == 0):
                 positional += keyword is None
                 first = arg.value
             elif keyword is None and positional == 1 and _takes_initial_state(layer):
                 positional += 1
                 extra["initial_state"] = self.tensor_refs(arg.value, node, ctx)
+            elif layer.cls == "MultiHeadAttention" and (keyword in ("value", "key") or (
+                    keyword is None and positional == 1)):
+                positional += keyword is None
+                extra[keyword or "value"] = self.tensor_refs(arg.value, node, ctx)
+            elif keyword == "return_attention_scores" and layer.family == "attention":
+                # a tuple (output, scores) when true: the output is no longer one tensor of the usual shape
+                extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
+
             elif keyword in TENSOR_KEYWORDS:
                 if not _is_none(arg.value):
                     extra[keyword] = self.tensor_refs(arg.value, node, ctx)
             elif keyword not in _IGNORED_CALL_KEYWORDS:
                 positional += keyword is None
-                if isinstance(self.expr(arg.value, ctx), (TensorObj, TensorsObj)):
-                    extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
+                value = self.expr(arg.value, ctx)
+                if isinstance(value, (TensorObj, TensorsObj)):
+                    tensors = _tensors(value)
+                    if layer.family == "other" and all(t.graph is graph for t in tensors):
+                        # a layer we cannot model (a custom class, a Keras class without shape rules) taking
+                        # several tensors: each is an edge, so that the layers behind it stay in the model
+                        extra.setdefault("?", []).extend(Ref(t.node, t.index) for t in tensors)
+                    else:
+                        extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
         if first is None:
             inputs = [self.unknown_node(None, node, graph)]
         else:
@@ -85,9 +100,9 @@ class FunctionalModels:
         inputs_node = outputs_node = None
         for i, arg in enumerate(node.args):
             key = arg.keyword.value if arg.keyword is not None else ("inputs", "outputs")[i] if i < 2 else None
-            if key == "inputs":
+            if key in ("inputs", "input"):  # input= / output=: Keras 1's names (keras 1.2.2 engine/training.py)
                 inputs_node = arg.value
-            elif key == "outputs":
+            elif key in ("outputs", "output"):
                 outputs_node = arg.value
         if outputs_node is None:
             return None

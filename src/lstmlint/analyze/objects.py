@@ -44,6 +44,7 @@ class ModelObj:
     # which this stands for; None for a model built where it is used
     instance: object | None = None
     data_seen: bool = False  # a call that builds the model (fit, predict…, build) has been met
+    as_layer: Layer | None = None  # the layer it is when placed in a Sequential or wrapped (one per model object)
 
 
 @dataclass

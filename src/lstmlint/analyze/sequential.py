@@ -43,6 +43,8 @@ class SequentialModels:
 
     def append_sequential(self, obj: ModelObj, layer: Layer, added_at: Span | None = None) -> None:
         model = obj.model
+        if model is layer.submodel or (layer.wrapped is not None and layer.wrapped.submodel is model):
+            layer = Layer("?", "?", "unknown", layer.span)  # a model added to itself: Keras refuses it
         if layer.family == "unknown":
             model.complete = False
         if not model.layers and layer.family != "input":
@@ -109,6 +111,12 @@ def implicit_input(layer: Layer) -> Layer | None:
     if source.family == "embedding":
         # Embedding's own input_dim is the vocabulary size, not an input-spec keyword.
         args.pop("input_dim", None)
+        if "input_length" in args and not any(k in args for k in ("input_shape", "batch_input_shape")):
+            # Keras 2 turns input_length into input_shape=(input_length,) (tf_keras 2.21
+            # tf_keras/src/layers/core/embedding.py:132-136); Keras 3 drops it: shape_args.declared_input
+            # reads it by target
+            return Layer("Input", "keras.Input", "input", source.span, args=args, implicit=True,
+                         declared_by=source.family)
     if not any(k in args for k in ("input_shape", "input_dim", "batch_input_shape")):
         return None
     return Layer("Input", "keras.Input", "input", source.span, args=args, implicit=True, declared_by=source.family)

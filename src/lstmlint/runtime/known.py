@@ -72,6 +72,12 @@ def _label(layer: Layer) -> str:
 def _layer_problem(layer: Layer, target: int) -> str | None:
     from lstmlint import keras_api
 
+    if layer.family == "model" and layer.submodel is not None:
+        inner = _unknown_part(layer.submodel, target)
+        # a Sequential declaring no input is built by the call, on the tensor it is called on
+        if inner is None or (layer.submodel.kind == "sequential" and inner.startswith("no input shape")):
+            return None
+        return f"the model called at line {layer.span.line}: {inner}"
     if layer.family in ("unknown", "model", "other") or layer.cls == "?":
         return f"a layer at line {layer.span.line} is not a known Keras layer"
     spec = keras_api.spec(layer.cls)

@@ -94,7 +94,25 @@ class Builder:
         return kwargs
 
     def construct(self, layer: Any) -> Any:
+        submodel = getattr(layer, "submodel", None)
+        if layer.family == "model" and submodel is not None:
+            return Builder(self.keras, self.tf, submodel, self.target).as_layer()
         return self.layer_class(layer)(**self.kwargs(layer))
+
+    def as_layer(self) -> Any:
+        """This model as a layer of another one: a Sequential as written (left unbuilt when it declares no
+        input: the call builds it), a functional graph as a keras.Model."""
+        if self.model.kind != "sequential":
+            self.functional()
+            return self.callable_model()
+        keras_model = self.keras.Sequential()
+        for index, layer in enumerate(self.model.layers):
+            if not layer.implicit:
+                self.objects[index] = self.shared_or_new(layer)
+                keras_model.add(self.objects[index])
+        if self.model.build_shape is not None:
+            keras_model.build(to_py(self.model.build_shape))
+        return keras_model
 
     def shared_or_new(self, layer: Any) -> Any:
         """A shared layer (the same object called again in the user's code) is the same Keras object here."""
@@ -106,7 +124,8 @@ class Builder:
         kwargs = {}
         for keyword, refs in getattr(layer, "keyword_inputs", {}).items():
             values = [self.ref(ref) for ref in refs]
-            kwargs[keyword] = values[0] if keyword == "mask" and len(values) == 1 else values
+            single = keyword in ("mask", "value", "key")  # one tensor each (MultiHeadAttention's value=, key=)
+            kwargs[keyword] = values[0] if single and len(values) == 1 else values
         return kwargs
 
     # -- Sequential: keras.Sequential() and .add(layer) one by one, then build(shape) when the code builds it
