@@ -36,10 +36,13 @@ def test_explanation_has_ruffs_four_parts(rule):
         assert heading in rule.explanation, f"{rule.id} lacks {heading!r}"
 
 
-# Where explanations may send a reader: a Keras (or TensorFlow) source file at a released tag, or keras.io.
-SOURCE_LINK = re.compile(r"https://github\.com/(keras-team/keras|tensorflow/tensorflow)/blob/(v?[0-9][0-9.]*)/"
+# Where explanations may send a reader: a Keras, tf_keras (Keras 2) or TensorFlow source file at a released tag,
+# or keras.io.
+SOURCE_LINK = re.compile(r"https://github\.com/(keras-team/keras|keras-team/tf-keras|tensorflow/tensorflow)/blob/"
+                         r"(v?[0-9][0-9.]*)/"
                          r"([\w/.-]+\.py)(?:#L(\d+)(?:-L(\d+))?)?")
-INSTALLED = {("keras-team/keras", "keras"), ("tensorflow/tensorflow", "tensorflow")}
+INSTALLED = {("keras-team/keras", "keras"), ("keras-team/tf-keras", "tf_keras"),
+             ("tensorflow/tensorflow", "tensorflow")}
 
 
 def _installed_file(repo: str, tag: str, path: str) -> Path | None:

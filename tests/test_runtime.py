@@ -23,7 +23,8 @@ from lstmlint.unknown import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-CONFIRMED_RULES = ["LSTM101", "LSTM104", "LSTM105", "LSTM106", "LSTM107", "LSTM201"]
+CONFIRMED_RULES = ["LSTM101", "LSTM104", "LSTM105", "LSTM106", "LSTM107", "LSTM111", "LSTM113", "LSTM201",
+                   "LSTM305"]
 
 CASES = {
     "seq_stack.py": """
@@ -165,6 +166,13 @@ DATA_RULE_VERDICTS = {
                                   "the batch size of the input sequences must be the same"),
     ("LSTM203", 1): ("confirmed", "in 2 batches of 32 (the state holds 16 rows) fails with: If an RNN is stateful"),
     ("LSTM203", 2): ("confirmed", "in 2 batches of 1 (the state holds 50 rows) fails with: If an RNN is stateful"),
+    # issue 12's rules
+    ("LSTM112", 0): ("consistent", "fit on zeros of x (40, 24, 3) and y (40, 24, 1) in batches of 32 and 8 "
+                                   "(loss 'mse') runs without an error"),
+    ("LSTM112", 1): ("confirmed", "Arguments `target` and `output` must have the same rank"),
+    ("LSTM112", 2): ("confirmed", "Argument `output` must have rank (ndim) `target.ndim - 1`"),
+    ("LSTM114", 0): ("confirmed", "in the `loss` argument, can't be found"),
+    ("LSTM114", 1): ("confirmed", "in the `loss` argument, can't be found"),
 }
 
 SENTINEL = """
@@ -303,7 +311,8 @@ def test_every_data_rule_bad_example_is_decided(checked):
         assert {(rule_id, p) for p in range(count)} <= set(DATA_RULE_VERDICTS), rule_id
 
 
-@pytest.mark.parametrize("rule_id", ["LSTM102", "LSTM108", "LSTM109", "LSTM110", "LSTM202", "LSTM203"])
+@pytest.mark.parametrize("rule_id", ["LSTM102", "LSTM108", "LSTM109", "LSTM110", "LSTM112", "LSTM114", "LSTM202",
+                                     "LSTM203", "LSTM206"])
 def test_data_rule_good_examples_run(checked, rule_id):
     """Every call of a good example that can be replayed runs in Keras; none is refused."""
     rule = next(r for r in rules_for(Config()) if r.id == rule_id)
@@ -610,3 +619,13 @@ def test_oracle_counts_a_shared_layer_once():
     (result,) = run_models([(model, 3)])
     assert result.status == "built" and result.total_params == 40
     assert static_mismatch(model, 3, result) is None
+
+
+def test_validation_split_fit_is_not_replayed(checked):
+    """The replay cuts the samples, which would change validation_split's parts: LSTM206 stays unchecked rather
+    than read a replay without the split as a verdict, and no LSTM901 stands for it."""
+    for position in range(3):
+        name = f"example_LSTM206_bad_{_example_number('LSTM206', 'bad', position)}.py"
+        hits = _findings(checked, name, "LSTM206")
+        assert len(hits) == 1 and hits[0].runtime == "unchecked", name
+        assert not _findings(checked, name, "LSTM901")

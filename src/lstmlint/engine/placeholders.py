@@ -104,3 +104,15 @@ def problem(text: str, known: set[str]) -> str | None:
             return (f"unknown placeholder {{{name}}}{hint}; this rule can use "
                     + ", ".join(f"{{{k}}}" for k in sorted(known)))
     return None
+
+
+# issue 12's rule checks (rule_checks.py, end of the file)
+PREDICATE_BINDINGS.update({
+    "two-d-source": ("previous", "input_shape", "hint"),
+    "fit-target-without-time-axis": ("target_shape",),
+    "target-has-time-axis": ("output_shape", "target_shape", "horizon", "features"),
+    "validation-split-short-batch": ("samples", "split", "train", "held", "batch", "short", "fit_train"),
+    "initial-state-mismatch": ("source", "widths", "count", "wanted", "problem", "width"),
+    "time-distributed-rank-short": ("input_shape", "inner_shape", "inner", "needed", "wanted_shape"),
+    "return-state-ends-sequential": ("method",),
+})

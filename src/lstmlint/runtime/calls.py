@@ -56,6 +56,9 @@ def _plan(index: int, call: Call, loss: str | None) -> CallPlan | None:
     data = call.args.get("x")
     if data is None:
         return None
+    split = call.args.get("validation_split")
+    if split is not None and not (split.value.kind == "const" and not split.value.const):
+        return None  # the replay cuts the samples, so it cannot reproduce the split's batches (LSTM206)
     x = _dims(data.value)
     if x is _UNUSABLE:
         return None
