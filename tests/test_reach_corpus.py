@@ -67,3 +67,24 @@ def test_star_exports_are_public_names_of_the_keras_modules():
         missing = {n for n in exported - names if not (n in keras_api.LAYERS and keras_api.LAYERS[n].k3 is None)}
         assert not missing, (module, missing)
     assert star_exports("tensorflow.keras.callbacks") == frozenset()
+
+
+def test_a_layer_called_on_an_array_is_built_for_its_shape():
+    """Keras builds a layer on its first call; on an array of known shape that is a model of its own: output
+    shapes and parameters as Keras computes them, once per layer; data known only at run time gives none."""
+    import numpy as np
+
+    expected = []
+    for layer, shape in ((keras.layers.GRU(3, return_sequences=True), (3, 6, 4)),
+                         (keras.layers.LSTM(64, stateful=True), (20, 10, 50)),
+                         (keras.layers.Bidirectional(keras.layers.SimpleRNN(5)), (2, 7, 3))):
+        out = layer(np.ones(shape, dtype="float32"))
+        expected.append((type(layer).__name__, list(out.shape), layer.count_params()))
+    reports = explain("eager_calls.py")
+    assert [static_rows(r)[0] for r in reports] == expected == [
+        ("GRU", [3, 6, 3], 81), ("LSTM", [20, 64], 29_440), ("Bidirectional", [2, 10], 90)]
+    assert [(r["line"], len(r["layers"]), r["layers"][0]["input_shape"]) for r in reports] == [
+        (7, 1, [3, 6, 4]), (12, 1, [20, 10, 50]), (16, 1, [2, 7, 3])]
+    assert reports[0]["input_from"].endswith("from the data given to gru(...) at line 7")
+    check = run_cli("check", str(REACH / "eager_calls.py"))
+    assert check.code == 0, check.out  # the stateful layer's states are reset: no LSTM204
