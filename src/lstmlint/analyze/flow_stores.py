@@ -8,7 +8,7 @@ from __future__ import annotations
 import libcst as cst
 
 from lstmlint.analyze.flow_frame import union
-from lstmlint.analyze.imports import dotted, star_rebinds_names
+from lstmlint.analyze.imports import dotted, star_exports, star_rebinds_names
 from lstmlint.analyze.reach import IMPORTED, UNKNOWN, Binding, Scope
 
 
@@ -164,6 +164,9 @@ class Stores:
                 for name in list(frame.state):
                     frame.state[name] = union((frame.state[name], (UNKNOWN,)))
                     frame.log.append((name, UNKNOWN))
+            elif node.module is not None:
+                for name in star_exports(dotted(node.module) or ""):
+                    self._bind_import(name)
             return False
         for alias in node.names:
             if alias.asname is not None and type(alias.asname.name) is cst.Name:

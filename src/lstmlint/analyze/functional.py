@@ -10,7 +10,9 @@ import dataclasses
 import libcst as cst
 
 from lstmlint.analyze.objects import Ctx, Graph, ModelObj, Obj, TensorObj, TensorsObj
-from lstmlint.ir import Layer, Model, Ref
+from lstmlint.analyze.imports import dotted
+from lstmlint.ir import Layer, Model, Ref, Value
+from lstmlint.shape_args import dim
 
 TENSOR_KEYWORDS = ("initial_state", "constants", "mask")
 _IGNORED_CALL_KEYWORDS = ("training",)
@@ -21,6 +23,7 @@ class FunctionalModels:
         """A call of a layer (or a model: ``origin``) on tensors: a new graph node, with an edge from every
         tensor the call takes. A tensor passed in a way that is not followed becomes an unknown node, so the
         model is incomplete rather than missing the layers behind it."""
+        eager = origin is None and id(layer) not in self.applied and layer.family != "input"
         if origin is None:
             origin = layer
         # ids are the keys of `applied` and of the graph's shared-layer check: the objects behind them must
@@ -64,12 +67,32 @@ class FunctionalModels:
                         extra.setdefault("?", []).extend(Ref(t.node, t.index) for t in tensors)
                     else:
                         extra.setdefault("?", []).append(self.unknown_node(arg.value, node, graph))
+        data = self.evaluator.evaluate(first, ctx.scope) if eager and first is not None else None
+        built = data is not None and data.kind == "array" and len(data.items) >= 2 and all(
+            type(dim(d)) is int for d in data.items)
         if first is None:
             inputs = [self.unknown_node(None, node, graph)]
+        elif built:
+            inputs = [Ref(graph.add(Layer("Input", "keras.Input", "input", self.span(first), implicit=True)))]
         else:
             inputs = self.tensor_refs(first, node, ctx)
         placed = dataclasses.replace(layer, inputs=inputs, keyword_inputs=extra)
-        return TensorObj(graph, graph.add(placed, id(origin)))
+        out = TensorObj(graph, graph.add(placed, id(origin)))
+        if built:
+            self.built_by_data(layer, node, data, out, ctx)  # type: ignore[arg-type]
+        return out
+
+    def built_by_data(self, layer: Layer, call: cst.Call, data: Value, out: TensorObj, ctx: Ctx) -> None:
+        """A layer's first call, on an array of known shape (``layer(np.ones((3, 6, 4)))``): Keras builds the
+        layer then and there for that shape (keras/src/layers/layer.py ``__call__`` -> ``_maybe_build``), as
+        the one layer of a model whose input is that array; reported so, with the call it comes from."""
+        model = Model(kind="functional", span=self.span(call), var=layer.var)
+        self.graph_model(model, ctx.graph, out)
+        model.build_shape = Value("tuple", items=list(data.items), text=data.text)
+        model.input_from = f"the data given to {dotted(call.func) or 'the layer'}(...) at line {self.span(call).line}"
+        obj = ModelObj(model, block=ctx.block)
+        self.models_by_id[id(model)] = obj
+        self.out.models.append(model)
 
     def tensor_refs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Ref]:
         """The edges from a call argument: a tensor, a list of tensors (``[h, c]``), else an unknown node."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from lstmlint import keras_api
+
 # Module prefixes under which Keras lives, longest first, with the distribution they belong to.
 _DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
     ("tensorflow.compat.v1.keras", "tf.keras"),
@@ -55,6 +57,23 @@ def keras_distribution(module: str) -> str | None:
     return None
 
 
+# What `from <Keras>.layers import *` / `from <Keras>.models import *` bind, of what lstmlint reads: the public
+# names of these modules (Keras 3 and tf.keras 2: tests/test_reach_corpus.py checks them against the installed
+# Keras; CuDNNLSTM / CuDNNGRU are the Keras 2 ones). Star imports of other modules bind nothing here.
+_STAR_EXPORTS: dict[str, frozenset[str]] = {
+    "layers": frozenset(keras_api.LAYERS) | {"Layer", "InputSpec"},
+    "models": frozenset({"Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"}),
+}
+
+
+def star_exports(module: str) -> frozenset[str]:
+    """The names ``from module import *`` binds that lstmlint knows, for a public Keras module it knows."""
+    for prefix, _ in _DISTRIBUTIONS:
+        if module.startswith(prefix + "."):
+            return _STAR_EXPORTS.get(module[len(prefix) + 1:], frozenset())
+    return frozenset()
+
+
 def star_rebinds_names(node: cst.ImportFrom) -> bool:
     """Whether ``from module import *`` may rebind any name bound before it: any star import but Keras's,
     whose modules export only their own API, never a user's variable names."""
@@ -67,6 +86,7 @@ class ImportTable:
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
+        self.starred: set[str] = set()  # names bound by a Keras star import and not rebound since
 
     def add_import(self, node: cst.Import) -> list[str]:
         modules = []
@@ -83,13 +103,24 @@ class ImportTable:
         return modules
 
     def add_import_from(self, node: cst.ImportFrom) -> tuple[str | None, list[str]]:
+        if isinstance(node.names, cst.ImportStar) and star_rebinds_names(node):
+            # a module of the project (or a library) may export any name: what a Keras star import bound may
+            # now be something else
+            for name in self.starred:
+                self.names.pop(name, None)
+            self.starred.clear()
         if node.relative:
             self._add_relative(node)
             return None, []
         if node.module is None:
             return None, []
         module = dotted(node.module)
-        if module is None or isinstance(node.names, cst.ImportStar):
+        if module is None:
+            return module, []
+        if isinstance(node.names, cst.ImportStar):
+            for name in star_exports(module):
+                self.names[name] = f"{module}.{name}"
+                self.starred.add(name)
             return module, []
         imported = []
         for alias in node.names:
@@ -100,6 +131,7 @@ class ImportTable:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.names[local] = f"{module}.{name}"
+            self.starred.discard(local)
             imported.append(name)
         return module, imported
 
@@ -117,10 +149,12 @@ class ImportTable:
             local = alias.asname.name.value if alias.asname is not None and isinstance(
                 alias.asname.name, cst.Name) else name
             self.names[local] = prefix + name
+            self.starred.discard(local)
 
     def forget(self, name: str) -> None:
         """A later assignment shadows an import (``LSTM = MyLSTM``)."""
         self.names.pop(name, None)
+        self.starred.discard(name)
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """The dotted path an expression names through the imports, or None."""

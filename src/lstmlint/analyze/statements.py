@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from lstmlint.analyze.flow_branches import captures, irrefutable, suppresses
-from lstmlint.analyze.imports import dotted, keras_distribution, star_rebinds_names
+from lstmlint.analyze.imports import dotted, keras_distribution, star_exports, star_rebinds_names
 from lstmlint.analyze.objects import Ctx, LayerObj, ModelObj, Obj, TensorObj, TensorsObj, obj_var, set_var
 from lstmlint.analyze.undo import MISSING, Branch
 from lstmlint.ir import Import
@@ -204,6 +204,9 @@ class Statements:
             if star_rebinds_names(node):
                 for key in list(ctx.env):
                     ctx.env.pop(key)
+            elif node.module is not None:
+                for key in star_exports(dotted(node.module) or ""):
+                    ctx.env.pop(key, None)
             return
         for alias in node.names:  # type: ignore[union-attr]
             local = alias.asname.name if alias.asname is not None else alias.name
