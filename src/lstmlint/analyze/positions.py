@@ -15,7 +15,7 @@ from typing import Iterator
 import libcst as cst
 
 from lstmlint.analyze.imports import dotted
-from lstmlint.analyze.pywalk import walk
+from lstmlint.analyze.pywalk import kinds
 from lstmlint.analyze.walk import children
 from lstmlint.ir import Span
 from lstmlint.lines import lines_with_ends
@@ -39,7 +39,7 @@ def _cst_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def _ast_in_order(tree: ast.AST) -> list[ast.AST]:
-    found = [node for node in walk(tree, skip=ast.JoinedStr) if isinstance(node, _PAIRED_AST)]
+    found = kinds(tree).of(*_PAIRED_AST, fstrings=False)
     found.sort(key=_source_position)
     return found
 
