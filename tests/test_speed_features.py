@@ -262,3 +262,26 @@ def test_warm_single_file_start_imports_little(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
     assert "IMPORTED: []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_unchecked_parse_builds_the_same_trees_and_restores_validation():
+    import libcst as cst
+    from libcst._nodes.base import CSTNode
+
+    from lstmlint.analyze.cst_parse import parse_module
+
+    validate = CSTNode.__post_init__
+    for source in _all_sources():
+        try:
+            expected = cst.parse_module(source)
+        except cst.ParserSyntaxError as error:
+            with pytest.raises(cst.ParserSyntaxError) as raised:
+                parse_module(source)
+            assert (raised.value.raw_line, raised.value.raw_column) == (error.raw_line, error.raw_column)
+        else:
+            tree = parse_module(source)
+            assert tree.deep_equals(expected) and tree.code == source
+        assert CSTNode.__post_init__ is validate
+    # nodes built by hand after a parse are checked again as libcst always does
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")

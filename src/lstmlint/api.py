@@ -480,8 +480,10 @@ _POOL_THRESHOLD = 8
 def _analyse(todo, config: Config, rules: list[Rule], jobs: int, keep_modules: bool):
     if jobs <= 1 or len(todo) < _POOL_THRESHOLD:
         return [_one(item, config, rules, keep_modules) for item in todo]
-    from lstmlint.pool import map_contained
+    from lstmlint.pool import map_contained, preload
 
+    # imported once here, before the workers fork, instead of once in each of them
+    preload("lstmlint.analyze.analyzer", "lstmlint.analyze.cst_parse", "lstmlint.engine.evaluate")
     return map_contained(_worker_chunk, todo, jobs, _worker_init, (config, rules, keep_modules), _crashed)
 
 

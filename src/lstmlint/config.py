@@ -103,13 +103,13 @@ def _codes(value: Any, key: str, where: str, config: Config) -> list[str]:
 def check_codes(config: Config, known: set[str]) -> None:
     """Every code or prefix in select / ignore / per-file-ignores names at least one known code: a typo
     (`LTSM101`) would otherwise select nothing, and the run would pass in silence."""
-    import difflib
-
     known = known | set(CODES)  # codes no rule file defines (lstmlint.builtin_codes) are known too
     for where, codes in config.code_sources:
         for code in codes:
             if code == "ALL" or any(k.startswith(code) for k in known):
                 continue
+            import difflib  # for the hint alone: a run whose codes are all known does not import it
+
             prefixes = {k[:n] for k in known for n in range(len(code), len(k) + 1)}
             close = difflib.get_close_matches(code, sorted(prefixes), 1, 0.7)
             hint = f" (did you mean `{close[0]}`?)" if close else ""

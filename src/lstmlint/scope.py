@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import re
 
-from lstmlint.analyze.pywalk import walk
+from lstmlint.analyze.pywalk import kinds
 
 # Every class of the recurrent, conv-recurrent and cell families of keras_api, and the wrapper that only
 # takes a recurrent layer (a test checks this list against keras_api).
@@ -52,17 +52,16 @@ def calls_recurrent(tree: ast.AST) -> bool:
     keras.layers import LSTM as L`` — the only ways the analyzer constructs a layer."""
     called: set[str] = set()
     imported: set[str] = set()
-    for node in walk(tree):
-        kind = type(node)
-        if kind is ast.Call:
-            func = node.func  # type: ignore[attr-defined]
-            if type(func) is ast.Attribute:
-                if func.attr in RECURRENT_CLASSES:
-                    return True
-            elif type(func) is ast.Name:
-                called.add(func.id)
-        elif kind is ast.alias:
-            name, asname = node.name, node.asname  # type: ignore[attr-defined]
-            if name.rpartition(".")[2] in RECURRENT_CLASSES:
-                imported.add(asname or name)
+    found = kinds(tree)
+    for node in found.of(ast.Call):
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is ast.Attribute:
+            if func.attr in RECURRENT_CLASSES:
+                return True
+        elif type(func) is ast.Name:
+            called.add(func.id)
+    for node in found.of(ast.alias):
+        name, asname = node.name, node.asname  # type: ignore[attr-defined]
+        if name.rpartition(".")[2] in RECURRENT_CLASSES:
+            imported.add(asname or name)
     return not called.isdisjoint(RECURRENT_CLASSES) or not called.isdisjoint(imported)

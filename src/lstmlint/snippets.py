@@ -16,37 +16,32 @@ from __future__ import annotations
 
 import ast
 
-from lstmlint.analyze.pywalk import walk
+from lstmlint.analyze.pywalk import kinds
 
 _MODULES = {"tf": "tensorflow", "keras": "keras"}
 _MODELS = {"Sequential", "Model", "Input", "InputLayer"}
 
 
 def _bound_and_used(tree: ast.AST) -> tuple[set[str], set[str], bool]:
+    found = kinds(tree)
     bound: set[str] = set()
     used: set[str] = set()
+    for node in found.of(ast.Name):
+        (used if type(node.ctx) is ast.Load else bound).add(node.id)  # type: ignore[attr-defined]
     imports = False
-    for node in walk(tree):
-        kind = type(node)
-        if kind is ast.Name:
-            (used if type(node.ctx) is ast.Load else bound).add(node.id)  # type: ignore[attr-defined]
-        elif kind in (ast.Import, ast.ImportFrom):
-            # the stand-in for code that did not parse (partial_parse.UNSEEN) is no import of the author's
-            imports = imports or getattr(node, "module", None) != "_lstmlint_unparsed_"
-            for alias in node.names:  # type: ignore[attr-defined]
-                bound.add(alias.asname or alias.name.split(".")[0])
-        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            bound.add(node.name)  # type: ignore[attr-defined]
-        elif kind is ast.arg:
-            bound.add(node.arg)  # type: ignore[attr-defined]
-        elif kind in (ast.Global, ast.Nonlocal):
-            bound.update(node.names)  # type: ignore[attr-defined]
-        elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
-            bound.add(node.name)  # type: ignore[attr-defined]
-        elif kind in (ast.MatchAs, ast.MatchStar) and node.name:  # type: ignore[attr-defined]
-            bound.add(node.name)  # type: ignore[attr-defined]
-        elif kind is ast.MatchMapping and node.rest:  # type: ignore[attr-defined]
-            bound.add(node.rest)  # type: ignore[attr-defined]
+    for node in found.of(ast.Import, ast.ImportFrom):
+        # the stand-in for code that did not parse (partial_parse.UNSEEN) is no import of the author's
+        imports = imports or getattr(node, "module", None) != "_lstmlint_unparsed_"
+        for alias in node.names:  # type: ignore[attr-defined]
+            bound.add(alias.asname or alias.name.split(".")[0])
+    definitions = found.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    bound.update(node.name for node in definitions)  # type: ignore[attr-defined]
+    bound.update(node.arg for node in found.of(ast.arg))  # type: ignore[attr-defined]
+    for node in found.of(ast.Global, ast.Nonlocal):
+        bound.update(node.names)  # type: ignore[attr-defined]
+    bound.update(node.name for node in found.of(ast.ExceptHandler, ast.MatchAs, ast.MatchStar)
+                 if node.name)  # type: ignore[attr-defined]
+    bound.update(node.rest for node in found.of(ast.MatchMapping) if node.rest)  # type: ignore[attr-defined]
     return bound, used, imports
 
 

@@ -45,6 +45,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None, root=
     import libcst as cst
 
     from lstmlint.analyze.analyzer import Analyzer
+    from lstmlint.analyze.cst_parse import parse_module
     from lstmlint.analyze.positions import Positions, ProviderPositions, Unpaired
     from lstmlint.analyze.project_constants import ProjectConstants
     from lstmlint.scope import RECURRENT_CLASSES
@@ -53,7 +54,7 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None, root=
     if python is None:
         python = python_ast(text)
     try:
-        tree = cst.parse_module(text)
+        tree = parse_module(text)
     except cst.ParserSyntaxError as error:
         message = split_lines(str(error.message if hasattr(error, "message") else error).strip())[0]
         raise AnalysisError(f"syntax error: {message}", error.raw_line, error.raw_column + 1) from None

@@ -10,12 +10,10 @@ names); where it does not hold, the file falls back to PositionProvider, so a sp
 from __future__ import annotations
 
 import ast
-from typing import Iterator
-
 import libcst as cst
 
 from lstmlint.analyze.imports import dotted
-from lstmlint.analyze.pywalk import walk
+from lstmlint.analyze.pywalk import kinds
 from lstmlint.analyze.walk import children
 from lstmlint.ir import Span
 from lstmlint.lines import lines_with_ends
@@ -24,24 +22,38 @@ from lstmlint.lines import lines_with_ends
 _PAIRED_CST = (cst.Call, cst.ClassDef, cst.Import, cst.ImportFrom, cst.FunctionDef, cst.For)
 _PAIRED_AST = (ast.Call, ast.ClassDef, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.For,
                ast.AsyncFor)
+# Nodes with no paired node below them: leaves (most nodes are names and numbers) and the imports themselves.
+_NOTHING_BELOW = frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis,
+                            cst.Import, cst.ImportFrom})
 
 
 class Unpaired(Exception):
     """The two parses cannot be paired: use libcst's PositionProvider for this file."""
 
 
-def _cst_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
+def _cst_paired(module: cst.Module) -> list[cst.CSTNode]:
+    """The nodes of the _PAIRED_CST classes in source order (pre-order), f-string internals left out."""
+    found: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = [module]
+    pop, extend, append = stack.pop, stack.extend, found.append
     while stack:
-        current = stack.pop()
-        if type(current) is cst.FormattedString:
+        current = pop()
+        kind = type(current)
+        if kind is cst.FormattedString:
             continue  # f-string internals: CPython 3.11 gives them unreliable columns
-        yield current
-        stack.extend(reversed(children(current)))  # children come in source order
+        if kind in _PAIRED_CST:
+            append(current)
+        if kind in _NOTHING_BELOW:
+            continue
+        below = children(current)
+        if below:
+            below.reverse()  # children come in source order: the first is popped first
+            extend(below)
+    return found
 
 
 def _ast_in_order(tree: ast.AST) -> list[ast.AST]:
-    found = [node for node in walk(tree, skip=ast.JoinedStr) if isinstance(node, _PAIRED_AST)]
+    found = kinds(tree).of(*_PAIRED_AST, fstrings=False)
     found.sort(key=_source_position)
     return found
 
@@ -69,8 +81,10 @@ class Positions:
     """``span(node)`` for the paired libcst nodes; raises Unpaired when pairing is not possible."""
 
     def __init__(self, text: str, module: cst.Module, tree: ast.Module) -> None:
-        self.lines = lines_with_ends(text)  # CPython's lines: its byte columns count within them
-        wanted = [n for n in _cst_in_order(module) if type(n) in _PAIRED_CST]
+        self.text = text
+        self.ascii = text.isascii()  # then every byte column is the column: the lines are never split
+        self._lines: list[str] | None = None
+        wanted = _cst_paired(module)
         found = _ast_in_order(tree)
         if len(wanted) != len(found):
             raise Unpaired("different node counts")
@@ -92,7 +106,12 @@ class Positions:
 
     def _column(self, line: int, byte_offset: int) -> int:
         """ast counts UTF-8 bytes; lstmlint counts code points (1-based)."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if self.ascii:
+            return byte_offset + 1
+        if self._lines is None:
+            self._lines = lines_with_ends(self.text)  # CPython's lines: its byte columns count within them
+        lines = self._lines
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
         if text.isascii():
             return byte_offset + 1
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1

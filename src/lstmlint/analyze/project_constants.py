@@ -25,6 +25,7 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from lstmlint.bounded import ReadError, read_regular
@@ -89,7 +90,14 @@ def project_root(file: Path, root: Path | None) -> Path:
     if root is None:
         return folder
     root = Path(os.path.abspath(root))
-    return root if _below(folder, root) else folder
+    return root if _folder_below(str(folder), str(root)) else folder
+
+
+@lru_cache(maxsize=1024)
+def _folder_below(folder: str, root: str) -> bool:
+    """_below for the folder of a file being checked: a run's files share few folders, and resolving their
+    links again for every file cost a tenth of the analysis."""
+    return _below(Path(folder), Path(root))
 
 
 def _below(path: Path, root: Path) -> bool:

@@ -38,3 +38,53 @@ def walk(tree: ast.AST, skip: type | tuple[type, ...] = ()) -> Iterator[ast.AST]
             continue
         yield node
         stack.extend(children(node))
+
+
+class Kinds:
+    """A parsed module's nodes grouped by class, from one walk: the scope test, the pasted-snippet names and
+    the span pairing each read a few classes of node, and a whole walk for each cost more than their own
+    work. The nodes inside f-strings (the JoinedStr nodes themselves included) are kept apart: the span
+    pairing leaves them out."""
+
+    __slots__ = ("outside", "inside")
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.outside: dict[type, list[ast.AST]] = {}
+        self.inside: dict[type, list[ast.AST]] = {}
+        fstrings: list[ast.AST] = []
+        outside = self.outside
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.JoinedStr:
+                fstrings.append(node)
+                continue
+            bucket = outside.get(kind)
+            if bucket is None:
+                bucket = outside[kind] = []
+            bucket.append(node)
+            stack.extend(children(node))
+        inside = self.inside
+        for root in fstrings:
+            for node in walk(root):
+                inside.setdefault(type(node), []).append(node)
+
+    def of(self, *kinds: type, fstrings: bool = True) -> list[ast.AST]:
+        """Every node of these classes (in no particular order); without those in f-strings if told so."""
+        found: list[ast.AST] = []
+        for kind in kinds:
+            found.extend(self.outside.get(kind, ()))
+            if fstrings:
+                found.extend(self.inside.get(kind, ()))
+        return found
+
+
+def kinds(tree: ast.AST) -> Kinds:
+    """The tree's Kinds, worked out on the first call and kept on the tree (which nobody changes after the
+    parse) for the later ones."""
+    found = getattr(tree, "_lstmlint_kinds", None)
+    if found is None:
+        found = Kinds(tree)
+        tree._lstmlint_kinds = found  # type: ignore[attr-defined]
+    return found

@@ -7,6 +7,7 @@ first branch of an ``any`` that holds lends its bindings, failed branches and ne
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 Tri = Optional[bool]
@@ -26,7 +27,17 @@ def conjunction(outcomes: Iterable[Tri]) -> Tri:
 
 
 def all_of(tests: list[Test]) -> Test:
-    return lambda subject: conjunction(test(subject) for test in tests)
+    def all_(subject: Any) -> Tri:  # conjunction() written out: no generator per call (rules run per subject)
+        result: Tri = True
+        for test in tests:
+            outcome = test(subject)
+            if outcome is False:
+                return False
+            if outcome is None:
+                result = None
+        return result
+
+    return all_
 
 
 def any_of(branches: list[Test]) -> Test:
@@ -72,5 +83,5 @@ def compile_clause(clause: dict[str, Any], predicates: Mapping[str, Callable[[An
             tests.append(not_of(compile_clause(spec, predicates)))
         else:
             predicate = predicates[key]
-            tests.append(lambda s, p=predicate, v=spec: p(v, s))
+            tests.append(partial(predicate, spec))  # called with the subject: predicate(spec, subject)
     return tests[0] if len(tests) == 1 else all_of(tests)
