@@ -113,7 +113,7 @@ def test_analysis_failure_is_one_finding(tmp_path, monkeypatch):
 
     project(tmp_path, monkeypatch)
     monkeypatch.setattr(lstmlint.analyze, "analyze_source",
-                        failing_on(lambda text, path, *rest: path, lstmlint.analyze.analyze_source))
+                        failing_on(lambda text, path, *rest, **keywords: path, lstmlint.analyze.analyze_source))
     assert_contained(invoke("check", "--no-cache", "--format", "json", "."))
 
 
@@ -148,7 +148,7 @@ def test_show_traceback_prints_the_traceback(tmp_path, monkeypatch):
 
     project(tmp_path, monkeypatch)
     monkeypatch.setattr(lstmlint.analyze, "analyze_source",
-                        failing_on(lambda text, path, *rest: path, lstmlint.analyze.analyze_source))
+                        failing_on(lambda text, path, *rest, **keywords: path, lstmlint.analyze.analyze_source))
     plain = invoke("check", "--no-cache", ".")
     assert plain.exit_code == 2 and "Traceback" not in plain.stderr
     traced = invoke("check", "--no-cache", "--show-traceback", ".")

@@ -28,6 +28,9 @@ class Result:
     modules: list[Module] = field(default_factory=list)  # kept only when asked for (runtime, explain)
     cached: int = 0  # files answered from the cache
     skipped: int = 0  # files outside lstmlint's scope (no recurrent layer: see scope.py), mostly never parsed
+    # recurrent layers found, in a model, fully known (explain.coverage), summed over the files: asked for by
+    # --statistics, and kept in the cache beside each file's findings
+    reach: list[int] = field(default_factory=lambda: [0, 0, 0])
 
     def statistics(self) -> str:
         """One line for --statistics: how many files were parsed, skipped, and could not be parsed or read."""
@@ -405,7 +408,7 @@ def _encode_fixed(text: str, book, source) -> bytes:
 
 
 def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = None,
-               keep_modules: bool = False, jobs: int = 1, cache=None) -> Result:
+               keep_modules: bool = False, jobs: int = 1, cache=None, coverage: bool = False) -> Result:
     """Lint files and folders: prefilter by bytes, answer from the cache where it can, analyse the rest in
     ``jobs`` processes. Findings come back in a stable order whatever ``jobs`` is."""
     from lstmlint.discover import iter_files
@@ -417,25 +420,30 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
         result.files += 1
         shown = display_path(path)
         try:
-            item = _prepare(path, shown, result, cache if not keep_modules else None)
+            item = _prepare(path, shown, result, cache if not keep_modules else None, coverage)
         except Exception as error:  # noqa: BLE001 - contained to this file
             result.findings.append(internal_error(shown, error))
             continue
         if item is not None:
             todo.append(item)
-    for (shown, _, key), (parsed, module, findings) in zip(todo, _analyse(todo, config, rules, jobs, keep_modules)):
+    # the counts are worked out whenever a cache is written too, so that its entries can answer --statistics
+    counting = coverage or (cache is not None and not keep_modules)
+    for (shown, _, key), (parsed, module, findings, reach) in zip(
+            todo, _analyse(todo, config, rules, jobs, keep_modules, counting)):
         result.findings.extend(findings)
+        result.reach = [a + b for a, b in zip(result.reach, reach)]
         result.parsed += parsed is True
         result.skipped += parsed is None
         if module is not None:
             result.modules.append(module)
         if key is not None and not internal_errors(findings):
-            cache.put(key, findings)  # an internal error is never cached: the next run tries again
+            cache.put(key, findings, reach if counting else None)  # an internal error is never cached: the next run tries again
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
-def _prepare(path: Path, shown: str, result: Result, cache) -> tuple[str, bytes, str | None] | None:
+def _prepare(path: Path, shown: str, result: Result, cache, coverage: bool = False
+             ) -> tuple[str, bytes, str | None] | None:
     """Read one file and answer it from the cache when possible; else the (shown, data, cache key) to analyse."""
     from lstmlint.scope import may_hold_recurrent
 
@@ -453,9 +461,11 @@ def _prepare(path: Path, shown: str, result: Result, cache) -> tuple[str, bytes,
     key = None
     if cache is not None:
         key = cache.key(path, shown, data)
-        hit = cache.get(key)
+        hit = cache.get(key, coverage)
         if hit is not None:
-            result.findings.extend(hit)
+            findings, reach = hit
+            result.findings.extend(findings)
+            result.reach = [a + b for a, b in zip(result.reach, reach)]
             result.cached += 1
             return None
     return shown, data, key
@@ -477,39 +487,47 @@ def _read_regular(path: Path) -> bytes:
 _POOL_THRESHOLD = 8
 
 
-def _analyse(todo, config: Config, rules: list[Rule], jobs: int, keep_modules: bool):
+def _analyse(todo, config: Config, rules: list[Rule], jobs: int, keep_modules: bool, coverage: bool = False):
     if jobs <= 1 or len(todo) < _POOL_THRESHOLD:
-        return [_one(item, config, rules, keep_modules) for item in todo]
+        return [_one(item, config, rules, keep_modules, coverage) for item in todo]
     from lstmlint.pool import map_contained, preload
 
     # imported once here, before the workers fork, instead of once in each of them
     preload("lstmlint.analyze.analyzer", "lstmlint.analyze.cst_parse", "lstmlint.engine.evaluate")
-    return map_contained(_worker_chunk, todo, jobs, _worker_init, (config, rules, keep_modules), _crashed)
+    return map_contained(_worker_chunk, todo, jobs, _worker_init, (config, rules, keep_modules, coverage), _crashed)
 
 
 _WORKER: dict = {}  # the settings of a pool worker process, set once by its initializer
 
 
-def _worker_init(config: Config, rules: list[Rule], keep_modules: bool) -> None:
-    _WORKER.update(config=config, rules=rules, keep_modules=keep_modules)
+def _worker_init(config: Config, rules: list[Rule], keep_modules: bool, coverage: bool = False) -> None:
+    _WORKER.update(config=config, rules=rules, keep_modules=keep_modules, coverage=coverage)
 
 
 def _worker_chunk(items):
-    return [_one(item, _WORKER["config"], _WORKER["rules"], _WORKER["keep_modules"]) for item in items]
+    return [_one(item, _WORKER["config"], _WORKER["rules"], _WORKER["keep_modules"], _WORKER["coverage"])
+            for item in items]
 
 
 def _crashed(item, error: BaseException):
     """The result for a file whose analysis killed its worker process."""
-    return False, None, [internal_error(item[0], error)]
+    return False, None, [internal_error(item[0], error)], (0, 0, 0)
 
 
-def _one(item, config: Config, rules: list[Rule], keep_modules: bool):
-    """(parsed, module when kept, findings) for one file; parsed is None for a file outside the scope (no IR and
+def _one(item, config: Config, rules: list[Rule], keep_modules: bool, coverage: bool = False):
+    """(parsed, module when kept, findings, (recurrent layers found, in a model, fully known) when ``coverage``)
+    for one file; parsed is None for a file outside the scope (no IR and
     nothing to report: a file that cannot be parsed or read has its finding, unless config silenced it)."""
     shown, data, _ = item
     module, findings = analyze_and_lint_bytes(data, shown, config, rules)
     parsed = True if module is not None else None if not findings else False
-    return parsed, module if keep_modules else None, findings
+    reach = (0, 0, 0)
+    if coverage and module is not None:
+        from lstmlint.explain import coverage as layers_covered
+
+        counted = layers_covered(module, config.target_keras)
+        reach = (counted.found, counted.in_model, counted.known)
+    return parsed, module if keep_modules else None, findings, reach
 
 
 def suppressed(findings: list[Finding], config: Config) -> list[Finding]:

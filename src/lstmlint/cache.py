@@ -85,7 +85,9 @@ class Cache:
         self._sources[key] = (path, shown, data, time.time_ns())
         return key
 
-    def get(self, key: str) -> list[Finding] | None:
+    def get(self, key: str, coverage: bool = False) -> tuple[list[Finding], tuple[int, int, int]] | None:
+        """(findings, recurrent layers found / in a model / fully known) of an entry; with ``coverage``, None
+        for an entry written without the counts (a run without --statistics)."""
         path = self._path(key)
         if not self._checked(path.parent):
             return None
@@ -93,15 +95,20 @@ class Cache:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if not all(unchanged(FileState(*dep)) for dep in raw.get("deps", ())):
                 return None  # a module it read constants from changed: analyse again
-            return [finding_from_json(item) for item in raw["findings"]]
+            reach = raw.get("reach")
+            if coverage and reach is None:
+                return None
+            return [finding_from_json(item) for item in raw["findings"]], tuple(reach or (0, 0, 0))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing or damaged: analyse again and overwrite
 
-    def put(self, key: str, findings: list[Finding]) -> None:
+    def put(self, key: str, findings: list[Finding], reach: tuple[int, int, int] | None = None) -> None:
         deps = self._dependencies(key)
         if deps is None:
             return
         payload = {"findings": [finding_to_json(f) for f in findings], "deps": deps}
+        if reach is not None:
+            payload["reach"] = list(reach)
         self.write(self._path(key), json.dumps(payload))
 
     def _dependencies(self, key: str) -> list[list] | None:

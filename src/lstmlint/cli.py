@@ -169,7 +169,7 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--statistics", is_flag=True,
               help="Print on stderr how many files were parsed, skipped and could not be parsed or read, and how "
-                   "many recurrent layers are in a model and fully known (reads no cache).")
+                   "many recurrent layers are in a model and fully known.")
 @_show_traceback_option
 def check(paths, output_format, select, extend_select, ignore, fail_on, target_keras, config_path, stdin_filename,
           exit_zero, runtime, runtime_timeout, jobs, no_cache, apply_fixes, show_diff, unsafe_fixes,
@@ -185,7 +185,7 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
     if apply_fixes or show_diff:
         _fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
              exit_zero=exit_zero)
-    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime or statistics,
+    result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime, coverage=statistics,
                             jobs=_jobs(jobs), cache=cache)
     runtime_failed = False
     if runtime:
@@ -205,11 +205,9 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
     if _summary_is_true(output_format, result, missing):
         _emit(_render(output_format, result, rules))
     if statistics:
-        from lstmlint.explain import Coverage, coverage
+        from lstmlint.explain import Coverage
 
-        reach = Coverage()
-        for module in result.modules:
-            reach.add(coverage(module, config.target_keras))
+        reach = Coverage(*result.reach)
         _emit(result.statistics() + f"\n{reach.text()}\ntarget: Keras {config.target_keras}, {config.target_why}\n",
               err=True)
     _report_internal_errors(result)
@@ -367,7 +365,8 @@ def _jobs(jobs: int | None) -> int:
     return os.cpu_count() or 1
 
 
-def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 1, cache=None):
+def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 1, cache=None,
+          coverage: bool = False):
     """Lint paths (and stdin for `-`); report missing paths on stderr."""
     from lstmlint import api
 
@@ -381,19 +380,25 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
         result.parsed += module is not None
         if module is not None and keep_modules:
             result.modules.append(module)
+        if module is not None and coverage:
+            from lstmlint.explain import coverage as layers_covered
+
+            counted = layers_covered(module, config.target_keras)
+            result.reach = [counted.found, counted.in_model, counted.known]
         paths = [p for p in paths if str(p) != "-"]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:
         _emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
     if paths:
         found = api.lint_paths([p for p in paths if p not in missing], config, rules, keep_modules=keep_modules,
-                               jobs=jobs, cache=cache)
+                               jobs=jobs, cache=cache, coverage=coverage)
         result.findings.extend(found.findings)
         result.modules.extend(found.modules)
         result.files += found.files
         result.parsed += found.parsed
         result.cached += found.cached
         result.skipped += found.skipped
+        result.reach = [a + b for a, b in zip(result.reach, found.reach)]
     result.findings.sort(key=lambda f: f.sort_key())
     return result, missing
 
