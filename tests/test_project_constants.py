@@ -49,7 +49,7 @@ def test_r03_from_constants_import():
 def test_config_service_and_argparse_stay_unknown(name):
     """wandb.config (a sweep may override what the file sets) and argparse are run-time values."""
     (report,) = explain(name, cwd=FIXTURES / "reach")
-    assert rows(report) == [("LSTM", [None, None], None)]
+    assert rows(report) == [("LSTM", [None, "?"], None)]
 
 
 def test_relative_imports_and_module_alias_of_a_package():
@@ -84,7 +84,7 @@ def test_names_rebound_in_the_importing_file_follow_the_flow():
 
 def test_names_the_module_binds_twice_conditionally_or_out_of_order_are_unknown():
     reports = explain("unknowns.py")
-    assert [rows(r) for r in reports] == [[("LSTM", [None, None], None)]] * 3
+    assert [rows(r) for r in reports] == [[("LSTM", [None, "?"], None)]] * 3
 
 
 def test_never_reads_outside_the_project_root(tmp_path):
@@ -99,7 +99,7 @@ def test_never_reads_outside_the_project_root(tmp_path):
     (project / "sub" / "train.py").write_text((PROJECT / "train_alias.py").read_text(encoding="utf-8"),
                                               encoding="utf-8")
     (report,) = explain("train.py", cwd=project / "sub")  # settings.py is in project/, above the root
-    assert rows(report) == [("LSTM", [None, None], None)]
+    assert rows(report) == [("LSTM", [None, "?"], None)]
     (project / "sub" / "settings.py").write_text("UNITS = 32\nLOOK_BACK = 12\n", encoding="utf-8")
     (report,) = explain("train.py", cwd=project / "sub")
     assert rows(report) == [("LSTM", [None, 32], 4352)]
@@ -109,11 +109,11 @@ def test_unparseable_or_unreadable_module_is_unknown_not_an_error(tmp_path):
     (tmp_path / "settings.py").write_text("UNITS = (\n", encoding="utf-8")
     (tmp_path / "train.py").write_text((PROJECT / "train_alias.py").read_text(encoding="utf-8"), encoding="utf-8")
     (report,) = explain("train.py", cwd=tmp_path)
-    assert rows(report) == [("LSTM", [None, None], None)]
+    assert rows(report) == [("LSTM", [None, "?"], None)]
     (tmp_path / "settings.py").unlink()
     os.mkfifo(tmp_path / "settings.py")  # reading a FIFO would block forever
     (report,) = explain("train.py", cwd=tmp_path)
-    assert rows(report) == [("LSTM", [None, None], None)]
+    assert rows(report) == [("LSTM", [None, "?"], None)]
 
 
 def test_cached_findings_follow_the_constants_module(tmp_path):

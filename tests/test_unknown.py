@@ -106,7 +106,7 @@ def test_statistics_prints_the_coverage_in_reach_terms():
     """shared_and_loose.py: a shared LSTM (one layer, its count unknown: Keras refuses its second input), a
     Bidirectional(GRU) (one layer, known), a SimpleRNN in no model; cells.py: RNN(LSTMCell(n)) (unknown n) and
     RNN([GRUCell, GRUCell]) (known); dense_only.py builds no recurrent layer."""
-    run = run_cli("check", "--statistics", "tree", cwd=FIXTURES)
+    run = run_cli("check", "--statistics", "--no-cache", "tree", cwd=FIXTURES)
     assert run.code == 0, run.err
     assert ("recurrent layers: 5 found, 4 in a model (80%), 2 fully known (parameters known) (40%)"
             in run.err.splitlines())

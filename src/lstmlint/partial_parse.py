@@ -105,4 +105,7 @@ def salvage(text: str, path: str, error, analyse, keep):
     if prefix is None:
         return None, findings
     module, more = analyse(prefix)
-    return module, sorted(findings + [f for f in more if f.rule != SYNTAX_ERROR.id], key=Finding.sort_key)
+    more = [f for f in more if f.rule != SYNTAX_ERROR.id]
+    for finding in more:
+        finding.fix = None  # a fixed file would still not parse: no fix is proven, so none is offered
+    return module, sorted(findings + more, key=Finding.sort_key)

@@ -275,6 +275,9 @@ class Evaluator:
         base = self.evaluate(node.value, scope)
         if base.kind == "array" or base.tag == arrays.FRAME:
             return arrays.subscript(self, base, node, scope, text) or Value.unknown("subscript of an array", text)
+        if base.tag == arrays.NDARRAY and all(isinstance(e.slice, cst.Slice) for e in node.slice):
+            # basic slicing of a numpy array is an array (an integer index may give a scalar: not followed)
+            return arrays.ndarray("a slice of an array of unknown shape", text)
         if len(node.slice) != 1:
             return Value.unknown("multi-dimensional subscript", text)
         index = node.slice[0].slice
