@@ -43,6 +43,24 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None, env: 
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
+def explain_json(path: Path | str, cwd: Path | None = None) -> list[dict]:
+    """`lstmlint explain --format json` of one path: the reports it prints (exit 0 asserted)."""
+    run = run_cli("explain", "--format", "json", str(path), cwd=cwd)
+    assert run.code == 0, run.err
+    return run.json()
+
+
+def layer_rows(report: dict) -> list[tuple]:
+    """(class, output shape, parameters) per layer of one explain report."""
+    return [(row["class"], row["output_shape"], row["params"]) for row in report["layers"]]
+
+
+def keras_layer_rows(model) -> list[tuple]:
+    """The same rows for a model built in real Keras (one output per layer)."""
+    return [(type(layer).__name__, [None if d is None else int(d) for d in layer.output.shape],
+             layer.count_params()) for layer in model.layers]
+
+
 def run_process(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None) -> Run:
     """The real CLI in a subprocess (`python -m lstmlint`), as users and pre-commit run it."""
     full_env = {**os.environ, **(env or {})}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import explain_json, keras_layer_rows, layer_rows, run_cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
@@ -24,18 +24,13 @@ PROJECT = FIXTURES / "project_constants"
 
 
 def explain(name: str, cwd: Path = PROJECT) -> list[dict]:
-    run = run_cli("explain", "--format", "json", name, cwd=cwd)
-    assert run.code == 0, run.err
-    return run.json()
+    return explain_json(name, cwd=cwd)
 
 
-def rows(report: dict) -> list[tuple[str, object, object]]:
-    return [(row["class"], row["output_shape"], row["params"]) for row in report["layers"]]
+rows = layer_rows
 
 
-def keras_rows(model) -> list[tuple[str, object, int]]:
-    return [(type(layer).__name__, [None if d is None else int(d) for d in layer.output.shape], layer.count_params())
-            for layer in model.layers]
+keras_rows = keras_layer_rows
 
 
 def test_r03_from_constants_import():

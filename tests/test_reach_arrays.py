@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import run_cli
+from conftest import explain_json, layer_rows, run_cli
 from lstmlint.analyze import analyze_source
 from lstmlint.shape_args import dims
 from lstmlint.unknown import UNKNOWN
@@ -25,13 +25,10 @@ REACH = Path(__file__).parent / "fixtures" / "reach"
 
 
 def explain(name: str) -> list[dict]:
-    run = run_cli("explain", "--format", "json", str(REACH / name))
-    assert run.code == 0, run.err
-    return run.json()
+    return explain_json(REACH / name)
 
 
-def rows(report: dict) -> list[tuple]:
-    return [(row["class"], row["output_shape"], row["params"]) for row in report["layers"]]
+rows = layer_rows
 
 
 def keras_rows(model, batch=None) -> list[tuple]:

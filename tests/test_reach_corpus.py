@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import explain_json, keras_layer_rows, run_cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
@@ -18,14 +18,10 @@ REACH = Path(__file__).parent / "fixtures" / "reach"
 
 
 def explain(name: str) -> list[dict]:
-    run = run_cli("explain", "--format", "json", str(REACH / name))
-    assert run.code == 0, run.err
-    return run.json()
+    return explain_json(REACH / name)
 
 
-def keras_rows(model) -> list[tuple[str, list, int]]:
-    return [(type(layer).__name__, [None if d is None else int(d) for d in layer.output.shape],
-             layer.count_params()) for layer in model.layers]
+keras_rows = keras_layer_rows
 
 
 def static_rows(report: dict) -> list[tuple[str, object, object]]:
