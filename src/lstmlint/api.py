@@ -521,13 +521,18 @@ def _one(item, config: Config, rules: list[Rule], keep_modules: bool, coverage: 
     shown, data, _ = item
     module, findings = analyze_and_lint_bytes(data, shown, config, rules)
     parsed = True if module is not None else None if not findings else False
-    reach = (0, 0, 0)
-    if coverage and module is not None:
-        from lstmlint.explain import coverage as layers_covered
-
-        counted = layers_covered(module, config.target_keras)
-        reach = (counted.found, counted.in_model, counted.known)
+    reach = reach_counts(module, config) if coverage else (0, 0, 0)
     return parsed, module if keep_modules else None, findings, reach
+
+
+def reach_counts(module: Module | None, config: Config) -> tuple[int, int, int]:
+    """(recurrent layers found, in a model, fully known) in one file's module, as --statistics sums them."""
+    if module is None:
+        return 0, 0, 0
+    from lstmlint.explain import coverage
+
+    counted = coverage(module, config.target_keras)
+    return counted.found, counted.in_model, counted.known
 
 
 def suppressed(findings: list[Finding], config: Config) -> list[Finding]:

@@ -380,11 +380,8 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
         result.parsed += module is not None
         if module is not None and keep_modules:
             result.modules.append(module)
-        if module is not None and coverage:
-            from lstmlint.explain import coverage as layers_covered
-
-            counted = layers_covered(module, config.target_keras)
-            result.reach = [counted.found, counted.in_model, counted.known]
+        if coverage:
+            result.reach = list(api.reach_counts(module, config))
         paths = [p for p in paths if str(p) != "-"]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:

@@ -20,6 +20,11 @@ class Span:
     end_column: int
 
 
+# Value.tag of an unknown value known to be a numpy array (shape and rank not known): the analyzer sets it
+# (analyze/arrays.py), the stateful rules read it (data known to be an array, not a dataset)
+NDARRAY = "ndarray"
+
+
 @dataclass
 class Value:
     """What the analyzer knows of one expression.

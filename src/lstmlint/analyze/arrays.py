@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
-from lstmlint.ir import Value
+from lstmlint.ir import NDARRAY, Value
 
 if TYPE_CHECKING:
     from lstmlint.analyze.values import Evaluator, Scope
 
-NDARRAY = "ndarray"  # tag of an unknown value known to be a numpy array (shape and rank not known)
 FRAME = "frame"  # tag of an unknown value known to be a pandas DataFrame (items: [columns] when known)
 SERIES = "series"
 

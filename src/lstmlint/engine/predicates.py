@@ -16,7 +16,7 @@ from lstmlint.engine.logic import Tri, compile_clause, conjunction
 from lstmlint.engine.rule_checks import RULE_CHECKS
 from lstmlint.engine.subject import (Subject, declaration, derived_from_input, fixed_batch, format_shape,
                                      input_layer, input_shape, is_stateful, names, timesteps_dim)
-from lstmlint.ir import Value, arg_value, effective, label
+from lstmlint.ir import NDARRAY, Value, arg_value, effective, label
 from lstmlint.shape_args import dim, is_multi, single
 from lstmlint.unknown import UNKNOWN
 
@@ -356,8 +356,7 @@ def p_data_tag(spec: Any, subject: Subject) -> Tri:
     if data is None:
         return False
     # an array of known shape is an array too; anything not known to be one of the tags is False
-    # (the analyzer tags a numpy array of unknown shape "ndarray": analyze/arrays.py NDARRAY)
-    tag = "array" if data.value.kind == "array" or data.value.tag == "ndarray" else data.value.tag
+    tag = "array" if data.value.kind == "array" or data.value.tag == NDARRAY else data.value.tag
     return tag in names(spec)
 
 
