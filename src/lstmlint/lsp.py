@@ -197,7 +197,7 @@ class Worker:
 def _oversized(text: str, path: str, version: int | None) -> Analysis | None:
     """The CLI's size limit, applied before the text goes to the worker: a document over it gets one LSTM002
     diagnostic (when it mentions Keras at all, as in the CLI) and is not analysed."""
-    from lstmlint.api import MAX_BYTES, UNREADABLE, _error, too_large
+    from lstmlint.api import MAX_BYTES, UNREADABLE, builtin_finding, too_large
 
     if len(text) * 4 <= MAX_BYTES:  # cheap: no UTF-8 character takes more than 4 bytes
         return None
@@ -206,7 +206,7 @@ def _oversized(text: str, path: str, version: int | None) -> Analysis | None:
         return None
     analysis = Analysis(version, text, split_lines(text))
     if "keras" in text:
-        analysis.findings = [_error(path, UNREADABLE, message)]
+        analysis.findings = [builtin_finding(path, UNREADABLE, message)]
     return analysis
 
 

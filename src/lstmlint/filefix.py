@@ -1,0 +1,138 @@
+"""Fixing one file: every fix proven (:func:`lstmlint.fix.fix_text`), the fixed text encoded as the file was
+(its encoding, line endings, notebook cells) and checked to read back as exactly that text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstmlint.config import Config
+from lstmlint.discover import display_path, read_regular
+from lstmlint.engine.loader import Rule
+from lstmlint.filelint import MAX_BYTES, analyze_and_lint, fits_cells, to_cells
+from lstmlint.findings import Edit, Finding
+from lstmlint.source import DecodeError, decode
+
+
+@dataclass
+class FileFix:
+    path: Path
+    shown: str
+    before: bytes
+    after: bytes
+    applied: int
+    remaining: list[Finding]  # on ``after``
+    refusals: list[tuple[Finding, str]] = field(default_factory=list)  # fixes not applied, and why
+    initial: list[Finding] = field(default_factory=list)  # on ``before``: what stays if ``after`` is not written
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
+
+
+def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
+    """The fixed bytes of one file (None when it builds no recurrent layer or cannot be read)."""
+    try:
+        data = read_regular(path)
+    except OSError:
+        return None
+    return fix_bytes(data, path, config, rules, unsafe)
+
+
+def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
+    """The fixed bytes of a file's content ``data`` (None when it names no recurrent layer or cannot be decoded).
+    Every fix is proven (:func:`lstmlint.fix.fix_text`); the bytes must decode back to the fixed text."""
+    import copy
+
+    from lstmlint import notebook
+    from lstmlint.analyze import AnalysisError, analyze_source
+    from lstmlint.fix import fix_text
+    from lstmlint.scope import may_hold_recurrent
+
+    shown = display_path(path)
+    if not may_hold_recurrent(data, shown.endswith(".ipynb")) or len(data) > MAX_BYTES:
+        return None  # the caller lints it instead, which reports why it was not analysed
+    book = None
+    try:
+        if shown.endswith(".ipynb"):
+            book = notebook.load(data, shown)
+            text = book.text
+        else:
+            source = decode(data, shown)
+            text = source.text
+    except DecodeError:
+        return None
+
+    newline = "\n" if book is not None else source.newline
+
+    def lint(code: str) -> list[Finding]:
+        findings = analyze_and_lint(code, shown, config, rules)[1]
+        for finding in findings:
+            if finding.fix is None:
+                continue
+            if book is not None and not fits_cells(finding.fix):
+                finding.fix = None
+            elif newline != "\n":
+                finding.fix.edits = [Edit(e.line, e.column, e.end_line, e.end_column,
+                                          e.content.replace("\n", newline)) for e in finding.fix.edits]
+        return findings
+
+    def compiles(code: str) -> bool:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
+            try:
+                compile(code, shown, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return False
+        return True
+
+    strict = compiles(text)  # top-level `await` in a notebook never compiles: then libcst alone decides
+
+    def parses(code: str) -> bool:
+        """libcst's grammar accepts it, and so does CPython's compiler where it accepted the original (it
+        also rejects what the grammar allows, such as a repeated keyword argument)."""
+        try:
+            analyze_source(code, shown)
+        except (AnalysisError, RecursionError):
+            return False
+        return compiles(code) or not strict
+
+    outcome = fix_text(text, lint, parses, unsafe)
+
+    def place(finding: Finding) -> Finding:
+        return to_cells(copy.copy(finding), book) if book is not None else finding
+
+    refusals = [(place(r.finding), r.reason) for r in outcome.refusals]
+    initial = [place(f) for f in outcome.initial]
+    after = data
+    if outcome.applied:
+        try:
+            after = _encode_fixed(outcome.text, book, source if book is None else None)
+        except ValueError as error:  # the bytes would not read back as the fixed code: write nothing
+            refusals.extend((place(f), str(error)) for f in outcome.applied)
+            return FileFix(path, shown, data, data, 0, initial, refusals, initial)
+    remaining = [place(f) for f in outcome.remaining] if after != data else initial
+    return FileFix(path, shown, data, after, len(outcome.applied), remaining, refusals, initial)
+
+
+def _encode_fixed(text: str, book, source) -> bytes:
+    """The file's bytes for the fixed text, checked to read back as exactly that text (ValueError if not)."""
+    from lstmlint import notebook
+
+    if book is not None:
+        try:
+            data = book.with_module(text).encode("utf-8")
+        except notebook.CellMapError as error:
+            raise ValueError(f"the fix does not map back onto the notebook's cells ({error})") from None
+        if notebook.load(data, book.path).text != text:
+            raise ValueError("the fixed notebook does not read back as the fixed code")
+        return data
+    try:
+        data = source.encode(text)
+    except UnicodeEncodeError:
+        raise ValueError(f"the fixed code cannot be written in the file's encoding ({source.encoding})") from None
+    if decode(data, source.path).text != text:
+        raise ValueError("the fixed file does not read back as the fixed code")
+    return data
