@@ -129,8 +129,6 @@ def _prepare(path: Path, shown: str, result: Result, cache) -> tuple[str, bytes,
     return shown, data, key
 
 
-
-
 # Below this many files a process pool costs more than it saves.
 _POOL_THRESHOLD = 8
 

@@ -60,7 +60,6 @@ def iter_files(paths: list[Path], exclude: list[str], root: Path) -> Iterator[Pa
             yield path
 
 
-
 def display_path(path: Path) -> str:
     """Paths relative to the working directory when below it, as ruff prints them."""
     try:
