@@ -11,17 +11,18 @@ from lstmlint.config import Config
 from lstmlint.discover import display_path, read_regular
 from lstmlint.engine.loader import Rule, builtin_rules_dir
 from lstmlint.filefix import FileFix, fix_bytes, fix_file
-from lstmlint.filelint import (MAX_BYTES, SHOW_TRACEBACK, analyze_and_lint, analyze_and_lint_bytes, builtin_finding,
-                               enabled_rules, filter_findings, internal_error, internal_errors, internal_failure,
-                               lint_source, to_cells, too_large)
+from lstmlint.filelint import (MAX_BYTES, SHOW_TRACEBACK, FileText, Linted, analyze_and_lint, analyze_and_lint_bytes,
+                               builtin_finding, enabled_rules, filter_findings, internal_error, internal_errors,
+                               internal_failure, lint_bytes, lint_source, lint_text, raw_lines, to_cells, too_large,
+                               with_line_texts)
 from lstmlint.findings import Finding
 from lstmlint.ir import Module
-from lstmlint.source import DecodeError, decode
 
-__all__ = ["INTERNAL_ERROR", "MAX_BYTES", "SHOW_TRACEBACK", "SYNTAX_ERROR", "UNREADABLE", "FileFix", "Result",
-           "analyze_and_lint", "analyze_and_lint_bytes", "builtin_finding", "display_path", "enabled_rules",
-           "filter_findings", "fix_bytes", "fix_file", "internal_error", "internal_errors", "internal_failure",
-           "lint_paths", "lint_source", "open_cache", "rules_for", "suppressed", "to_cells", "too_large"]
+__all__ = ["INTERNAL_ERROR", "MAX_BYTES", "SHOW_TRACEBACK", "SYNTAX_ERROR", "UNREADABLE", "FileFix", "FileText",
+           "Linted", "Result", "analyze_and_lint", "analyze_and_lint_bytes", "builtin_finding", "display_path",
+           "enabled_rules", "filter_findings", "fix_bytes", "fix_file", "internal_error", "internal_errors",
+           "internal_failure", "lint_bytes", "lint_paths", "lint_source", "lint_text", "open_cache", "raw_lines",
+           "rules_for", "suppressed", "to_cells", "too_large", "with_line_texts"]
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Result:
     files: int = 0  # files looked at
     parsed: int = 0  # files that went through the analyzer and build a recurrent layer
     modules: list[Module] = field(default_factory=list)  # kept only when asked for (runtime, explain)
+    texts: dict[str, FileText] = field(default_factory=dict)  # for each kept module's file, by its path
     cached: int = 0  # files answered from the cache
     skipped: int = 0  # files outside lstmlint's scope (no recurrent layer: see scope.py), mostly never parsed
 
@@ -57,13 +59,12 @@ def open_cache(config: Config, warn=None):
     """The per-file findings cache for these settings (in the config's folder, else the working folder), or
     None when it cannot be used; ``warn(message)`` is told why when the reason is worth a warning (a
     ``.lstmlint_cache`` that is a symlink or not lstmlint's)."""
-    from lstmlint.cache import Cache, CacheUnusable, rule_files, settings_digest
+    from lstmlint.cache import Cache, CacheUnusable
 
     root = config.root if config.source is not None else Path.cwd()
-    settings = settings_digest([config.select, config.ignore, config.per_file_ignores, config.target_keras,
-                                rule_files([builtin_rules_dir(), *config.rule_paths])])
+    settings = [config.select, config.ignore, config.per_file_ignores, config.target_keras]
     try:
-        return Cache.open(root, settings)
+        return Cache.open(root, settings, [builtin_rules_dir(), *config.rule_paths])
     except CacheUnusable as error:
         if warn is not None:
             warn(str(error))
@@ -91,12 +92,14 @@ def lint_paths(paths: list[Path], config: Config, rules: list[Rule] | None = Non
             continue
         if item is not None:
             todo.append(item)
-    for (shown, _, key), (parsed, module, findings) in zip(todo, _analyse(todo, config, rules, jobs, keep_modules)):
+    for (shown, data, key), (parsed, module, findings, noqa) in zip(
+            todo, _analyse(todo, config, rules, jobs, keep_modules)):
         result.findings.extend(findings)
         result.parsed += parsed is True
         result.skipped += parsed is None
         if module is not None:
             result.modules.append(module)
+            result.texts[shown] = FileText(noqa, raw_lines(data))
         if key is not None and not internal_errors(findings):
             cache.put(key, findings)  # an internal error is never cached: the next run tries again
     result.findings.sort(key=Finding.sort_key)
@@ -154,40 +157,36 @@ def _worker_chunk(items):
 
 def _crashed(item, error: BaseException):
     """The result for a file whose analysis killed its worker process."""
-    return False, None, [internal_error(item[0], error)]
+    shown, data, _ = item
+    return False, None, with_line_texts([internal_error(shown, error)], raw_lines(data)), None
 
 
 def _one(item, config: Config, rules: list[Rule], keep_modules: bool):
-    """(parsed, module when kept, findings) for one file; parsed is None for a file outside the scope (no IR and
-    nothing to report: a file that cannot be parsed or read has its finding, unless config silenced it)."""
+    """(parsed, module, findings, noqa comments) for one file, module and comments only when kept; parsed is
+    None for a file outside the scope (no IR and nothing to report: a file that cannot be parsed or read has its
+    finding, unless config silenced it)."""
     shown, data, _ = item
-    module, findings = analyze_and_lint_bytes(data, shown, config, rules)
-    parsed = True if module is not None else None if not findings else False
-    return parsed, module if keep_modules else None, findings
+    linted = lint_bytes(data, shown, config, rules)
+    parsed = True if linted.module is not None else None if not linted.findings else False
+    if not keep_modules:
+        return parsed, None, linted.findings, None
+    return parsed, linted.module, linted.findings, linted.noqa
 
 
-def suppressed(findings: list[Finding], config: Config) -> list[Finding]:
+def suppressed(findings: list[Finding], config: Config, texts: dict[str, FileText]) -> list[Finding]:
     """Findings made after linting (LSTM900 from the runtime checker) go through the same select/ignore,
-    per-file-ignores and noqa as the static ones; each file's text is read once for its noqa comments."""
-    texts: dict[str, str] = {}
+    per-file-ignores and noqa as the static ones, and get their line's text, from ``texts`` (Result.texts):
+    nothing here reads a file again."""
     kept = []
     for finding in findings:
-        if finding.path not in texts:
-            try:
-                data = Path(finding.path).read_bytes()
-                texts[finding.path] = notebook_or_source_text(data, finding.path)
-            except (OSError, DecodeError):
-                texts[finding.path] = ""
         if finding.cell is not None:  # noqa lines of notebooks are in module coordinates: already applied
             kept.append(finding)
             continue
-        kept.extend(filter_findings([finding], texts[finding.path], finding.path, config))
+        text = texts.get(finding.path)
+        if text is None:
+            kept.extend(filter_findings([finding], {}, finding.path, config))
+            continue
+        if finding.line_text is None:
+            with_line_texts([finding], text.lines)
+        kept.extend(filter_findings([finding], text.noqa, finding.path, config))
     return sorted(kept, key=Finding.sort_key)
-
-
-def notebook_or_source_text(data: bytes, path: str) -> str:
-    if path.endswith(".ipynb"):
-        from lstmlint import notebook
-
-        return notebook.load(data, path).text
-    return decode(data, path).text

@@ -165,7 +165,7 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
                                                timeout=runtime_timeout, progress=sys.stderr.isatty())
             from lstmlint.api import suppressed
 
-            result.findings = suppressed(result.findings, config)
+            result.findings = suppressed(result.findings, config, result.texts)
 
         runtime_failed = not runtime_contained(verdicts)
     if not result.files and not missing:
@@ -197,12 +197,14 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
     result = api.Result()
     if any(str(p) == "-" for p in paths):
         data = sys.stdin.buffer.read()
-        module, findings = api.analyze_and_lint_bytes(data, stdin_filename or "-", config, rules)
-        result.findings.extend(findings)
+        shown = stdin_filename or "-"
+        linted = api.lint_bytes(data, shown, config, rules)
+        result.findings.extend(linted.findings)
         result.files += 1
-        result.parsed += module is not None
-        if module is not None and keep_modules:
-            result.modules.append(module)
+        result.parsed += linted.module is not None
+        if linted.module is not None and keep_modules:
+            result.modules.append(linted.module)
+            result.texts[shown] = api.FileText(linted.noqa, api.raw_lines(data))
         paths = [p for p in paths if str(p) != "-"]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:
@@ -212,6 +214,7 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
                                jobs=jobs, cache=cache)
         result.findings.extend(found.findings)
         result.modules.extend(found.modules)
+        result.texts.update(found.texts)
         result.files += found.files
         result.parsed += found.parsed
         result.cached += found.cached

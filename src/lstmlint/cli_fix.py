@@ -38,6 +38,8 @@ def run_fix(paths, config, rules, unsafe: bool, write: bool, output_format: str,
             if problem is not None:
                 click.echo(f"lstmlint: error: {api.display_path(path)}: {problem}", err=True)
                 failed.append(path)
+            # never read whole here (unreadable, locked by another process, over the size limit): linting it
+            # reads it and says why it was not fixed
             result.findings.extend(api.lint_paths([path], config, rules).findings)
             continue
         if problem is not None:
@@ -82,9 +84,10 @@ def _fix_one(path: Path, config, rules, unsafe: bool, write: bool):
     try:
         with writeback.locked(path) as target:
             data = target.read(api.MAX_BYTES + 1)
+            if len(data) > api.MAX_BYTES:
+                return None, None  # only its first bytes were read: linting reports its real size
             outcome = api.fix_bytes(data, path, config, rules, unsafe)
-            if (outcome is not None and outcome.after != outcome.before
-                    and not api.internal_errors(outcome.remaining)):
+            if outcome.after != outcome.before and not api.internal_errors(outcome.remaining):
                 target.write(outcome.after)  # (a fixed text lstmlint then failed on is not written)
     except writeback.NotWritten as error:
         return outcome, str(error)

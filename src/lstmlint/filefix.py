@@ -9,7 +9,7 @@ from pathlib import Path
 from lstmlint.config import Config
 from lstmlint.discover import display_path, read_regular
 from lstmlint.engine.loader import Rule
-from lstmlint.filelint import MAX_BYTES, analyze_and_lint, fits_cells, to_cells
+from lstmlint.filelint import MAX_BYTES, fits_cells, lint_bytes, lint_text, raw_lines, to_cells, with_line_texts
 from lstmlint.findings import Edit, Finding
 from lstmlint.source import DecodeError, decode
 
@@ -31,7 +31,7 @@ class FileFix:
 
 
 def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
-    """The fixed bytes of one file (None when it builds no recurrent layer or cannot be read)."""
+    """The fixed bytes of one file (None when it cannot be read)."""
     try:
         data = read_regular(path)
     except OSError:
@@ -39,9 +39,10 @@ def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False
     return fix_bytes(data, path, config, rules, unsafe)
 
 
-def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
-    """The fixed bytes of a file's content ``data`` (None when it names no recurrent layer or cannot be decoded).
-    Every fix is proven (:func:`lstmlint.fix.fix_text`); the bytes must decode back to the fixed text."""
+def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix:
+    """The fixed bytes of a file's content ``data``. Every fix is proven (:func:`lstmlint.fix.fix_text`); the
+    bytes must decode back to the fixed text. A file that is not analysed (no recurrent layer, too large, not
+    decodable) comes back unchanged with its findings, which say why."""
     import copy
 
     from lstmlint import notebook
@@ -50,8 +51,13 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
     from lstmlint.scope import may_hold_recurrent
 
     shown = display_path(path)
+
+    def unchanged() -> FileFix:
+        findings = lint_bytes(data, shown, config, rules).findings
+        return FileFix(path, shown, data, data, 0, findings, [], findings)
+
     if not may_hold_recurrent(data, shown.endswith(".ipynb")) or len(data) > MAX_BYTES:
-        return None  # the caller lints it instead, which reports why it was not analysed
+        return unchanged()
     book = None
     try:
         if shown.endswith(".ipynb"):
@@ -61,12 +67,12 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
             source = decode(data, shown)
             text = source.text
     except DecodeError:
-        return None
+        return unchanged()
 
     newline = "\n" if book is not None else source.newline
 
-    def lint(code: str) -> list[Finding]:
-        findings = analyze_and_lint(code, shown, config, rules)[1]
+    def lint(code: str, module=None) -> list[Finding]:
+        findings = lint_text(code, shown, config, rules, module=module).findings
         for finding in findings:
             if finding.fix is None:
                 continue
@@ -90,22 +96,26 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
 
     strict = compiles(text)  # top-level `await` in a notebook never compiles: then libcst alone decides
 
-    def parses(code: str) -> bool:
-        """libcst's grammar accepts it, and so does CPython's compiler where it accepted the original (it
-        also rejects what the grammar allows, such as a repeated keyword argument)."""
+    def check(candidate: str) -> list[Finding] | None:
+        """The candidate's findings from one analysis, or None when it does not parse: libcst's grammar must
+        accept it, and so must CPython's compiler where it accepted the original (it also rejects what the
+        grammar allows, such as a repeated keyword argument)."""
         try:
-            analyze_source(code, shown)
+            module = analyze_source(candidate, shown)
         except (AnalysisError, RecursionError):
-            return False
-        return compiles(code) or not strict
+            return None
+        if strict and not compiles(candidate):
+            return None
+        return lint(candidate, module)
 
-    outcome = fix_text(text, lint, parses, unsafe)
+    outcome = fix_text(text, lint, check, unsafe)
 
     def place(finding: Finding) -> Finding:
         return to_cells(copy.copy(finding), book) if book is not None else finding
 
     refusals = [(place(r.finding), r.reason) for r in outcome.refusals]
-    initial = [place(f) for f in outcome.initial]
+    # the findings that are reported carry their line's text (SARIF fingerprints): nothing reads the file again
+    initial = with_line_texts([place(f) for f in outcome.initial], raw_lines(data))
     after = data
     if outcome.applied:
         try:
@@ -113,7 +123,9 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
         except ValueError as error:  # the bytes would not read back as the fixed code: write nothing
             refusals.extend((place(f), str(error)) for f in outcome.applied)
             return FileFix(path, shown, data, data, 0, initial, refusals, initial)
-    remaining = [place(f) for f in outcome.remaining] if after != data else initial
+    if after == data:
+        return FileFix(path, shown, data, after, len(outcome.applied), initial, refusals, initial)
+    remaining = with_line_texts([place(f) for f in outcome.remaining], raw_lines(after))
     return FileFix(path, shown, data, after, len(outcome.applied), remaining, refusals, initial)
 
 

@@ -3,6 +3,7 @@ per-file-ignores and noqa; an exception of lstmlint's own becomes an LSTM003 fin
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstmlint.builtin_codes import (CODES, INTERNAL_ERROR, ISSUES_URL, SYNTAX_ERROR, UNREADABLE, BuiltinCode,
@@ -11,6 +12,7 @@ from lstmlint.config import Config
 from lstmlint.engine.loader import Rule
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Module
+from lstmlint.lines import LINE_BREAK, split_lines
 from lstmlint.source import DecodeError, decode, noqa_lines
 
 # libcst parses about 8,000 lines a second: a larger file (generated code, a pasted data dump) would hold the
@@ -48,43 +50,70 @@ def internal_failure(path: str, what: str, details: str = SHOW_TRACEBACK) -> Fin
                                                  f"this file: please report it at {ISSUES_URL} ({details}).")
 
 
+@dataclass
+class Linted:
+    """One file's check. ``module`` is its IR: None when the file does not parse, when lstmlint failed on it or
+    when it builds no recurrent layer (then there are no findings either). ``noqa`` holds its ``# noqa``
+    comments (line -> codes, None for all), read once from its text: findings made after linting, such as the
+    runtime checker's, go through the same comments (:func:`lstmlint.api.suppressed`)."""
+
+    module: Module | None
+    findings: list[Finding]
+    noqa: dict[int, list[str] | None] = field(default_factory=dict)
+
+
+@dataclass
+class FileText:
+    """What the steps after linting need of a file they no longer read: its ``# noqa`` comments and its lines."""
+
+    noqa: dict[int, list[str] | None]
+    lines: list[str]
+
+
 def lint_source(text: str, path: str, config: Config, rules: list[Rule]) -> list[Finding]:
     """Findings for one decoded source text, after select/ignore, per-file-ignores and noqa."""
-    return analyze_and_lint(text, path, config, rules)[1]
+    return lint_text(text, path, config, rules).findings
 
 
 def analyze_and_lint(text: str, path: str, config: Config, rules: list[Rule], *, details: str = SHOW_TRACEBACK
                      ) -> tuple[Module | None, list[Finding]]:
-    """The module's IR and its findings; no IR when it does not parse or when lstmlint failed on it, and
-    neither IR nor findings when it builds no recurrent layer (libcst never runs on a file whose code calls no
-    recurrent class). An exception of lstmlint's own becomes an LSTM003 finding for this file alone
-    (``details``: where its traceback can be seen)."""
+    """The module's IR and its findings (see :class:`Linted`)."""
+    linted = lint_text(text, path, config, rules, details=details)
+    return linted.module, linted.findings
+
+
+def lint_text(text: str, path: str, config: Config, rules: list[Rule], *, details: str = SHOW_TRACEBACK,
+              module: Module | None = None) -> Linted:
+    """Check one decoded source text (``module``: its IR, when the caller analysed it already); libcst never
+    runs on a file whose code calls no recurrent class. An exception of lstmlint's own becomes an LSTM003
+    finding for this file alone (``details``: where its traceback can be seen)."""
     from lstmlint.analyze import AnalysisError, analyze_source, python_ast
     from lstmlint.scope import calls_recurrent
 
-    module = None
-    try:
-        python = python_ast(text)
-        if not calls_recurrent(python):
-            return None, []
-        module = analyze_source(text, path, python)
-    except AnalysisError as error:
-        findings = [builtin_finding(path, SYNTAX_ERROR, error.message, error.line, error.column)]
-    except RecursionError:
-        findings = [builtin_finding(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
-    except Exception as error:  # noqa: BLE001 - contained: one file never sinks a run
-        return None, [internal_error(path, error, details)]
-    else:
+    findings: list[Finding] = []
+    if module is None:
+        try:
+            python = python_ast(text)
+            if not calls_recurrent(python):
+                return Linted(None, [])
+            module = analyze_source(text, path, python)
+        except AnalysisError as error:
+            findings = [builtin_finding(path, SYNTAX_ERROR, error.message, error.line, error.column)]
+        except RecursionError:
+            findings = [builtin_finding(path, SYNTAX_ERROR, "syntax error: nesting too deep to analyse")]
+        except Exception as error:  # noqa: BLE001 - contained: one file never sinks a run
+            return Linted(None, [internal_error(path, error, details)])
+    if module is not None:
         if not module.recurrent:
-            return None, []
+            return Linted(None, [])
         try:
             from lstmlint.engine.evaluate import run_rules
 
             findings = run_rules(module, enabled_rules(rules, config), config.target_keras)
-            return module, filter_findings(findings, text, path, config)
         except Exception as error:  # noqa: BLE001 - the file was not checked: nothing downstream may use it
-            return None, [internal_error(path, error, details)]
-    return module, filter_findings(findings, text, path, config)
+            return Linted(None, [internal_error(path, error, details)])
+    noqa = noqa_lines(text)
+    return Linted(module, filter_findings(findings, noqa, path, config), noqa)
 
 
 _ENABLED: list = [None, None, []]  # the last (rules, (select, ignore), enabled rules)
@@ -99,8 +128,9 @@ def enabled_rules(rules: list[Rule], config: Config) -> list[Rule]:
     return _ENABLED[2]
 
 
-def filter_findings(findings: list[Finding], text: str, path: str, config: Config) -> list[Finding]:
-    noqa = noqa_lines(text)
+def filter_findings(findings: list[Finding], noqa: dict[int, list[str] | None], path: str, config: Config
+                    ) -> list[Finding]:
+    """The findings that select/ignore, per-file-ignores and the file's ``noqa`` comments let through."""
     ignored = config.ignored_for(path)
     kept = []
     for finding in findings:
@@ -119,11 +149,36 @@ def filter_findings(findings: list[Finding], text: str, path: str, config: Confi
 
 def analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
                            ) -> tuple[Module | None, list[Finding]]:
-    """As analyze_and_lint, from the file's bytes (prefilter, size limit, decoding, notebooks)."""
+    """As analyze_and_lint, from the file's bytes (see :func:`lint_bytes`)."""
+    linted = lint_bytes(data, path, config, rules)
+    return linted.module, linted.findings
+
+
+def lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]) -> Linted:
+    """Check a file from its bytes (prefilter, size limit, decoding, notebooks); each finding outside a notebook
+    cell gets the text of its line (:func:`with_line_texts`)."""
     try:
-        return _analyze_and_lint_bytes(data, path, config, rules)
+        linted = _lint_bytes(data, path, config, rules)
     except Exception as error:  # noqa: BLE001 - decoding, notebooks, cell mapping: still this file alone
-        return None, [internal_error(path, error)]
+        linted = Linted(None, [internal_error(path, error)])
+    if any(f.cell is None for f in linted.findings):
+        with_line_texts(linted.findings, raw_lines(data))
+    return linted
+
+
+def raw_lines(data: bytes) -> list[str]:
+    """A file's lines as a reader of its bytes sees them (as UTF-8, undecodable bytes replaced; notebooks as
+    JSON): what SARIF fingerprints are made of."""
+    return split_lines(data.decode("utf-8", errors="replace"))
+
+
+def with_line_texts(findings: list[Finding], lines: list[str]) -> list[Finding]:
+    """Set ``line_text`` of each finding outside a notebook cell from the file's :func:`raw_lines`, so that
+    nothing after the check reads the file again."""
+    for finding in findings:
+        if finding.cell is None and 1 <= finding.line <= len(lines):
+            finding.line_text = lines[finding.line - 1]
+    return findings
 
 
 def too_large(size: int) -> str | None:
@@ -133,34 +188,38 @@ def too_large(size: int) -> str | None:
     return f"file too large to analyse ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB)"
 
 
-def _analyze_and_lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]
-                            ) -> tuple[Module | None, list[Finding]]:
+def _unreadable(path: str, message: str, config: Config, line: int = 1) -> Linted:
+    return Linted(None, filter_findings([builtin_finding(path, UNREADABLE, message, line)], {}, path, config))
+
+
+def _lint_bytes(data: bytes, path: str, config: Config, rules: list[Rule]) -> Linted:
     from lstmlint.scope import may_hold_recurrent
 
     if not may_hold_recurrent(data, path.endswith(".ipynb")):
-        return None, []
+        return Linted(None, [])
     message = too_large(len(data))
     if message is not None:
-        return None, filter_findings([builtin_finding(path, UNREADABLE, message)], "", path, config)
+        return _unreadable(path, message, config)
     if path.endswith(".ipynb"):
         return _lint_notebook(data, path, config, rules)
     try:
         source = decode(data, path)
     except DecodeError as error:
-        return None, filter_findings([builtin_finding(path, UNREADABLE, error.message, error.line)], "", path, config)
-    return analyze_and_lint(source.text, path, config, rules)
+        return _unreadable(path, error.message, config, error.line)
+    return lint_text(source.text, path, config, rules)
 
 
-def _lint_notebook(data: bytes, path: str, config: Config, rules: list[Rule]) -> tuple[Module | None, list[Finding]]:
+def _lint_notebook(data: bytes, path: str, config: Config, rules: list[Rule]) -> Linted:
     from lstmlint import notebook
 
     try:
         book = notebook.load(data, path)
     except DecodeError as error:
-        return None, filter_findings([builtin_finding(path, UNREADABLE, error.message, error.line)], "", path, config)
-    module, findings = analyze_and_lint(book.text, path, config, rules)
+        return _unreadable(path, error.message, config, error.line)
+    linted = lint_text(book.text, path, config, rules)
     # an internal error is about the whole file: it stays at the notebook's first line, outside any cell
-    return module, [f if f.rule == INTERNAL_ERROR.id else to_cells(f, book) for f in findings]
+    linted.findings = [f if f.rule == INTERNAL_ERROR.id else to_cells(f, book) for f in linted.findings]
+    return linted
 
 
 def to_cells(finding: Finding, book) -> Finding:
@@ -187,6 +246,4 @@ def to_cells(finding: Finding, book) -> Finding:
 
 def fits_cells(fix: Fix) -> bool:
     """A fix that adds or removes lines would shift every later cell of a notebook: not offered there."""
-    from lstmlint.lines import LINE_BREAK
-
     return not any(LINE_BREAK.search(e.content) or e.line != e.end_line for e in fix.edits)

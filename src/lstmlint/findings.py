@@ -44,6 +44,9 @@ class Finding:
     origin: tuple[int, ...] | None = field(default=None, compare=False)
     # LSTM003 internal errors: the traceback, printed by --show-traceback; not part of any output format either.
     traceback: str | None = field(default=None, compare=False, repr=False)
+    # The text of the finding's line as read from the file (see lstmlint.filelint.raw_lines), for SARIF's
+    # fingerprints: carried here so that no reporter reads the file again. Not part of any output format.
+    line_text: str | None = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule)

@@ -125,8 +125,9 @@ def choose(findings: list[Finding], unsafe: bool) -> list[Finding]:
     return chosen
 
 
-def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
-    """Fix repeatedly until nothing fixable is left. ``lint(text) -> findings``; ``parses(text) -> bool``.
+def fix_text(text: str, lint, check, unsafe: bool = False) -> FixOutcome:
+    """Fix repeatedly until nothing fixable is left. ``lint(text) -> findings`` for the original text;
+    ``check(candidate) -> findings``, or None when the candidate does not parse (it is analysed once).
 
     Each round tries all chosen fixes together, else each alone; a result is kept only when it passes
     :func:`_verify`. A fix that fails alone is refused for the rest of the run (its finding stays)."""
@@ -141,7 +142,7 @@ def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
         attempts = [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else [])
         kept = None
         for attempt in attempts:
-            result = _verify(text, attempt, findings, lint, parses)
+            result = _verify(text, attempt, findings, check)
             if isinstance(result, str):
                 if len(attempt) == 1:
                     refusals.append(Refusal(attempt[0], result))
@@ -158,10 +159,10 @@ def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
     return FixOutcome(text, applied, findings, refusals, initial)
 
 
-def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, parses):
+def _verify(text: str, fixes: list[Finding], findings: list[Finding], check):
     """The fixed text, its edits and its findings when ``fixes`` together are proven right; else the reason:
     the edits apply, the result parses, it equals ``text`` outside the edited syntax nodes and the findings
-    fixed are gone from where they were (``lint`` again reports fewer of each rule at the moved place)."""
+    fixed are gone from where they were (``check`` reports fewer of each rule at the moved place)."""
     old = _Text(text)
     try:
         spans = _spans(old, [e for f in fixes for e in f.fix.edits])
@@ -170,12 +171,12 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, pars
     except FixError as error:
         return f"its edits do not fit the file ({error})"
     candidate = _apply(text, spans)
-    if not parses(candidate):
+    after = check(candidate)
+    if after is None:
         return "the result does not parse"
     problem = proof.check(text, candidate, spans, [aims[span] for span in spans])
     if problem is not None:
         return problem
-    after = lint(candidate)
     new = _Text(candidate)
     for fixed in fixes:
         moved = _move(fixed, old, new, spans)
