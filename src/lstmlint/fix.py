@@ -4,13 +4,12 @@ fixed; a fix that fails is refused, with the reason, and the others go on."""
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 from dataclasses import dataclass, field
 
 from lstmlint import proof
 from lstmlint.findings import Edit, Finding
-from lstmlint.lines import line_starts, split_lines
+from lstmlint.lines import Positions
 
 MAX_ROUNDS = 10
 
@@ -38,24 +37,14 @@ class FixOutcome:
         return bool(self.refusals)
 
 
-class _Text:
-    """Positions in one text, in Python's line model: (1-based line, 1-based code-point column) <-> offset."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = line_starts(text)
-        self.lengths = [len(line) for line in split_lines(text)]  # without the line ends
+class _Text(Positions):
+    """A text's positions (:class:`lstmlint.lines.Positions`); one outside it is a FixError."""
 
     def offset(self, line: int, column: int) -> int:
-        if not 1 <= line <= len(self.starts):
-            raise FixError(f"edit outside the file (line {line})")
-        if not 1 <= column <= self.lengths[line - 1] + 1:
-            raise FixError(f"edit outside line {line} (column {column})")
-        return self.starts[line - 1] + column - 1
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
+        try:
+            return super().offset(line, column)
+        except ValueError as error:
+            raise FixError(f"edit {error}") from None
 
 
 def _spans(text: _Text, edits: list[Edit]) -> list[tuple[int, int, str]]:
