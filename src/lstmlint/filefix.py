@@ -25,10 +25,6 @@ class FileFix:
     refusals: list[tuple[Finding, str]] = field(default_factory=list)  # fixes not applied, and why
     initial: list[Finding] = field(default_factory=list)  # on ``before``: what stays if ``after`` is not written
 
-    @property
-    def refused(self) -> bool:
-        return bool(self.refusals)
-
 
 def fix_file(path: Path, config: Config, rules: list[Rule], unsafe: bool = False) -> FileFix | None:
     """The fixed bytes of one file (None when it cannot be read)."""

@@ -32,10 +32,6 @@ class FixOutcome:
     refusals: list[Refusal] = field(default_factory=list)  # fixes that were tried and not kept
     initial: list[Finding] = field(default_factory=list)  # findings on the original text
 
-    @property
-    def refused(self) -> bool:
-        return bool(self.refusals)
-
 
 class _Text(Positions):
     """A text's positions (:class:`lstmlint.lines.Positions`); one outside it is a FixError."""
@@ -174,4 +170,3 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], check):
         if after_count >= before_count:
             return "the finding is still there after the fix"
     return candidate, spans, after
-
