@@ -179,6 +179,10 @@ class LstmlintServer(LanguageServer):
             self.analyses[uri] = analysis
         return analysis
 
+    async def python_analysis(self, uri: str) -> Analysis | None:
+        """The current analysis of an open Python document (None for another language or a closed one)."""
+        return await self.analyse(uri) if self.is_python(uri) else None
+
     async def publish(self, uri: str) -> None:
         if not self.is_python(uri):
             return
@@ -403,9 +407,7 @@ def create_server() -> LstmlintServer:
                     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
     async def code_action(ls: LstmlintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         uri = params.text_document.uri
-        if not ls.is_python(uri):
-            return None
-        analysis = await ls.analyse(uri)
+        analysis = await ls.python_analysis(uri)
         if analysis is None:
             return None
         try:
@@ -417,9 +419,7 @@ def create_server() -> LstmlintServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: LstmlintServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
-        if not ls.is_python(uri):
-            return None
-        analysis = await ls.analyse(uri)
+        analysis = await ls.python_analysis(uri)
         if analysis is None:
             return None
         positions = ls.positions(analysis)
