@@ -163,14 +163,14 @@ def test_a_dead_pool_worker_costs_only_its_file(tmp_path, monkeypatch):
     import lstmlint.api
 
     project(tmp_path, monkeypatch, count=12)
-    original = lstmlint.api.analyze_and_lint_bytes
+    original = lstmlint.api.lint_bytes
 
     def die_on_boom(data, path, *args):
         if path == BOOM:
             os.kill(os.getpid(), signal.SIGKILL)  # runs in a forked pool worker, never in this process
         return original(data, path, *args)
 
-    monkeypatch.setattr(lstmlint.api, "analyze_and_lint_bytes", die_on_boom)
+    monkeypatch.setattr(lstmlint.api, "lint_bytes", die_on_boom)
     monkeypatch.setattr(lstmlint.api, "_POOL_THRESHOLD", 2)
     result = invoke("check", "--no-cache", "-j", "2", "--format", "json", ".")
     assert result.exit_code == 2, result.stderr

@@ -288,7 +288,7 @@ def test_rule_file_that_never_ends_is_refused_by_check_rules_and_server(tmp_path
         assert time.monotonic() - start < 30
         assert run.code == 2 and "TEAM001.yaml" in run.err and words in run.err and "Traceback" not in run.err, run
     # the server's worker loads rules through the same code: its error names the file, and it returns
-    code = ("import sys; from lstmlint.lsp import Checker; "
+    code = ("import sys; from lstmlint.lsp_worker import Checker; "
             "print(Checker().check(sys.argv[1], 'faulty.py', sys.argv[2], 1).error)")
     import subprocess
     import sys

@@ -228,6 +228,25 @@ def test_sarif_fingerprints_are_unique_and_stable(tmp_path):
     assert [r["partialFingerprints"] for r in after] == [r["partialFingerprints"] for r in before]
 
 
+def test_sarif_fingerprints_come_from_the_text_lstmlint_read(tmp_path):
+    """The reporter reads no file: code from stdin under a name that exists nowhere gets the fingerprints of
+    the same code read from that file, and --fix reports the fingerprints of the text it wrote."""
+    write(tmp_path / "disk", "m.py", STACKED)
+    (tmp_path / "elsewhere").mkdir()
+    from_disk = sarif("m.py", cwd=tmp_path / "disk")["runs"][0]["results"]
+    run = run_cli("check", "--format", "sarif", "--stdin-filename", "m.py", "-", cwd=tmp_path / "elsewhere",
+                  stdin=STACKED)
+    from_stdin = json.loads(run.out)["runs"][0]["results"]
+    assert from_disk and [r["partialFingerprints"] for r in from_stdin] == [r["partialFingerprints"] for r in from_disk]
+    # a GRU that cannot use the cuDNN kernel (LSTM401, no fix), on a line its other fix changes
+    write(tmp_path / "fixed", "fixable.py", FIXABLE + "fourth = keras.Sequential([keras.Input((10, 3)), "
+                                                      "GRU(10, return_sequence=True, activation='relu'), GRU(2)])\n")
+    fixed = run_cli("check", "--fix", "--format", "sarif", "fixable.py", cwd=tmp_path / "fixed")
+    after = sarif("fixable.py", cwd=tmp_path / "fixed", code=0)["runs"][0]["results"]  # LSTM401 does not fail
+    assert after and [r["partialFingerprints"] for r in json.loads(fixed.out)["runs"][0]["results"]] == [
+        r["partialFingerprints"] for r in after]
+
+
 def test_sarif_fixes_reapply_to_the_file(tmp_path):
     write(tmp_path, "sub dir/fixable.py", FIXABLE)
     log = sarif("sub dir", cwd=tmp_path)

@@ -199,6 +199,25 @@ def test_fixed_text_is_checked(tmp_path):
     ]
 
 
+def test_a_refused_fix_is_reported_with_its_reason(tmp_path):
+    """The example is fixed as `check --fix` fixes files: a fix that is refused says why, in lstmlint's words."""
+    bad = """\
+        - code: |
+            import keras
+            layer = keras.layers.LSTM(8)  # expect: TEAM001
+          fixed: |
+            import keras
+            layer = keras.layers.LSTM(16)
+        """
+    for value, reason in (("12", "the finding is still there after the fix"),
+                          ("16 +", "the result does not parse")):
+        write_rule(tmp_path / "lint", bad, extra=FIX.replace('value: "16"', f'value: "{value}"'))
+        result = run("lint", cwd=tmp_path)
+        assert result.exit_code == 1
+        assert (f"lint/TEAM001.yaml: TEAM001 examples/bad/0 (Keras 3): the fix on line 2 was refused: {reason}"
+                in result.stdout.splitlines()), result.stdout
+
+
 def test_a_fixable_rule_states_its_fix_on_every_bad_example(tmp_path):
     write_rule(tmp_path / "lint", """\
         - |

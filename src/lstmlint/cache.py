@@ -41,26 +41,33 @@ class CacheUnusable(Exception):
     """The cache folder exists but must not be used (a symlink, or a folder lstmlint did not create)."""
 
 
+# Part of every entry's key: entries written before findings carried their line's text are not read.
+_ENTRY_FORMAT = b"findings-2"
+
+
 class Cache:
-    def __init__(self, root: Path, settings: str) -> None:
+    def __init__(self, root: Path, settings: str, rules: tuple[list[Path], list] | None = None) -> None:
         self.folder = root / CACHE_DIR / __version__
         self.root = root  # the project root, as the analysis saw it (the constants of the project's modules)
         # key -> (path, shown, content, when the key was made: before the analysis), until put
         self._sources: dict[str, tuple[Path, str, bytes, int]] = {}
         self.settings = settings
         self._safe: set[Path] = set()  # entry folders checked to be real folders, not symlinks
+        self._rule_files = {} if rules is None else {tuple(map(str, rules[0])): rules[1]}
 
     @classmethod
-    def open(cls, root: Path, settings: str) -> Cache:
-        """The cache in ``root``, creating its folder; raises CacheUnusable (with the reason, for a warning)
-        or OSError (an unwritable tree: no cache, no warning)."""
+    def open(cls, root: Path, settings: list[Any], rule_folders: list[Path]) -> Cache:
+        """The cache in ``root`` for these settings and rule folders, creating its folder; raises CacheUnusable
+        (with the reason, for a warning) or OSError (an unwritable tree: no cache, no warning)."""
+        files = rule_files(rule_folders)
+        digest = settings_digest([*settings, files])
         top = root / CACHE_DIR
         if not os.path.lexists(top):
             _create(top)
         problem = _not_ours(top)
         if problem is not None:
             raise CacheUnusable(f"{top} {problem}; not using the cache (remove it, or run with --no-cache)")
-        cache = cls(root, settings)
+        cache = cls(root, digest, (rule_folders, files))
         try:
             cache.folder.mkdir(exist_ok=True)
         except FileExistsError:
@@ -70,6 +77,13 @@ class Cache:
                                 "not using the cache (remove it, or run with --no-cache)")
         return cache
 
+    def rule_files(self, folders: list[Path]) -> list[tuple[str, int, int]]:
+        """:func:`rule_files`, once per run: the settings digest and the compiled rules' key both need it."""
+        key = tuple(map(str, folders))
+        if key not in self._rule_files:
+            self._rule_files[key] = rule_files(folders)
+        return self._rule_files[key]
+
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
@@ -78,7 +92,7 @@ class Cache:
         per-file-ignores), the path it is reported under, its content and the settings. Paths are hashed
         as bytes, so a file name that is not valid UTF-8 works too."""
         digest = hashlib.sha256()
-        for part in (self.settings.encode(), os.fsencode(os.path.abspath(path)), b"\0", os.fsencode(shown), b"\0",
+        for part in (_ENTRY_FORMAT, self.settings.encode(), os.fsencode(os.path.abspath(path)), b"\0", os.fsencode(shown), b"\0",
                      data):
             digest.update(part)
         key = digest.hexdigest()

@@ -9,15 +9,12 @@ import click
 
 from lstmlint import __version__, builtin_codes
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from lstmlint.cli_output import (EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, SHOW_TRACEBACK, TRACEBACK_OFFERED, UsageError,
+                                 emit, exit_code, quiet_stdout, render, report_internal_errors, runtime_contained,
+                                 summary_is_true)
+
 FORMATS = ("text", "json")
 CHECK_FORMATS = ("text", "json", "sarif", "github")
-
-
-class UsageError(click.ClickException):
-    """Configuration and rule-file errors: exit 2, like click's own usage errors (and ruff)."""
-
-    exit_code = EXIT_ERROR
 
 
 class Lstmlint(click.Group):
@@ -30,25 +27,21 @@ class Lstmlint(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            _emit("lstmlint: interrupted\n", err=True)
+            emit("lstmlint: interrupted\n", err=True)
             sys.exit(130)  # 128 + SIGINT, as shells report it; never 1, which would read as "findings"
         except BrokenPipeError:
-            _quiet_stdout()  # `lstmlint check | head`: the reader left; nothing more to say
+            quiet_stdout()  # `lstmlint check | head`: the reader left; nothing more to say
             sys.exit(EXIT_ERROR)
         except Exception as error:  # noqa: BLE001 - see the class docstring
             import traceback
 
             if ctx.meta.get(SHOW_TRACEBACK):
-                _emit(traceback.format_exc(), err=True)
+                emit(traceback.format_exc(), err=True)
             hint = "" if ctx.meta.get(SHOW_TRACEBACK) or not ctx.meta.get(TRACEBACK_OFFERED) else \
                 "; --show-traceback prints the details"
-            _emit(f"lstmlint: internal error: {builtin_codes.exception_line(error)}. This is a bug "
-                  f"in lstmlint: please report it at {builtin_codes.ISSUES_URL}{hint}\n", err=True)
+            emit(f"lstmlint: internal error: {builtin_codes.exception_line(error)}. This is a bug "
+                 f"in lstmlint: please report it at {builtin_codes.ISSUES_URL}{hint}\n", err=True)
             sys.exit(EXIT_ERROR)
-
-
-SHOW_TRACEBACK = "lstmlint.show_traceback"
-TRACEBACK_OFFERED = "lstmlint.traceback_offered"
 
 
 def _show_traceback_option(function):
@@ -59,32 +52,6 @@ def _show_traceback_option(function):
 
     return click.option("--show-traceback", is_flag=True, expose_value=False, callback=remember, is_eager=True,
                         help="Print the traceback of an internal error (LSTM003) on stderr.")(function)
-
-
-def _quiet_stdout() -> None:
-    """After a broken pipe, point stdout at /dev/null so that Python's final flush does not fail again."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-def _emit(text: str, err: bool = False) -> None:
-    """Write text as it is, file names that are not valid UTF-8 included: their undecodable bytes (kept as
-    surrogates by Python) go out as the original bytes, so a printed path names the real file."""
-    stream = sys.stderr if err else sys.stdout
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    try:
-        data = text.encode(encoding, "surrogateescape")
-    except UnicodeEncodeError:  # a terminal encoding that cannot show some character of a message
-        data = text.encode(encoding, "backslashreplace")
-    binary = click.get_binary_stream("stderr" if err else "stdout")
-    stream.flush()
-    binary.write(data)
-    binary.flush()
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -180,10 +147,12 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
     if not no_cache and not runtime and not (apply_fixes or show_diff):
         from lstmlint.api import open_cache
 
-        cache = open_cache(config, warn=lambda message: _emit(f"lstmlint: warning: {message}\n", err=True))
+        cache = open_cache(config, warn=lambda message: emit(f"lstmlint: warning: {message}\n", err=True))
     rules = _rules(config, cache)
     if apply_fixes or show_diff:
-        _fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
+        from lstmlint.cli_fix import run_fix
+
+        run_fix(paths, config, rules, unsafe_fixes, write=not show_diff, output_format=output_format,
              exit_zero=exit_zero)
     result, missing = _lint(paths, config, rules, stdin_filename, keep_modules=runtime, coverage=statistics,
                             jobs=_jobs(jobs), cache=cache)
@@ -197,161 +166,21 @@ def check(paths, output_format, select, extend_select, ignore, fail_on, target_k
                                                timeout=runtime_timeout, progress=sys.stderr.isatty())
             from lstmlint.api import suppressed
 
-            result.findings = suppressed(result.findings, config)
+            result.findings = suppressed(result.findings, config, result.texts)
 
-        runtime_failed = not _runtime_contained(verdicts)
+        runtime_failed = not runtime_contained(verdicts)
     if not result.files and not missing:
-        _emit(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths or ['.']))}\n", err=True)
-    if _summary_is_true(output_format, result, missing):
-        _emit(_render(output_format, result, rules))
+        emit(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths or ['.']))}\n", err=True)
+    if summary_is_true(output_format, result, missing):
+        emit(render(output_format, result, rules))
     if statistics:
         from lstmlint.explain import Coverage
 
         reach = Coverage(*result.reach)
-        _emit(result.statistics() + f"\n{reach.text()}\ntarget: Keras {config.target_keras}, {config.target_why}\n",
-              err=True)
-    _report_internal_errors(result)
-    sys.exit(_exit_code(result, config, missing or runtime_failed, exit_zero))
-
-
-def _summary_is_true(output_format: str, result, missing) -> bool:
-    """The text report ends in "All checks passed (N files checked)" when there is no finding: not when a path
-    was missing or nothing was checked (stderr says why). Other formats are data: always written."""
-    return output_format != "text" or bool(result.findings) or (result.files > 0 and not missing)
-
-
-def _exit_code(result, config, failed: bool, exit_zero: bool) -> int:
-    """2 for a usage error, a missing path or an internal error (even with --exit-zero, as ruff); else 1 when a
-    finding at or above `fail-on` remains (0 with --exit-zero; info findings alone pass by default), else 0."""
-    if failed or result.internal_errors():
-        return EXIT_ERROR
-    if not exit_zero and any(config.fails(f.severity) for f in result.findings):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
-
-
-def _report_internal_errors(result) -> None:
-    """--show-traceback: the traceback of each file's internal error, on stderr."""
-    if not click.get_current_context().meta.get(SHOW_TRACEBACK):
-        return
-    for finding in result.internal_errors():
-        if finding.traceback:
-            _emit(f"lstmlint: traceback of the internal error in {finding.path}:\n{finding.traceback}", err=True)
-
-
-def _runtime_contained(run) -> bool:
-    """Run the runtime checker; an exception of lstmlint's own there leaves the static findings as they are
-    (unchecked), says so in one line and makes the run exit 2. False when it failed."""
-    try:
-        run()
-    except Exception as error:  # noqa: BLE001 - the static results are still worth printing
-        _emit(f"lstmlint: internal error in the runtime checker: {builtin_codes.exception_line(error)}"
-              f"; findings are left unchecked. This is a bug in lstmlint: please report it at "
-              f"{builtin_codes.ISSUES_URL}\n", err=True)
-        return False
-    return True
-
-
-def _fix(paths, config, rules, unsafe: bool, write: bool, output_format: str, exit_zero: bool):
-    """--fix writes fixed files and reports what is left; --diff shows the fixes and writes nothing."""
-    from lstmlint import api
-    from lstmlint.discover import iter_files
-
-    paths = list(paths) or [Path(".")]
-    if any(str(p) == "-" for p in paths):
-        raise UsageError("--fix and --diff work on files, not on stdin")
-    missing = [p for p in paths if not p.exists()]
-    for path in missing:
-        _emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
-    result = api.Result()
-    fixed = 0
-    changed = 0
-    failed: list[Path] = []
-    for path in iter_files([p for p in paths if p not in missing], config.exclude, config.root):
-        result.files += 1
-        try:
-            outcome, problem = _fix_one(path, config, rules, unsafe, write)
-        except Exception as error:  # noqa: BLE001 - this file alone: left as it was, reported, the run goes on
-            result.findings.append(api.internal_error(api.display_path(path), error))
-            continue
-        if outcome is None:
-            if problem is not None:
-                click.echo(f"lstmlint: error: {api.display_path(path)}: {problem}", err=True)
-                failed.append(path)
-            result.findings.extend(api.lint_paths([path], config, rules).findings)
-            continue
-        if problem is not None:
-            click.echo(f"lstmlint: error: {outcome.shown}: {problem}", err=True)
-            failed.append(path)
-            result.findings.extend(outcome.initial)
-            continue
-        _report_refusals(outcome)
-        result.findings.extend(outcome.remaining)
-        if outcome.after == outcome.before or api.internal_errors(outcome.remaining):
-            continue  # (a fixed text lstmlint then failed on is not written: it could not be checked)
-        changed += 1
-        fixed += outcome.applied
-        if not write:
-            _emit(_diff(outcome))
-    result.findings.sort(key=lambda f: f.sort_key())
-    if not result.files and not missing:
-        _emit(f"lstmlint: warning: no Python files found in {', '.join(map(str, paths))}\n", err=True)
-    if write:
-        if _summary_is_true(output_format, result, missing):
-            _emit(_render(output_format, result, rules))
-        if output_format == "text":
-            click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {changed} file"
-                       f"{'s' if changed != 1 else ''}.")
-        code = _exit_code(result, config, False, exit_zero)
-    else:
-        code = EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
-        for finding in result.internal_errors():  # --diff prints no findings: name the files it could not fix
-            _emit(f"lstmlint: error: {finding.path}: {finding.message}\n", err=True)
-    _report_internal_errors(result)
-    sys.exit(EXIT_ERROR if missing or failed or result.internal_errors() else code)
-
-
-def _fix_one(path: Path, config, rules, unsafe: bool, write: bool):
-    """(the file's fix or None, why it was not written or None). With ``write``, the file is locked from
-    its read to the write of its fix (lstmlint.writeback)."""
-    from lstmlint import api, writeback
-
-    if not write:
-        return api.fix_file(path, config, rules, unsafe), None
-    outcome = None
-    try:
-        with writeback.locked(path) as target:
-            data = target.read(api.MAX_BYTES + 1)
-            outcome = api.fix_bytes(data, path, config, rules, unsafe)
-            if (outcome is not None and outcome.after != outcome.before
-                    and not api.internal_errors(outcome.remaining)):
-                target.write(outcome.after)  # (a fixed text lstmlint then failed on is not written)
-    except writeback.NotWritten as error:
-        return outcome, str(error)
-    except OSError as error:  # a full disk, a read-only folder: the original is intact, say so
-        reason = error.strerror or str(error)
-        if outcome is None:
-            return None, None  # not even readable: linting it reports why
-        return outcome, f"cannot write the fix: {reason}; the file is unchanged"
-    return outcome, None
-
-
-def _report_refusals(outcome) -> None:
-    from lstmlint.report.text import location
-
-    for finding, reason in outcome.refusals:
-        click.echo(f"lstmlint: error: {location(finding)}: the fix for {finding.rule} was not applied: {reason}",
-                   err=True)
-
-
-def _diff(outcome) -> str:
-    import difflib
-
-    from lstmlint.lines import lines_with_ends
-
-    before = lines_with_ends(outcome.before.decode("utf-8", "replace"))
-    after = lines_with_ends(outcome.after.decode("utf-8", "replace"))
-    return "".join(difflib.unified_diff(before, after, f"a/{outcome.shown}", f"b/{outcome.shown}"))
+        emit(result.statistics() + f"\n{reach.text()}\ntarget: Keras {config.target_keras}, {config.target_why}\n",
+             err=True)
+    report_internal_errors(result)
+    sys.exit(exit_code(result, config, missing or runtime_failed, exit_zero))
 
 
 def _jobs(jobs: int | None) -> int:
@@ -374,23 +203,26 @@ def _lint(paths, config, rules, stdin_filename, keep_modules: bool, jobs: int = 
     result = api.Result()
     if any(str(p) == "-" for p in paths):
         data = sys.stdin.buffer.read()
-        module, findings = api.analyze_and_lint_bytes(data, stdin_filename or "-", config, rules)
-        result.findings.extend(findings)
+        shown = stdin_filename or "-"
+        linted = api.lint_bytes(data, shown, config, rules)
+        result.findings.extend(linted.findings)
         result.files += 1
-        result.parsed += module is not None
-        if module is not None and keep_modules:
-            result.modules.append(module)
+        result.parsed += linted.module is not None
+        if linted.module is not None and keep_modules:
+            result.modules.append(linted.module)
+            result.texts[shown] = api.FileText(linted.noqa, api.raw_lines(data))
         if coverage:
-            result.reach = list(api.reach_counts(module, config))
+            result.reach = list(api.reach_counts(linted.module, config))
         paths = [p for p in paths if str(p) != "-"]
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for path in missing:
-        _emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
+        emit(f"lstmlint: error: {path}: no such file or directory\n", err=True)
     if paths:
         found = api.lint_paths([p for p in paths if p not in missing], config, rules, keep_modules=keep_modules,
                                jobs=jobs, cache=cache, coverage=coverage)
         result.findings.extend(found.findings)
         result.modules.extend(found.modules)
+        result.texts.update(found.texts)
         result.files += found.files
         result.parsed += found.parsed
         result.cached += found.cached
@@ -431,7 +263,7 @@ def explain(paths, output_format, runtime, runtime_timeout, target_keras, config
                                                      progress=sys.stderr.isatty())
             keras_results.update(results)
 
-        runtime_failed = not _runtime_contained(verdicts)
+        runtime_failed = not runtime_contained(verdicts)
     rendered = []  # per module: its JSON objects, or its text
     for module in result.modules:
         findings = [f for f in result.findings if f.path == module.path]
@@ -445,14 +277,14 @@ def explain(paths, output_format, runtime, runtime_timeout, target_keras, config
         except Exception as error:  # noqa: BLE001
             result.findings.append(internal_error(module.path, error))
     if output_format == "json":
-        _emit(json.dumps([item for part in rendered for item in part], indent=2) + "\n")
+        emit(json.dumps([item for part in rendered for item in part], indent=2) + "\n")
     else:
-        _emit(f"Target: Keras {config.target_keras}, {config.target_why}\n\n"  # the rules' and shapes' Keras
-              + ("\n".join(rendered) if rendered else render_text([])))
+        emit(f"Target: Keras {config.target_keras}, {config.target_why}\n\n"  # the rules' and shapes' Keras
+             + ("\n".join(rendered) if rendered else render_text([])))
     # explain prints models, not findings: the files it could not explain are named on stderr
     for finding in sorted(result.internal_errors(), key=lambda f: f.sort_key()):
-        _emit(f"{location(finding)}: {finding.rule} [{finding.severity}] {finding.message}\n", err=True)
-    _report_internal_errors(result)
+        emit(f"{location(finding)}: {finding.rule} [{finding.severity}] {finding.message}\n", err=True)
+    report_internal_errors(result)
     sys.exit(EXIT_ERROR if missing or runtime_failed or result.internal_errors() else EXIT_CLEAN)
 
 
@@ -462,32 +294,6 @@ def _runtime_json(outcome) -> dict:
         return {"built": False, "error": reason, "output_shape": None, "total_params": None}
     return {"built": outcome.built, "error": outcome.error, "output_shape": outcome.output_shape,
             "total_params": outcome.total_params}
-
-
-def _render(output_format: str, result, rules) -> str:
-    """Reporters are modules of lstmlint.report with ``render(findings, files, rules) -> str``. A file whose
-    findings the reporter fails on gets an internal error in their place; the other files are reported."""
-    import importlib
-
-    reporter = importlib.import_module(f"lstmlint.report.{output_format}")
-    try:
-        return reporter.render(result.findings, result.files, rules)
-    except Exception:  # noqa: BLE001 - find the file(s) it fails on, below
-        pass
-    from lstmlint.api import internal_error
-
-    by_path: dict[str, list] = {}
-    for finding in result.findings:
-        by_path.setdefault(finding.path, []).append(finding)
-    kept = []
-    for path, findings in by_path.items():
-        try:
-            reporter.render(findings, 1, rules)
-            kept.extend(findings)
-        except Exception as error:  # noqa: BLE001
-            kept.append(internal_error(path, error))
-    result.findings = sorted(kept, key=lambda f: f.sort_key())
-    return reporter.render(result.findings, result.files, rules)
 
 
 @main.command(name="rules")

@@ -4,8 +4,12 @@ content is in :mod:`lstmlint.scope`)."""
 from __future__ import annotations
 
 import os
+import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
+
+from lstmlint.bounded import kind
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".bzr", "__pycache__", ".venv", "venv", ".env", "env", ".tox", ".nox", "build",
@@ -55,3 +59,32 @@ def iter_files(paths: list[Path], exclude: list[str], root: Path) -> Iterator[Pa
             seen.add(path)
             yield path
 
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when below it, as ruff prints them."""
+    try:
+        # the folder resolved, the name kept: a symlinked (or dangling) file is reported under its own name
+        if path.name in ("", ".."):
+            full = _resolved(os.path.abspath(path))
+        else:
+            full = _resolved(os.path.abspath(path.parent)) / path.name
+        return full.relative_to(_resolved(os.getcwd())).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return path.as_posix()
+
+
+@lru_cache(maxsize=4096)
+def _resolved(folder: str) -> Path:
+    """An absolute folder with its links resolved: every file of a folder (and the working folder, for every
+    file) would otherwise walk the same links again."""
+    return Path(folder).resolve()
+
+
+def read_regular(path: Path) -> bytes:
+    """The file's bytes; a FIFO, socket or device is refused (reading a FIFO with no writer blocks forever)."""
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        raise OSError(f"not a regular file ({kind(mode)})")
+    return path.read_bytes()

@@ -86,6 +86,9 @@ class Finding:
     blames: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
     depends: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
     note: str = field(default="", compare=False, repr=False)
+    # The text of the finding's line as read from the file (see lstmlint.filelint.raw_lines), for SARIF's
+    # fingerprints: carried here so that no reporter reads the file again. Not part of any output format.
+    line_text: str | None = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.cell or 0, self.line, self.column, self.rule)

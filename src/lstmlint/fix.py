@@ -4,13 +4,12 @@ fixed; a fix that fails is refused, with the reason, and the others go on."""
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 from dataclasses import dataclass, field
 
 from lstmlint import proof
 from lstmlint.findings import Edit, Finding
-from lstmlint.lines import line_starts, split_lines
+from lstmlint.lines import Positions
 
 MAX_ROUNDS = 10
 
@@ -33,29 +32,15 @@ class FixOutcome:
     refusals: list[Refusal] = field(default_factory=list)  # fixes that were tried and not kept
     initial: list[Finding] = field(default_factory=list)  # findings on the original text
 
-    @property
-    def refused(self) -> bool:
-        return bool(self.refusals)
 
-
-class _Text:
-    """Positions in one text, in Python's line model: (1-based line, 1-based code-point column) <-> offset."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = line_starts(text)
-        self.lengths = [len(line) for line in split_lines(text)]  # without the line ends
+class _Text(Positions):
+    """A text's positions (:class:`lstmlint.lines.Positions`); one outside it is a FixError."""
 
     def offset(self, line: int, column: int) -> int:
-        if not 1 <= line <= len(self.starts):
-            raise FixError(f"edit outside the file (line {line})")
-        if not 1 <= column <= self.lengths[line - 1] + 1:
-            raise FixError(f"edit outside line {line} (column {column})")
-        return self.starts[line - 1] + column - 1
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
+        try:
+            return super().offset(line, column)
+        except ValueError as error:
+            raise FixError(f"edit {error}") from None
 
 
 def _spans(text: _Text, edits: list[Edit]) -> list[tuple[int, int, str]]:
@@ -125,8 +110,9 @@ def choose(findings: list[Finding], unsafe: bool) -> list[Finding]:
     return chosen
 
 
-def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
-    """Fix repeatedly until nothing fixable is left. ``lint(text) -> findings``; ``parses(text) -> bool``.
+def fix_text(text: str, lint, check, unsafe: bool = False) -> FixOutcome:
+    """Fix repeatedly until nothing fixable is left. ``lint(text) -> findings`` for the original text;
+    ``check(candidate) -> findings``, or None when the candidate does not parse (it is analysed once).
 
     Each round tries all chosen fixes together, else each alone; a result is kept only when it passes
     :func:`_verify`. A fix that fails alone is refused for the rest of the run (its finding stays)."""
@@ -141,7 +127,7 @@ def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
         attempts = [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else [])
         kept = None
         for attempt in attempts:
-            result = _verify(text, attempt, findings, lint, parses)
+            result = _verify(text, attempt, findings, check)
             if isinstance(result, str):
                 if len(attempt) == 1:
                     refusals.append(Refusal(attempt[0], result))
@@ -158,10 +144,10 @@ def fix_text(text: str, lint, parses, unsafe: bool = False) -> FixOutcome:
     return FixOutcome(text, applied, findings, refusals, initial)
 
 
-def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, parses):
+def _verify(text: str, fixes: list[Finding], findings: list[Finding], check):
     """The fixed text, its edits and its findings when ``fixes`` together are proven right; else the reason:
     the edits apply, the result parses, it equals ``text`` outside the edited syntax nodes and the findings
-    fixed are gone from where they were (``lint`` again reports fewer of each rule at the moved place)."""
+    fixed are gone from where they were (``check`` reports fewer of each rule at the moved place)."""
     old = _Text(text)
     try:
         spans = _spans(old, [e for f in fixes for e in f.fix.edits])
@@ -170,12 +156,12 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, pars
     except FixError as error:
         return f"its edits do not fit the file ({error})"
     candidate = _apply(text, spans)
-    if not parses(candidate):
+    after = check(candidate)
+    if after is None:
         return "the result does not parse"
     problem = proof.check(text, candidate, spans, [aims[span] for span in spans])
     if problem is not None:
         return problem
-    after = lint(candidate)
     new = _Text(candidate)
     for fixed in fixes:
         moved = _move(fixed, old, new, spans)
@@ -184,4 +170,3 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], lint, pars
         if after_count >= before_count:
             return "the finding is still there after the fix"
     return candidate, spans, after
-

@@ -7,6 +7,7 @@ CPython's tokenizer, libcst and LSP all split lines this way. ``str.splitlines()
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -46,3 +47,40 @@ def dominant_newline(text: str) -> str:
     if not counts:
         return "\n"
     return max(counts, key=lambda end: counts[end])  # Counter keeps first-seen order; max keeps the first tie
+
+
+class Positions:
+    """One text's positions: character offsets <-> (1-based line, 1-based code-point column), lstmlint's own,
+    and <-> CPython's (1-based line, 0-based UTF-8 byte column). The one converter the fixes and their proof
+    use (the language server adds LSP's units on top of lines, see lstmlint.lsp.Positions)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = line_starts(text)
+        self.lengths = [len(line) for line in split_lines(text)]  # without the line ends
+
+    def offset(self, line: int, column: int) -> int:
+        """ValueError for a position outside the text."""
+        if not 1 <= line <= len(self.starts):
+            raise ValueError(f"outside the file (line {line})")
+        if not 1 <= column <= self.lengths[line - 1] + 1:
+            raise ValueError(f"outside line {line} (column {column})")
+        return self.starts[line - 1] + column - 1
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def byte_position(self, offset: int) -> tuple[int, int]:
+        """CPython's (line, UTF-8 byte column) of a character offset."""
+        line = bisect.bisect_right(self.starts, offset)
+        start = self.starts[line - 1]
+        return line, len(self.text[start:offset].encode("utf-8", "surrogatepass"))
+
+    def byte_offset(self, position: tuple[int, int]) -> int:
+        """The character offset of CPython's (line, UTF-8 byte column)."""
+        line, column = position
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        encoded = self.text[start:end].encode("utf-8", "surrogatepass")
+        return start + len(encoded[:column].decode("utf-8", "surrogatepass"))

@@ -223,7 +223,7 @@ def lint_cells(book: Notebook, findings: list, analyse, keep):
     """(module, findings) for a notebook whose module did not parse: each code cell that does not parse on its
     own is reported (LSTM001 at that cell, ``keep`` applying noqa and selection) and left out of the module;
     ``analyse`` lints the rest. When every cell parses alone, ``findings`` (the whole module's) stand."""
-    from lstmlint.api import _error
+    from lstmlint.filelint import builtin_finding
     from lstmlint.builtin_codes import SYNTAX_ERROR
     from lstmlint.findings import Finding
     from lstmlint.partial_parse import python2_message
@@ -237,6 +237,6 @@ def lint_cells(book: Notebook, findings: list, analyse, keep):
         cell = book.cells[number - 1]
         cell_text = "\n".join(split_lines(original)[cell.first_line - 1: cell.first_line - 1 + cell.lines])
         message = python2_message(cell_text, message, line - cell.first_line + 1) or message
-        errors.append(_error(book.path, SYNTAX_ERROR, message, line, column))
+        errors.append(builtin_finding(book.path, SYNTAX_ERROR, message, line, column))
     module, more = analyse(book.text)
     return module, sorted(keep(errors) + more, key=Finding.sort_key)

@@ -95,12 +95,12 @@ def python2_message(text: str, message: str, line: int) -> str | None:
 def salvage(text: str, path: str, error, analyse, keep):
     """(module, findings) for a file that does not parse: LSTM001 at the error (``keep`` applies the file's
     noqa and selection to it), plus what ``analyse`` makes of the parseable prefix."""
-    from lstmlint.api import _error
+    from lstmlint.filelint import builtin_finding
     from lstmlint.builtin_codes import SYNTAX_ERROR
     from lstmlint.findings import Finding
 
     message = python2_message(text, error.message, error.line) or error.message
-    findings = keep([_error(path, SYNTAX_ERROR, message, error.line, error.column)])
+    findings = keep([builtin_finding(path, SYNTAX_ERROR, message, error.line, error.column)])
     prefix = parseable_prefix(text, error.line)
     if prefix is None:
         return None, findings

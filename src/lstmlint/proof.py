@@ -25,7 +25,7 @@ import bisect
 import warnings
 from dataclasses import dataclass
 
-from lstmlint.lines import line_starts
+from lstmlint.lines import Positions
 
 Position = tuple[int, int]  # (1-based line, 0-based UTF-8 byte column): CPython's own coordinates
 _PLACEHOLDER = "\x00edited region {}"
@@ -37,26 +37,6 @@ class Region:
     end: Position
     node: ast.AST
     edits: list[int]  # indexes of the edits it holds
-
-
-class Locator:
-    """Character offsets of a text <-> CPython's (line, UTF-8 byte column) positions."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = line_starts(text)
-
-    def position(self, offset: int) -> Position:
-        line = bisect.bisect_right(self.starts, offset)
-        start = self.starts[line - 1]
-        return line, len(self.text[start:offset].encode("utf-8", "surrogatepass"))
-
-    def offset(self, position: Position) -> int:
-        line, column = position
-        start = self.starts[line - 1]
-        end = self.starts[line] if line < len(self.starts) else len(self.text)
-        encoded = self.text[start:end].encode("utf-8", "surrogatepass")
-        return start + len(encoded[:column].decode("utf-8", "surrogatepass"))
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -233,16 +213,16 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     old_tree, new_tree = _parse(before), _parse(after)
     if old_tree is None or new_tree is None:
         return "the code does not parse"
-    old, new = Locator(before), Locator(after)
+    old, new = Positions(before), Positions(after)
     finder = _Tree(old_tree)
     found: list[Region] = []
     for number, (start, end, _) in enumerate(edits):
-        node = finder.region(old.position(start), old.position(end))
+        node = finder.region(old.byte_position(start), old.byte_position(end))
         if node is None:
             return "an edit lies outside any statement"
         s, e = _span(node)
         if targets is not None:
-            first, last = old.offset(s), old.offset(e)
+            first, last = old.byte_offset(s), old.byte_offset(e)
             aim = targets[number]
             if start == end == first:
                 inside = first <= aim[0] and aim[1] <= last
@@ -266,7 +246,7 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     spans_before: list[tuple[int, int]] = []
     spans_after: list[tuple[int, int]] = []
     for region in regions:
-        a, b = old.offset(region.start), old.offset(region.end)
+        a, b = old.byte_offset(region.start), old.byte_offset(region.end)
         own = sum(len(edits[i][2]) - (edits[i][1] - edits[i][0]) for i in region.edits)
         if any(not a <= edits[i][0] <= edits[i][1] <= b for i in region.edits):
             return "an edit lies outside its region"
@@ -283,7 +263,7 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     if before[previous_old:] != after[previous_new:]:
         return "the text changed outside the edited code"
     old_marks = [(r.start, r.end) for r in regions]
-    new_marks = [(new.position(a), new.position(b)) for a, b in spans_after]
+    new_marks = [(new.byte_position(a), new.byte_position(b)) for a, b in spans_after]
     everything = set(range(len(regions)))
     expected = [_expected(r, span, edits, old) for r, span in zip(regions, spans_before)]
     if _mask(old_tree, old_marks)[0] != everything:
@@ -298,7 +278,7 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     return None
 
 
-def _expected(region: Region, span: tuple[int, int], edits: list[tuple[int, int, str]], old: Locator) -> Expected:
+def _expected(region: Region, span: tuple[int, int], edits: list[tuple[int, int, str]], old: Positions) -> Expected:
     """A region replaced as a whole may become anything (``model.reset_states()`` -> a loop); one with an
     insertion at its start may gain siblings in front (an ``Input`` before the layer); otherwise it keeps its
     kind, and a call keeps its callee unless an edit is in it."""
@@ -309,5 +289,5 @@ def _expected(region: Region, span: tuple[int, int], edits: list[tuple[int, int,
     func = getattr(region.node, "func", None)
     callee = _span(func) if isinstance(region.node, ast.Call) and func is not None else None
     edited = callee is not None and any(
-        start < old.offset(callee[1]) and end > old.offset(callee[0]) for start, end, _ in mine)
+        start < old.byte_offset(callee[1]) and end > old.byte_offset(callee[0]) for start, end, _ in mine)
     return Expected(_kind(region.node, edited), run)

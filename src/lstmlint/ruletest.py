@@ -154,34 +154,22 @@ def _difference(expected: Counter, got: Counter) -> str:
 
 
 def _check_fix(rule: Rule, example: Example, target: int, rules: list[Rule]) -> list[str]:
-    from lstmlint.analyze import AnalysisError, analyze_source
-    from lstmlint.api import lint_source
+    """Fix the example through the pipeline ``lstmlint check --fix`` runs (:func:`lstmlint.api.fix_bytes`)."""
+    from lstmlint.api import fix_bytes
     from lstmlint.config import Config
-    from lstmlint.fix import fix_text
 
-    config = Config(select=["ALL"], target_keras=target)
-
-    def lint(text: str):
-        return [f for f in lint_source(text, EXAMPLE_PATH, config, rules) if f.rule == rule.id]
-
-    def parses(text: str) -> bool:
-        try:
-            analyze_source(text, EXAMPLE_PATH)
-            compile(text, EXAMPLE_PATH, "exec", dont_inherit=True)
-        except (AnalysisError, SyntaxError, ValueError, RecursionError):
-            return False
-        return True
-
-    outcome = fix_text(without_expectations(example.code), lint, parses, unsafe=True)
-    problems = []
-    if outcome.refused:
-        problems.append("the fix leaves code that does not parse")
-    if outcome.text != example.fixed:
-        diff = difflib.unified_diff(lines_with_ends(example.fixed), lines_with_ends(outcome.text),
+    config = Config(select=[rule.id], target_keras=target)
+    data = without_expectations(example.code).encode("utf-8")
+    outcome = fix_bytes(data, Path(EXAMPLE_PATH), config, rules, unsafe=True)
+    fixed = outcome.after.decode("utf-8")
+    problems = [f"the fix on line {finding.line} was refused: {reason}" for finding, reason in outcome.refusals]
+    if fixed != example.fixed:
+        diff = difflib.unified_diff(lines_with_ends(example.fixed), lines_with_ends(fixed),
                                     "fixed (expected)", "fixed (by the rule)")
         problems.append("the fixed text differs:\n" + "".join(_ended(line) for line in diff).rstrip("\n"))
-    if outcome.remaining:
-        lines = ", ".join(str(f.line) for f in outcome.remaining)
+    remaining = [f for f in outcome.remaining if f.rule == rule.id]
+    if remaining:
+        lines = ", ".join(str(f.line) for f in remaining)
         problems.append(f"the rule still reports on the fixed text (line {lines})")
     return problems
 

@@ -276,7 +276,7 @@ def load_rules_cached(folders: list[Path], cache) -> list[Rule]:
     rule files' sizes and times."""
     if cache is None:
         return load_rules(folders)
-    from lstmlint.cache import rule_files, settings_digest
+    from lstmlint.cache import settings_digest
 
     from lstmlint import __version__
 
@@ -284,7 +284,7 @@ def load_rules_cached(folders: list[Path], cache) -> list[Rule]:
     # must not keep loading from an entry written before them
     checks = [Path(__file__).read_bytes(), SCHEMA_PATH.read_bytes(),
               Path(__file__).with_name("placeholders.py").read_bytes()]
-    key = settings_digest([__version__, [hashlib.sha256(c).hexdigest() for c in checks], rule_files(folders),
+    key = settings_digest([__version__, [hashlib.sha256(c).hexdigest() for c in checks], cache.rule_files(folders),
                            [str(f) for f in folders]])
     name = f"rules-{key[:20]}.json"
     text = cache.read_blob(name)

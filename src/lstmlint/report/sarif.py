@@ -32,9 +32,8 @@ def render(findings: list[Finding], files: int, rules=None) -> str:
     descriptors, index = _descriptors(findings, rules or [])
     results = []
     seen: dict[tuple, int] = {}
-    cache: dict[str, list[str] | None] = {}
     for finding in findings:
-        results.append(_result(finding, index[finding.rule], seen, cache))
+        results.append(_result(finding, index[finding.rule], seen))
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -134,7 +133,7 @@ def _region(line: int, column: int, end_line: int, end_column: int, empty_ok: bo
     return region
 
 
-def _result(finding: Finding, rule_index: int, seen: dict, cache: dict) -> dict:
+def _result(finding: Finding, rule_index: int, seen: dict) -> dict:
     message = finding.message if finding.cell is None else f"cell {finding.cell}: {finding.message}"
     location = artifact_location(finding.path)
     result: dict = {
@@ -149,7 +148,7 @@ def _result(finding: Finding, rule_index: int, seen: dict, cache: dict) -> dict:
                 "region": _region(finding.line, finding.column, finding.end_line, finding.end_column, False),
             }
         }],
-        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, seen, cache)},
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, seen)},
     }
     if finding.notes:  # findings folded into this one (engine/cascade.py), each where it would have been reported
         result["relatedLocations"] = [{
@@ -185,26 +184,13 @@ def _result(finding: Finding, rule_index: int, seen: dict, cache: dict) -> dict:
     return result
 
 
-def _fingerprint(finding: Finding, seen: dict, cache: dict) -> str:
-    """Stable across edits elsewhere in the file: the rule, path, cell and the flagged line's text, not its number."""
+def _fingerprint(finding: Finding, seen: dict) -> str:
+    """Stable across edits elsewhere in the file: the rule, path, cell and the flagged line's text (carried by
+    the finding from when the file was read), not its number."""
     text = finding.message
-    if finding.cell is None:
-        lines = _lines(finding.path, cache)
-        if lines is not None and 1 <= finding.line <= len(lines):
-            text = " ".join(lines[finding.line - 1].split())
+    if finding.cell is None and finding.line_text is not None:
+        text = " ".join(finding.line_text.split())
     key = (finding.rule, finding.path, finding.cell, text)
     seen[key] = seen.get(key, 0) + 1
     digest = hashlib.sha256("\0".join(map(str, key)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"{digest}:{seen[key]}"
-
-
-def _lines(path: str, cache: dict) -> list[str] | None:
-    if path not in cache:
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            cache[path] = None
-        else:
-            text = data.decode("utf-8", errors="replace")
-            cache[path] = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return cache[path]
