@@ -42,7 +42,11 @@ def emit(text: str, err: bool = False) -> None:
         data = text.encode(encoding, "surrogateescape")
     except UnicodeEncodeError:  # a terminal encoding that cannot show some character of a message
         data = text.encode(encoding, "backslashreplace")
-    binary = click.get_binary_stream("stderr" if err else "stdout")
+    binary = getattr(stream, "buffer", None)  # click's get_binary_stream is deprecated (Click 8.5)
+    if binary is None:  # a text-only stream someone put in place of stdout: undecodable bytes escaped
+        stream.write(data.decode(encoding, "backslashreplace"))
+        stream.flush()
+        return
     stream.flush()
     binary.write(data)
     binary.flush()
