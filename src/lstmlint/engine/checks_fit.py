@@ -78,20 +78,26 @@ def p_batch_size_mismatch(spec: bool, subject: Subject) -> Tri:
     fixed, size = fixed_batch(model, subject.target)
     if not fixed:
         return None if fixed is None else not spec
-    given = call.args.get("batch_size")
-    if given is None:
-        if call.has_star_args:
-            return None
-        used: Any = 32
-        subject.bindings["batch_size"] = "no batch_size (Keras uses 32)"
-    else:
-        used = dim(given.value)
-        if used is UNKNOWN:
-            return None
-        subject.bindings["batch_size"] = f"batch_size={used}"
+    used = _batch_size_used(call)
+    if used is UNKNOWN:
+        return None
+    subject.bindings["batch_size"] = (f"batch_size={used}" if "batch_size" in call.args else
+                                      f"no batch_size (Keras uses {_KERAS_BATCH_SIZE})")
     subject.bindings["batch"] = size
     subject.bindings["advice"] = _batch_advice(subject, size)
     return (used != size) == spec
+
+
+_KERAS_BATCH_SIZE = 32  # what fit / evaluate use when no batch_size is given
+
+
+def _batch_size_used(call) -> Any:
+    """The batch size a fit / evaluate call runs with: its batch_size, Keras's default when none is given, or
+    UNKNOWN (not readable, or perhaps passed through ``**kwargs``)."""
+    given = call.args.get("batch_size")
+    if given is None:
+        return UNKNOWN if call.has_star_args else _KERAS_BATCH_SIZE
+    return dim(given.value)
 
 
 def _batch_advice(subject: Subject, size: Any) -> str:
@@ -205,13 +211,7 @@ def p_validation_split_short_batch(spec: bool, subject: Subject) -> Tri:
     samples = dim(data[0])
     if not isinstance(samples, int):
         return None
-    batch_arg = call.args.get("batch_size")
-    if batch_arg is None:
-        if call.has_star_args:
-            return None
-        used: Any = 32
-    else:
-        used = dim(batch_arg.value)
+    used = _batch_size_used(call)
     if used != size:
         return None if used is UNKNOWN else not spec  # LSTM203: the batch size itself is wrong
     validation_arg = call.args.get("validation_batch_size")
