@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from lstmlint.analyze.constants_ast import Importer, Table
-from lstmlint.analyze.project_files import FileState, read_module
+from lstmlint.analyze.project_files import read_module
 from lstmlint.analyze.project_modules import MAX_DEPTH, candidates, imported_modules, project_root
 from lstmlint.ir import Value
 
@@ -31,7 +31,7 @@ class ProjectConstants:
         self.text = text
         self._allowed: set[str] | None = None
         self._importer: Importer | None = None
-        self._modules: dict[Path, tuple[FileState, Table | None]] = {}
+        self._modules: dict[Path, Table | None] = {}
 
     def value(self, dotted: str, written: str) -> Value | None:
         """The value of ``dotted`` (a path the import table resolved, ``config.TIMESTEPS``) read as ``written``
@@ -62,7 +62,7 @@ class ProjectConstants:
         results = []
         packages: set[Path] = set()
         for path in candidates(module, importer, self.file.parent, self.root):
-            state, table = self._read(path)
+            table = self._read(path)
             if table is None:
                 continue
             if os.path.realpath(path) == os.path.realpath(self.file):
@@ -94,15 +94,13 @@ class ProjectConstants:
             if key in seen or depth <= 1:
                 return f"`{name}` is re-exported through more than {MAX_DEPTH} modules"
             module, original = table.reexports[name]
-            found = self._lookup(module, original, path, depth - 1, seen | {key})
-            return found
+            return self._lookup(module, original, path, depth - 1, seen | {key})
         return None
 
-    def _read(self, path: Path) -> tuple[FileState, Table | None]:
-        known = self._modules.get(path)
-        if known is None:
-            known = self._modules[path] = read_module(path)
-        return known
+    def _read(self, path: Path) -> Table | None:
+        if path not in self._modules:
+            self._modules[path] = read_module(path)[1]
+        return self._modules[path]
 
 
 def _signature(value):

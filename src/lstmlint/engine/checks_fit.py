@@ -63,7 +63,7 @@ def p_samples_not_divisible(spec: bool, subject: Subject) -> Tri:
     data, model = data_array(subject), subject.model
     if data is None or model is None or not data:
         return None
-    fixed, size = fixed_batch(model, subject.target)
+    fixed, size = fixed_batch(model)
     samples = dim(data[0])
     if not fixed or not isinstance(samples, int) or not isinstance(size, int) or size <= 0:
         return None if fixed is None or samples is UNKNOWN else not spec
@@ -75,7 +75,7 @@ def p_batch_size_mismatch(spec: bool, subject: Subject) -> Tri:
     call, model = subject.call, subject.model
     if call is None or model is None:
         return False
-    fixed, size = fixed_batch(model, subject.target)
+    fixed, size = fixed_batch(model)
     if not fixed:
         return None if fixed is None else not spec
     used = _batch_size_used(call)
@@ -205,7 +205,7 @@ def p_validation_split_short_batch(spec: bool, subject: Subject) -> Tri:
     if not 0 < split < 1:
         return not spec
     data = data_array(subject)
-    fixed, size = fixed_batch(model, subject.target)
+    fixed, size = fixed_batch(model)
     if data is None or not data or not fixed or not isinstance(size, int) or size <= 0:
         return None
     samples = dim(data[0])

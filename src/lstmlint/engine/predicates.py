@@ -292,7 +292,7 @@ def _model_test(key: str, expected: Any, subject: Subject) -> Tri:
         stateful = is_stateful(model)
         return None if stateful is None else stateful == expected
     if key == "fixed-batch":
-        fixed, size = fixed_batch(model, subject.target)
+        fixed, size = fixed_batch(model)
         if fixed:
             subject.bindings.setdefault("batch", size)
         return None if fixed is None else fixed == expected

@@ -146,7 +146,7 @@ def timesteps_dim(subject: Subject) -> Value | None:
 # ---------------------------------------------------------------------------------------------- models and data
 
 
-def fixed_batch(model: Model, target: int) -> tuple[Tri, Any]:
+def fixed_batch(model: Model) -> tuple[Tri, Any]:
     """Whether the model's input spec fixes the batch size, and the size."""
     inputs = [layer for layer in model.layers if layer.family == "input"]
     if model.build_shape is not None:
