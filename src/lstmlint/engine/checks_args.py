@@ -1,9 +1,7 @@
 """Rule checks on a layer's own arguments: keywords this Keras version does not take (with Keras 1 and Keras 2
 names mapped to what replaced them), and the arguments that rule out the fused cuDNN kernel.
 
-predicate                  rule
-unknown-arg                LSTM502
-cudnn-blockers             LSTM401
+Which predicate serves which rule: the registry, ``rule_checks.py``.
 """
 
 from __future__ import annotations

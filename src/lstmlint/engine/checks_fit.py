@@ -1,14 +1,7 @@
 """Rule checks on the data a model is given (fit, evaluate, train_on_batch…) against what the model declares:
 the data's rank and shape, the batch size a stateful model fixes, the target's time axis.
 
-predicate                        rule
-data-rank-mismatch               LSTM108
-data-shape-mismatch              LSTM109
-samples-not-divisible            LSTM110
-batch-size-mismatch              LSTM203
-validation-split-short-batch     LSTM206
-fit-target-without-time-axis     LSTM102
-target-has-time-axis             LSTM112
+Which predicate serves which rule: the registry, ``rule_checks.py``.
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """Rule checks on a layer's place in its model: the input declared for it, the layer that feeds it, what takes
 its output, the states it is given.
 
-predicate                        rule
-output-unpacked                  LSTM106
-input-tag                        LSTM104
-extra-axis                       LSTM104
-units-match-timesteps            LSTM301
-two-d-source                     LSTM111
-initial-state-mismatch           LSTM304
-time-distributed-rank-short      LSTM113
-return-state-ends-sequential     LSTM114
+Which predicate serves which rule: the registry, ``rule_checks.py``.
 """
 
 from __future__ import annotations

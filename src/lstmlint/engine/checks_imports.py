@@ -1,7 +1,6 @@
 """Rule checks on a file's imports.
 
-predicate                  rule
-mixed-distribution         LSTM504
+Which predicate serves which rule: the registry, ``rule_checks.py``.
 """
 
 from __future__ import annotations
