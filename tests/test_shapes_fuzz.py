@@ -177,4 +177,4 @@ def test_shape_functions_answer_for_any_ir_values(strict_shapes, seed, target):
                 assert got is None or got is UNKNOWN or 0 <= got <= shapes.MAX_SIZE, part
         table_shape(output)
         if placed.family in ("recurrent", "conv-recurrent") or effective(placed).family == "recurrent":
-            reading(placed, result, target)
+            reading(placed, result)

@@ -4,7 +4,7 @@
   lstmlint version and a digest of the effective settings and rule files. A damaged entry is ignored and
   written again; an internal error (LSTM003) is never cached. The entry also lists the project modules the
   file's imports may read constants from (or found absent), with their size, time and content hash: a change
-  to any of them (or one appearing) drops the entry (see analyze/project_constants.py).
+  to any of them (or one appearing) drops the entry (see analyze/project_files.py).
 - Rules: the validated rule files, so that a warm start imports neither PyYAML nor jsonschema.
 
 Every write goes through a temporary file and ``os.replace``: concurrent runs never see half an entry. The cache
@@ -27,7 +27,7 @@ from typing import Any
 
 from lstmlint import __version__
 from lstmlint.atomic import replace_file
-from lstmlint.analyze.project_constants import FileState, dependencies, unchanged
+from lstmlint.analyze.project_files import FileState, dependencies, unchanged
 from lstmlint.findings import Edit, Finding, Fix, Note
 from lstmlint.source import DecodeError, decode
 

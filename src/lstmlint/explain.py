@@ -121,7 +121,7 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
                 row.notes.append(f"The same layer object as {label(owner)} on line {owner.span.line}, called "
                                  f"again: its weights are shared and counted once in the total.")
             elif layer.family in ("recurrent", "conv-recurrent") or effective(layer).family == "recurrent":
-                row.notes.extend(reading(layer, shape, target))
+                row.notes.extend(reading(layer, shape))
             for finding in findings:
                 if finding.origin == (index, i):
                     row.notes.append(f"{finding.rule} [{finding.severity}] {finding.message}")
@@ -204,7 +204,7 @@ def _shape_text(output) -> str:
     return shape_text(dims(output), batch=True, unknown="an unknown shape")
 
 
-def reading(layer: Layer, shape: LayerShape, target: int) -> list[str]:
+def reading(layer: Layer, shape: LayerShape) -> list[str]:
     """A few plain sentences that answer "what does units mean, and what shape comes out?" for this layer."""
     inner = effective(layer)
     if inner.family == "conv-recurrent":

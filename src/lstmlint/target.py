@@ -41,10 +41,7 @@ _TF_KERAS_3 = [f"2.{minor}.{patch}" for minor in range(16, 60) for patch in (0, 
 @dataclass(frozen=True)
 class Target:
     keras: int
-    why: str  # "from requirements.txt: tensorflow==2.12", "default: no Keras version declared"
-
-    def describe(self) -> str:
-        return f"Keras {self.keras}, {self.why}"
+    why: str  # "from requirements.txt: tensorflow==2.12", "the default (no Keras or TensorFlow version declared)"
 
 
 def infer(root: Path) -> Target:

@@ -6,7 +6,7 @@ from typing import Any, Callable, Iterator
 
 from lstmlint.engine.loader import Rule
 from lstmlint.engine.predicates import NO_DEFAULT, arg_default, compile_match
-from lstmlint.engine.rule_checks import close_match
+from lstmlint.engine.checks_args import close_match
 from lstmlint.engine.subject import Subject, names, upstream_inputs
 from lstmlint.findings import Edit, Finding, Fix, LineRef
 from lstmlint.ir import Layer, Model, Module, Span, arg_value, effective, label, sites_text

@@ -1,9 +1,9 @@
 """Which `{placeholders}` a rule's message and fix may use, checked when the rule loads.
 
 A placeholder is either a value the rule's subject always provides (``evaluate.make_finding``) or a binding that
-a predicate of the match adds when it holds (``predicates.py``, ``rule_checks.py``). A misspelt one (`{layr}`)
-would print ``?`` in every finding; a malformed one (`{layer`) or an attribute access (`{layer.__class__}`) would
-fail or leak when formatted. Both are load errors instead.
+a predicate of the match adds when it holds (``predicates.py``, and the checks ``rule_checks.py`` lists). A
+misspelt one (`{layr}`) would print ``?`` in every finding; a malformed one (`{layer`) or an attribute access
+(`{layer.__class__}`) would fail or leak when formatted. Both are load errors instead.
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ PREDICATE_BINDINGS: dict[str, tuple[str, ...]] = {
     "mixed-distribution": ("first", "first_line", "second", "built"),
     "cudnn-blockers": ("blockers",),
     "extra-axis": ("input_text", "extra"),
+    "two-d-source": ("previous", "input_shape", "hint"),
+    "fit-target-without-time-axis": ("target_shape",),
+    "target-has-time-axis": ("output_shape", "target_shape", "horizon", "features"),
+    "validation-split-short-batch": ("samples", "split", "train", "held", "batch", "short", "fit_train"),
+    "initial-state-mismatch": ("source", "widths", "count", "wanted", "problem", "width"),
+    "time-distributed-rank-short": ("input_shape", "inner_shape", "inner", "needed", "wanted_shape"),
+    "return-state-ends-sequential": ("method",),
 }
 MODEL_BINDINGS: dict[str, tuple[str, ...]] = {  # the `model` predicate binds by key
     "fixed-batch": ("batch",),
@@ -104,15 +111,3 @@ def problem(text: str, known: set[str]) -> str | None:
             return (f"unknown placeholder {{{name}}}{hint}; this rule can use "
                     + ", ".join(f"{{{k}}}" for k in sorted(known)))
     return None
-
-
-# issue 12's rule checks (rule_checks.py, end of the file)
-PREDICATE_BINDINGS.update({
-    "two-d-source": ("previous", "input_shape", "hint"),
-    "fit-target-without-time-axis": ("target_shape",),
-    "target-has-time-axis": ("output_shape", "target_shape", "horizon", "features"),
-    "validation-split-short-batch": ("samples", "split", "train", "held", "batch", "short", "fit_train"),
-    "initial-state-mismatch": ("source", "widths", "count", "wanted", "problem", "width"),
-    "time-distributed-rank-short": ("input_shape", "inner_shape", "inner", "needed", "wanted_shape"),
-    "return-state-ends-sequential": ("method",),
-})

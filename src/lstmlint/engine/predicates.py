@@ -14,10 +14,11 @@ from typing import Any, Callable
 from lstmlint.engine.loader import name_regex
 from lstmlint.engine.logic import Tri, compile_clause, conjunction
 from lstmlint.engine.rule_checks import RULE_CHECKS
-from lstmlint.engine.subject import (Subject, declaration, derived_from_input, fixed_batch, format_shape,
-                                     input_layer, input_shape, is_stateful, names, timesteps_dim)
+from lstmlint.engine.subject import (Subject, declaration, derived_from_input, fit_targets, fixed_batch,
+                                     format_shape, input_layer, input_shape, is_stateful, model_output, names,
+                                     timesteps_dim)
 from lstmlint.ir import NDARRAY, Value, arg_value, effective, label
-from lstmlint.shape_args import dim, is_multi, single
+from lstmlint.shape_args import dim
 from lstmlint.unknown import UNKNOWN
 
 # Defaults of the arguments rules look at (Keras 3 and tf.keras 2 agree on these; keras-facts §1).
@@ -291,7 +292,7 @@ def _model_test(key: str, expected: Any, subject: Subject) -> Tri:
         stateful = is_stateful(model)
         return None if stateful is None else stateful == expected
     if key == "fixed-batch":
-        fixed, size = fixed_batch(model, subject.target)
+        fixed, size = fixed_batch(model)
         if fixed:
             subject.bindings.setdefault("batch", size)
         return None if fixed is None else fixed == expected
@@ -309,14 +310,7 @@ def _model_test(key: str, expected: Any, subject: Subject) -> Tri:
 
 
 def _output_rank(subject: Subject, spec: Any) -> Tri:
-    model, shapes = subject.model, subject.shape_info()
-    if model is None or shapes is None or len(model.outputs) != 1:
-        return None
-    ref = model.outputs[0]
-    output = shapes[ref.layer].output
-    if ref.index is not None:
-        output = output[ref.index] if is_multi(output) and ref.index < len(output) else None
-    shape = single(output)
+    shape = model_output(subject)
     if shape is None:
         return None
     subject.bindings.setdefault("output_shape", format_shape(shape, batch=True))
@@ -325,15 +319,9 @@ def _output_rank(subject: Subject, spec: Any) -> Tri:
 
 def _fit_target_rank(subject: Subject, spec: Any) -> Tri:
     """The rank of ``y`` in a fit / train_on_batch call whose target is a known array."""
-    assert subject.model is not None
-    for call in subject.model.calls:
-        if call.method not in ("fit", "train_on_batch"):
-            continue
-        target = call.args.get("y")
-        if target is None or target.value.kind != "array":
-            continue
-        subject.bindings.setdefault("target_shape", format_shape(target.value.items, batch=True))
-        if compare_int(len(target.value.items), spec):
+    for target in fit_targets(subject):
+        subject.bindings.setdefault("target_shape", format_shape(target, batch=True))
+        if compare_int(len(target), spec):
             return True
     return None
 

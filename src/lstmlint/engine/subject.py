@@ -146,7 +146,7 @@ def timesteps_dim(subject: Subject) -> Value | None:
 # ---------------------------------------------------------------------------------------------- models and data
 
 
-def fixed_batch(model: Model, target: int) -> tuple[Tri, Any]:
+def fixed_batch(model: Model) -> tuple[Tri, Any]:
     """Whether the model's input spec fixes the batch size, and the size."""
     inputs = [layer for layer in model.layers if layer.family == "input"]
     if model.build_shape is not None:
@@ -204,3 +204,34 @@ def data_array(subject: Subject) -> list[Value] | None:
         return None
     data = subject.call.args.get("x")
     return list(data.value.items) if data is not None and data.value.kind == "array" else None
+
+
+def output_of(subject: Subject, index: int, ref_index: int | None = None) -> list[Value] | None:
+    """The known single output shape of a layer of the subject's model (one element of a multi-output), or None."""
+    shapes = subject.shape_info()
+    if shapes is None or not 0 <= index < len(shapes):
+        return None
+    output = shapes[index].output
+    if ref_index is not None:
+        output = output[ref_index] if is_multi(output) and ref_index < len(output) else None
+    return single(output)
+
+
+def model_output(subject: Subject) -> list[Value] | None:
+    """The shape of the model's only output, or None."""
+    model = subject.model
+    if model is None or len(model.outputs) != 1:
+        return None
+    ref = model.outputs[0]
+    return output_of(subject, ref.layer, ref.index)
+
+
+def fit_targets(subject: Subject):
+    """The known target arrays given to fit / train_on_batch, as dim lists (batch first; a 0-d one is empty)."""
+    model = subject.model
+    for call in model.calls if model is not None else []:
+        if call.method not in ("fit", "train_on_batch"):
+            continue
+        target = call.args.get("y")
+        if target is not None and target.value.kind == "array":
+            yield target.value.items

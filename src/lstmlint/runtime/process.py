@@ -38,7 +38,6 @@ class Worker:
         from lstmlint.subprocess_worker import Child
 
         self.target = target
-        self.memory_limit = memory_limit
         # -W ignore -B: what PYTHONWARNINGS / PYTHONDONTWRITEBYTECODE said before; `python -I` ignores them
         self.child = Child("lstmlint.runtime.worker:main", ["--memory-limit", str(memory_limit)],
                            memory_limit=memory_limit, env=self.env(), stderr=subprocess.DEVNULL,

@@ -26,7 +26,6 @@ class CallResult:
     y: list | None = None
     batches: list[int] | None = None
     loss: str | None = None
-    loss_value: float | None = None
     output: list | None = None
     assumed: bool = False  # x was not known: the model's own input shape was used
     shuffle: bool = False

@@ -9,7 +9,7 @@ JSON job per line on stdin and writes one JSON result per line on stdout:
   "output_shape", "total_params", "reason", "seconds", "calls_follow"}``;
 - a job may carry ``"calls": [<calls.CallPlan as a dict>, ...]``: when its model is built, a second line follows,
   ``{"id": n, "calls": [{"index", "method", "status": "ran"|"failed"|"unchecked", "error", "reason", "ran", "x",
-  "y", "batches", "loss", "loss_value", "output", "assumed", "shuffle", "stateful", "fixed_batch", "note",
+  "y", "batches", "loss", "output", "assumed", "shuffle", "stateful", "fixed_batch", "note",
   "seconds", "cpu_seconds"}, ...]}`` (``CallRunner``): the calls replayed on zero arrays of the planned shapes.
 
 The model is rebuilt by :mod:`lstmlint.runtime.rebuild` and its calls replayed by :mod:`lstmlint.runtime.replay`;
