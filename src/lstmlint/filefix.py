@@ -10,7 +10,7 @@ from lstmlint.config import Config
 from lstmlint.discover import display_path, read_regular
 from lstmlint.engine.loader import Rule
 from lstmlint.filelint import MAX_BYTES, fits_cells, lint_bytes, lint_text, raw_lines, to_cells, with_line_texts
-from lstmlint.findings import Edit, Finding
+from lstmlint.findings import Finding
 from lstmlint.source import DecodeError, decode
 
 
@@ -40,6 +40,7 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
     bytes must decode back to the fixed text. A file that is not analysed (no recurrent layer, too large, not
     decodable) comes back unchanged with its findings, which say why."""
     import copy
+    import dataclasses
 
     from lstmlint import notebook
     from lstmlint.analyze import AnalysisError, analyze_source
@@ -78,8 +79,8 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
             if book is not None and not fits_cells(finding.fix):
                 finding.fix = None
             elif newline != "\n":
-                finding.fix.edits = [Edit(e.line, e.column, e.end_line, e.end_column,
-                                          e.content.replace("\n", newline)) for e in finding.fix.edits]
+                finding.fix.edits = [dataclasses.replace(e, content=e.content.replace("\n", newline))
+                                     for e in finding.fix.edits]
         return findings
 
     def compiles(code: str) -> bool:

@@ -144,6 +144,13 @@ def fix_text(text: str, lint, check, unsafe: bool = False) -> FixOutcome:
     return FixOutcome(text, applied, findings, refusals, initial)
 
 
+def _aim(text: _Text, finding: Finding, edit: Edit) -> tuple[int, int]:
+    """The offsets of the code an edit is meant for: its own aim, else the finding's code."""
+    line, column, end_line, end_column = edit.aim or (finding.line, finding.column, finding.end_line,
+                                                      finding.end_column)
+    return text.offset(line, column), text.offset(end_line, end_column)
+
+
 def _verify(text: str, fixes: list[Finding], findings: list[Finding], check):
     """The fixed text, its edits and its findings when ``fixes`` together are proven right; else the reason:
     the edits apply, the result parses, it equals ``text`` outside the edited syntax nodes and the findings
@@ -151,8 +158,8 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], check):
     old = _Text(text)
     try:
         spans = _spans(old, [e for f in fixes for e in f.fix.edits])
-        aims = {(old.offset(e.line, e.column), old.offset(e.end_line, e.end_column), e.content):
-                (old.offset(f.line, f.column), old.offset(f.end_line, f.end_column)) for f in fixes for e in f.fix.edits}
+        aims = {(old.offset(e.line, e.column), old.offset(e.end_line, e.end_column), e.content): _aim(old, f, e)
+                for f in fixes for e in f.fix.edits}
     except FixError as error:
         return f"its edits do not fit the file ({error})"
     candidate = _apply(text, spans)

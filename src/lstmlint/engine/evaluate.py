@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+from lstmlint.engine import import_fixes
 from lstmlint.engine.loader import Rule
 from lstmlint.engine.predicates import NO_DEFAULT, arg_default, compile_match
 from lstmlint.engine.rule_checks import close_match
@@ -287,9 +288,12 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
         s = arg.span
         edits.append(Edit(s.line, s.column, s.line, s.column + len(old), new))
     if "replace-class" in spec:
-        if layer.callee_span is None or "." not in layer.qualname or layer.span.column == layer.callee_span.column:
-            return None  # a bare name comes from an import that would need rewriting too
         replace = spec["replace-class"]
+        if layer.callee_span is not None and layer.callee_text and "." not in layer.callee_text and "map" in replace:
+            # a bare name: its import and every use of it are renamed together (engine/import_fixes.py)
+            return _fix(spec, values, import_fixes.rename_imported_class(subject.module, layer, replace["map"]))
+        if layer.callee_span is None or "." not in layer.qualname or layer.span.column == layer.callee_span.column:
+            return None
         to = replace["map"].get(layer.cls) if "map" in replace else replace["to"].format_map(values)
         if not to:
             return None
@@ -329,11 +333,16 @@ def _move_input_shape(subject: Subject) -> list[Edit] | None:
     if "input_shape" not in layer.args or layer.has_star_args or not layer.callee_text:
         return None
     parts = layer.callee_text.split(".")
-    if len(parts) < 2 or parts[-2] != "layers":
-        return None  # a bare class name: where Input would come from is not known
-    factory = ".".join([*parts[:-1], "Input"])
+    edits = []
+    if len(parts) >= 2 and parts[-2] == "layers":
+        factory = ".".join([*parts[:-1], "Input"])  # the layers module the class was reached through
+    else:  # a class imported by name: Input as the file's imports spell it, or added to the class's import
+        spelled = import_fixes.input_factory(subject.module, layer)
+        if spelled is None:
+            return None
+        factory, edits = spelled
     arguments = [f"shape={layer.args['input_shape'].value.text}"]
-    edits = [_delete_arg(layer, "input_shape")]
+    edits.append(_delete_arg(layer, "input_shape"))
     if "batch_size" in layer.args:
         arguments.append(f"batch_size={layer.args['batch_size'].value.text}")
         edits.append(_delete_arg(layer, "batch_size"))
