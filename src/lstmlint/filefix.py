@@ -150,7 +150,7 @@ def _encode_fixed(text: str, book, source, cells=None) -> bytes:
         try:
             data = book.with_module(text, cells).encode("utf-8")
         except notebook.CellMapError as error:
-            raise ValueError(f"the fix does not map back onto the notebook's cells ({error})") from None
+            raise ValueError(str(error)) from None
         if notebook.load(data, book.path).text != text:
             raise ValueError("the fixed notebook does not read back as the fixed code")
         return data

@@ -114,7 +114,7 @@ class Notebook:
         cells = cells or CellMap.of(self)
         lines = split_lines(text)
         if len(lines) != cells.total:
-            raise CellMapError("the fixed code does not fit the notebook's cells")
+            raise CellMapError("the fixed code does not fit the notebook's cells; the notebook is unchanged")
         for placed in cells.cells:
             cell = placed.cell
             raw = self.data["cells"][cell.index]
@@ -241,7 +241,8 @@ def _dump(data: dict, raw: bytes) -> str:
                     if dumped + end == text:
                         return bom + json.dumps(data, indent=indent, ensure_ascii=ascii_only,
                                                 separators=separators) + end
-    raise CellMapError("the notebook's JSON layout is not one lstmlint can write back unchanged")
+    raise CellMapError("the notebook's JSON layout (its indentation, spacing or line ends) is not one lstmlint can "
+                       "write back unchanged outside the fixed cells; the notebook is unchanged")
 
 
 class CellMapError(Exception):

@@ -130,7 +130,7 @@ def _build(text: str, path: str) -> NameTable | None:
             if alias.name == "*" or bindings.get(local) != 1 or (alias.asname is None and "." in alias.name):
                 continue  # (``import a.b`` binds ``a``, not ``a.b``)
             module = statement.module if isinstance(statement, ast.ImportFrom) else None
-            uses = loads.get(local, [])
+            uses = sorted(loads.get(local, []), key=lambda n: (n.lineno, n.col_offset))
             imports[local] = Imported(local, module, alias.name, span(alias), span(statement),
                                       [span(a) for a in statement.names], [span(use) for use in uses],
                                       [span(holders[id(use)]) for use in uses])
