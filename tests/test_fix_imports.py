@@ -1,7 +1,8 @@
 """Fixes that depend on how a file imports Keras, through the real ``lstmlint check --fix`` on files in a
 temporary folder: LSTM503 on a layer imported by name (``Input`` spelled as the file reaches Keras, or added to
-the layer's import) and LSTM501 on ``CuDNNLSTM`` / ``CuDNNGRU`` imported by name (the import and every use),
-with the cases where a fix could change what the code means left alone."""
+the layer's import), LSTM501 on ``CuDNNLSTM`` / ``CuDNNGRU`` imported by name (the import and every use), and
+LSTM502 on Keras 2's ``batch_input_shape=`` (moved into ``Input(batch_shape=...)``), with the cases where a fix
+could change what the code means left alone."""
 
 from __future__ import annotations
 
@@ -168,3 +169,36 @@ def test_lstm501_in_a_package_init_is_left_alone(tmp_path):
     run = run_cli("check", "--no-cache", "--fix", "--select", "LSTM501", "pkg", cwd=tmp_path)
     assert "Fixed 0 findings" in run.out  # its names may be imported by the package's other modules
     assert target.read_text() == "from keras.layers import CuDNNLSTM\nx = CuDNNLSTM(4)\n"
+
+
+BATCH = textwrap.dedent("""\
+    import tensorflow as tf
+
+    def build():
+    \tmodel = tf.keras.models.Sequential()
+    \tmodel.add(tf.keras.layers.LSTM(16, batch_input_shape=(32, 10, 4), stateful=True))
+    \tmodel.add(tf.keras.layers.Dense(1))
+    \treturn model
+    """)
+
+
+def test_lstm502_moves_keras2_batch_input_shape_into_input_batch_shape(tmp_path):
+    """Keras 3 layers reject batch_input_shape=; Keras 2 made it the model's input layer, which is Keras 3's
+    Input(batch_shape=...). The new line is indented as the file indents (a tab here)."""
+    text, run = fixed(tmp_path, BATCH, "LSTM502")
+    assert text == BATCH.replace(
+        "\tmodel.add(tf.keras.layers.LSTM(16, batch_input_shape=(32, 10, 4), stateful=True))\n",
+        "\tmodel.add(tf.keras.layers.Input(batch_shape=(32, 10, 4)))\n"
+        "\tmodel.add(tf.keras.layers.LSTM(16, stateful=True))\n")
+    assert "Fixed 1 finding in 1 file." in run.out and run.code == 0
+    assert run_cli("check", "--no-cache", "--select", "LSTM502", "--format", "json", "model.py",
+                   cwd=tmp_path).json() == []
+
+
+@pytest.mark.parametrize("arguments", ["batch_input_shape=(32, 10, 4), batch_size=32",
+                                       "batch_input_shape=(32, 10, 4), input_shape=(10, 4)"])
+def test_lstm502_leaves_batch_input_shape_with_a_competing_argument(tmp_path, arguments):
+    code = BATCH.replace("batch_input_shape=(32, 10, 4)", arguments)
+    assert None in fix_offered(tmp_path, code, "LSTM502")
+    text, _ = fixed(tmp_path, code, "LSTM502")
+    assert "batch_input_shape=(32, 10, 4)" in text and "Input(batch_shape" not in text

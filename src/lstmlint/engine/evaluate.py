@@ -11,6 +11,7 @@ from lstmlint.engine.rule_checks import close_match
 from lstmlint.engine.subject import Subject, names, upstream_inputs
 from lstmlint.findings import Edit, Finding, Fix, LineRef
 from lstmlint.ir import Layer, Model, Module, Span, arg_value, effective, label, sites_text
+from lstmlint.lines import split_lines
 
 
 class _Bindings(dict):
@@ -260,7 +261,13 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
     if subject.layer is None:
         return None
     if "move-input-shape" in spec:
-        return _fix(spec, values, _move_input_shape(subject))
+        move = spec["move-input-shape"]
+        if move is True:
+            return _fix(spec, values, _move_input_shape(subject))
+        # a rule on Keras 2's batch_input_shape= (LSTM502): it moves when it is the one argument reported
+        if values.get("arg") == "batch_input_shape" and values.get("count", 1) == 1:
+            return _fix({**spec, "description": move["description"]}, values,
+                        _move_input_shape(subject, "batch_input_shape"))
     layer = effective(subject.layer)
     edits: list[Edit] = []
     if "set-arg" in spec:
@@ -322,16 +329,21 @@ def _delete_arg(layer: Layer, name: str) -> Edit:
     return Edit(mine.line, mine.column, mine.end_line, mine.end_column, "")
 
 
-def _move_input_shape(subject: Subject) -> list[Edit] | None:
+def _move_input_shape(subject: Subject, key: str = "input_shape") -> list[Edit] | None:
     """``Sequential([LSTM(8, input_shape=(10, 3)), ...])`` -> ``Sequential([layers.Input(shape=(10, 3)),
-    LSTM(8), ...])``; the ``.add`` form gets its own ``model.add(layers.Input(...))`` line."""
+    LSTM(8), ...])``; the ``.add`` form gets its own ``model.add(layers.Input(...))`` line. With ``key``
+    ``batch_input_shape`` (Keras 2's, which Keras 3 layers reject), ``Input(batch_shape=...)``: Keras 2 built
+    ``InputLayer(batch_input_shape=...)`` from it, and Keras 3's ``Input(batch_shape=...)`` is that layer
+    (keras/src/layers/core/input_layer.py: ``batch_input_shape`` is popped into ``batch_shape``)."""
     model, layer = subject.model, subject.layer
     if model is None or layer is None or not subject.in_graph() or model.kind != "sequential":
         return None
     if subject.index != 1 or not model.layers[0].implicit or "input_dim" in layer.args:
         return None
-    if "input_shape" not in layer.args or layer.has_star_args or not layer.callee_text:
+    if key not in layer.args or layer.has_star_args or not layer.callee_text:
         return None
+    if key == "batch_input_shape" and ("input_shape" in layer.args or "batch_size" in layer.args):
+        return None  # Keras 2 let batch_input_shape win over them; Input would refuse them together
     parts = layer.callee_text.split(".")
     edits = []
     if len(parts) >= 2 and parts[-2] == "layers":
@@ -341,8 +353,8 @@ def _move_input_shape(subject: Subject) -> list[Edit] | None:
         if spelled is None:
             return None
         factory, edits = spelled
-    arguments = [f"shape={layer.args['input_shape'].value.text}"]
-    edits.append(_delete_arg(layer, "input_shape"))
+    arguments = [f"{'shape' if key == 'input_shape' else 'batch_shape'}={layer.args[key].value.text}"]
+    edits.append(_delete_arg(layer, key))
     if "batch_size" in layer.args:
         arguments.append(f"batch_size={layer.args['batch_size'].value.text}")
         edits.append(_delete_arg(layer, "batch_size"))
@@ -351,7 +363,8 @@ def _move_input_shape(subject: Subject) -> list[Edit] | None:
         if model.var is None:
             return None
         at = layer.added_at
-        indent = " " * (at.column - 1)
+        line = split_lines(subject.module.text)[at.line - 1] if subject.module.text else ""  # tabs stay tabs
+        indent = line[:at.column - 1] if line[:at.column - 1].isspace() else " " * (at.column - 1)
         edits.append(Edit(at.line, at.column, at.line, at.column, f"{model.var}.add({created})\n{indent}"))
     else:
         if not _inside(layer.span, model.span):
