@@ -130,6 +130,9 @@ def test_lstm501_renames_the_import_and_every_use_as_one_fix(tmp_path):
      "from keras.layers import LSTM, Dense\nx = LSTM(4)\ny = LSTM(4)\n"),
     ("from keras.layers import Dense, LSTM, CuDNNLSTM\nx = CuDNNLSTM(4)\n",
      "from keras.layers import Dense, LSTM\nx = LSTM(4)\n"),
+    # LSTM imported by a statement of its own: the CuDNN import goes, with its line and comment
+    ("from keras.layers import LSTM\nfrom keras.layers import CuDNNLSTM  # GPU only\nx = CuDNNLSTM(4)\n",
+     "from keras.layers import LSTM\nx = LSTM(4)\n"),
     # imported under another name: the import changes, the uses keep their name
     ("from keras.layers import CuDNNGRU as Recurrent\nx = Recurrent(4)\n",
      "from keras.layers import GRU as Recurrent\nx = Recurrent(4)\n"),
@@ -139,7 +142,7 @@ def test_lstm501_renames_the_import_and_every_use_as_one_fix(tmp_path):
     # Keras 3 has no importable tensorflow.compat.v1.keras: tf.keras's layers module is the one
     ("from tensorflow.compat.v1.keras.layers import CuDNNLSTM\nx = CuDNNLSTM(4)\n",
      "from tensorflow.keras.layers import LSTM\nx = LSTM(4)\n"),
-], ids=["lstm-imported-first", "lstm-imported-last", "alias", "cudnn-module", "compat-v1"])
+], ids=["lstm-imported-first", "lstm-imported-last", "lstm-imported-alone", "alias", "cudnn-module", "compat-v1"])
 def test_lstm501_import_forms(tmp_path, code, expected):
     text, _ = fixed(tmp_path, code, "LSTM501")
     assert text == expected
@@ -155,8 +158,10 @@ def test_lstm501_import_forms(tmp_path, code, expected):
     "from keras.layers import CuDNNLSTM\nx = CuDNNLSTM(4)\nprint(f'{CuDNNLSTM}')\n",
     "from keras.layers import CuDNNLSTM\nfrom mylib import LSTM\nx = CuDNNLSTM(4)\n",
     "from keras.layers import CuDNNLSTM\nx = CuDNNLSTM(4)\nclass LSTM:\n    pass\n",
+    # the import that would go shares its line with another statement
+    "from keras.layers import LSTM\nfrom keras.layers import CuDNNLSTM; import os\nx = CuDNNLSTM(4)\n",
 ], ids=["rebound", "parameter", "custom-objects", "getattr", "all", "f-string", "lstm-from-elsewhere",
-        "lstm-class-of-the-file"])
+        "lstm-class-of-the-file", "import-shares-its-line"])
 def test_lstm501_offers_no_rename_that_could_change_meaning(tmp_path, code):
     assert fix_offered(tmp_path, code, "LSTM501") == [None]
     text, run = fixed(tmp_path, code, "LSTM501")

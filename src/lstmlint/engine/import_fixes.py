@@ -9,9 +9,14 @@ proof holds it.
 
 from __future__ import annotations
 
+import re
+
 from lstmlint.engine import names
 from lstmlint.findings import Edit
 from lstmlint.ir import Layer, Module, Span
+from lstmlint.lines import split_lines
+
+_COMMENT = re.compile(r"[ \t]*(#.*)?")  # what may follow a statement on its last line
 
 # The Keras 3 packages whose ``layers`` module and root both export ``Input`` (keras/api/layers/__init__.py and
 # keras/api/__init__.py of Keras 3; tensorflow.keras and tf_keras re-export them). ``tensorflow.compat.v1.keras``
@@ -117,9 +122,16 @@ def rename_imported_class(module: Module, layer: Layer, mapping: dict[str, str])
         # ``LSTM`` imported already: from the same module, drop the CuDNN name from this import
         if other.module is None or _layers_module(other.module) != target or other.name != new:
             return None
-        if len(imported.aliases) == 1:
-            return None  # the whole statement would go: not an edit the proof can hold (see the README)
-        edits.append(_edit(statement, _drop_alias(text, imported, start, end), statement))
+        if len(imported.aliases) > 1:
+            edits.append(_edit(statement, _drop_alias(text, imported, start, end), statement))
+        else:  # the import had only the CuDNN name: it goes, with its lines
+            lines = split_lines(table.text)
+            last = statement.end_line
+            after = lines[last - 1][statement.end_column - 1:] if last < len(lines) else None
+            if statement.column != 1 or after is None or not _COMMENT.fullmatch(after):
+                return None  # something else shares its lines (``import x; y = 1``)
+            edits.append(Edit(statement.line, 1, statement.end_line + 1, 1, "",
+                              (statement.line, statement.column, statement.end_line, statement.end_column)))
     else:
         if target != imported.module and len(imported.aliases) > 1:
             return None
