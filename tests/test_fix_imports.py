@@ -68,6 +68,37 @@ def test_lstm503_spells_input_as_the_file_already_reaches_keras(tmp_path, import
         f"model.add({spelled}(shape=(10, 8)))\nmodel.add(LSTM(32, return_sequences=True))")
 
 
+def test_lstm503_imports_input_beside_a_keras2_module_that_has_none(tmp_path):
+    """``keras.layers.recurrent`` (Keras 2) has no Input: ``from keras.layers import Input`` goes before it, and
+    the second model of the file, fixed in the next round, uses it."""
+    text, run = fixed(tmp_path, """\
+        from keras.layers.core import Dense
+        from keras.layers.recurrent import LSTM
+        from keras.models import Sequential
+        if STATELESS:
+            model = Sequential()
+            model.add(LSTM(4, input_shape=(10, 1)))
+        else:
+            model = Sequential()
+            model.add(LSTM(4, input_shape=(10, 1), batch_size=2, stateful=True))
+        """, "LSTM503")
+    assert text == textwrap.dedent("""\
+        from keras.layers.core import Dense
+        from keras.layers import Input
+        from keras.layers.recurrent import LSTM
+        from keras.models import Sequential
+        if STATELESS:
+            model = Sequential()
+            model.add(Input(shape=(10, 1)))
+            model.add(LSTM(4))
+        else:
+            model = Sequential()
+            model.add(Input(shape=(10, 1), batch_size=2))
+            model.add(LSTM(4, stateful=True))
+        """)
+    assert "Fixed 2 findings in 1 file." in run.out
+
+
 def test_lstm503_keeps_a_parenthesised_import_and_its_comments(tmp_path):
     text, _ = fixed(tmp_path, """\
         from keras.layers import (  # what we use

@@ -55,16 +55,23 @@ def input_factory(module: Module, layer: Layer) -> tuple[str, list[Edit]] | None
             found.append((3, f"{local}.{package[len(full) + 1:]}.Input"))
     if found:
         return min(found)[1], []
-    # none: ``Input`` joins the import that brought the layer's class, when that module exports it and the
-    # file has no other ``Input``
+    # none: ``Input`` is imported where the layer's class is (the file has no other ``Input``): it joins that
+    # import when its module exports Input, else a ``from <package>.layers import Input`` line goes before it
+    # (``from keras.layers.recurrent import LSTM``: Keras 2's module, which has no Input)
     head = (layer.callee_text or "").split(".")[0]
     imported = table.imports.get(head)
-    if imported is None or imported.module not in (package, f"{package}.layers") or "Input" in table.seen:
+    if imported is None or imported.module is None or "Input" in table.seen:
         return None
-    text = table.statement_text(imported)
-    last = imported.aliases[-1]
-    cut = _offset_in(imported.statement, last.end_line, last.end_column, text)
-    return "Input", [_edit(imported.statement, f"{text[:cut]}, Input{text[cut:]}", imported.statement)]
+    statement = imported.statement
+    if imported.module in (package, f"{package}.layers"):
+        text = table.statement_text(imported)
+        last = imported.aliases[-1]
+        cut = _offset_in(statement, last.end_line, last.end_column, text)
+        return "Input", [_edit(statement, f"{text[:cut]}, Input{text[cut:]}", statement)]
+    if not imported.module.startswith(f"{package}.layers."):
+        return None
+    line = f"from {package}.layers import Input\n"
+    return "Input", [_edit(Span(statement.line, 1, statement.line, 1), line, statement)]
 
 
 def _offset_in(statement: Span, line: int, column: int, text: str) -> int:
