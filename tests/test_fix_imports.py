@@ -61,7 +61,8 @@ def test_lstm503_add_chain_with_a_layer_imported_by_name_gets_input_added_to_its
      "from tensorflow.keras.models import Sequential\n", "layers.Input"),
 ])
 def test_lstm503_spells_input_as_the_file_already_reaches_keras(tmp_path, imports, spelled):
-    body = "model = Sequential()\nmodel.add(LSTM(32, input_shape=(10, 8), return_sequences=True))\nmodel.add(Dense(1))\n"
+    body = ("model = Sequential()\nmodel.add(LSTM(32, input_shape=(10, 8), return_sequences=True))\n"
+            "model.add(Dense(1))\n")
     text, _ = fixed(tmp_path, imports + body, "LSTM503")
     assert text == imports + body.replace(
         "model.add(LSTM(32, input_shape=(10, 8), return_sequences=True))",
@@ -238,3 +239,60 @@ def test_lstm502_leaves_batch_input_shape_with_a_competing_argument(tmp_path, ar
     assert None in fix_offered(tmp_path, code, "LSTM502")
     text, _ = fixed(tmp_path, code, "LSTM502")
     assert "batch_input_shape=(32, 10, 4)" in text and "Input(batch_shape" not in text
+
+
+KERAS_BUILDS = {
+    # the Keras 2 script: Keras 3 refuses batch_input_shape= (ValueError); fixed, it builds the same input
+    "batch.py": "from keras.models import Sequential\nfrom keras.layers import LSTM, Dense\n"
+                "model = Sequential()\nmodel.add(LSTM(16, batch_input_shape=(32, 10, 4), stateful=True))\n"
+                "model.add(Dense(1))\n",
+    # an .add chain of layers imported by name
+    "added.py": "from keras.models import Sequential\nfrom keras.layers import GRU, Bidirectional, Dense\n"
+                "model = Sequential()\nmodel.add(Bidirectional(GRU(8, return_sequences=True), input_shape=(50, 3)))\n"
+                "model.add(GRU(4))\nmodel.add(Dense(1))\n",
+    # Keras 3 cannot import tensorflow.compat.v1.keras at all (ModuleNotFoundError); tf.keras's layers can
+    "compat.py": "from tensorflow.compat.v1.keras.layers import CuDNNLSTM\nimport tensorflow as tf\n"
+                 "model = tf.keras.Sequential([tf.keras.Input(shape=(10, 3)), CuDNNLSTM(8)])\n",
+}
+
+
+@pytest.mark.slow
+def test_fixed_files_build_in_real_keras_where_the_originals_fail(tmp_path):
+    """Run in a fresh interpreter with Keras 3: the originals that Keras 3 refuses build, once fixed, the model
+    the Keras 2 code meant (the batch shape, the layer class); the one it only warns about builds the same
+    model before and after the fix."""
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("keras")
+    originals = tmp_path / "originals"
+    originals.mkdir()
+    for name, code in KERAS_BUILDS.items():
+        write(originals, name, code)
+        write(tmp_path, name, code)
+    run = run_cli("check", "--no-cache", "--fix", *KERAS_BUILDS, cwd=tmp_path)
+    assert "Fixed 3 findings in 3 files." in run.out, run.out + run.err
+    probe = textwrap.dedent("""\
+        import json, runpy, sys
+        out = {}
+        for path in sys.argv[1:]:
+            try:
+                model = runpy.run_path(path)["model"]
+            except Exception as error:
+                out[path] = type(error).__name__
+                continue
+            out[path] = [list(model.input_shape), [type(layer).__name__ for layer in model.layers],
+                         [getattr(layer, "stateful", None) for layer in model.layers]]
+        print(json.dumps(out))
+        """)
+    paths = [str(originals / name) for name in KERAS_BUILDS] + [str(tmp_path / name) for name in KERAS_BUILDS]
+    proc = subprocess.run([sys.executable, "-c", probe, *paths], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path, env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    built = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [built[str(originals / name)] for name in ("batch.py", "compat.py")] == ["ValueError",
+                                                                                   "ModuleNotFoundError"]
+    assert built[str(tmp_path / "batch.py")] == [[32, 10, 4], ["LSTM", "Dense"], [True, None]]
+    assert built[str(tmp_path / "added.py")] == built[str(originals / "added.py")] == [
+        [None, 50, 3], ["Bidirectional", "GRU", "Dense"], [False, False, None]]
+    assert built[str(tmp_path / "compat.py")] == [[None, 10, 3], ["LSTM"], [False]]
