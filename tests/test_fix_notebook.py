@@ -87,10 +87,21 @@ def test_new_lines_take_the_line_ends_of_their_cell(tmp_path):
                       '    if getattr(layer, "stateful", False):\r\n        layer.reset_state()\r\nprint(\'done\')')
 
 
+def test_a_notebook_saved_with_windows_line_ends_keeps_them(tmp_path):
+    book = notebook(SETUP, MODEL, "model.reset_states()\n")
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(book, indent=1) + "\n").replace("\n", "\r\n").encode())
+    run = run_cli("check", "--no-cache", "--fix", "nb.ipynb", cwd=tmp_path)
+    assert "Fixed 1 finding in 1 file." in run.out
+    book["cells"][3]["source"] = LOOP.format(i="").splitlines(keepends=True)
+    book["cells"][3]["source"][-1] += "\n"
+    assert path.read_bytes() == b"\xef\xbb\xbf" + (json.dumps(book, indent=1) + "\n").replace("\n", "\r\n").encode()
+
+
 def test_a_notebook_whose_layout_cannot_be_kept_is_not_rewritten(tmp_path):
     book = notebook(SETUP, MODEL, "model.reset_states()\n")
     path = tmp_path / "nb.ipynb"
-    data = (json.dumps(book, indent=1) + "\n").replace("\n", "\r\n").encode()  # saved with Windows line ends
+    data = json.dumps(book, indent=1).replace('": ', '" : ').encode()  # a spacing json.dumps never writes
     path.write_bytes(data)
     run = run_cli("check", "--no-cache", "--fix", "nb.ipynb", cwd=tmp_path)
     assert path.read_bytes() == data

@@ -229,9 +229,13 @@ class CellMap:
 
 def _dump(data: dict, raw: bytes) -> str:
     """The notebook as JSON in the layout of ``raw``, the file it was read from (nbformat writes one space
-    of indentation, others two or none; non-ASCII raw or escaped; a final newline or not)."""
+    of indentation, others two or none; non-ASCII raw or escaped; a final newline or not; \n or \r\n)."""
     text = raw.decode("utf-8-sig")
     bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+    # saved on Windows: every line of the JSON ends in \r\n (json.dumps writes no raw line break in a string)
+    crlf = "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    if crlf:
+        text = text.replace("\r\n", "\n")
     original = json.loads(text)
     for indent in (1, 2, 4, None, "\t", 3):
         for ascii_only in (False, True):
@@ -239,8 +243,8 @@ def _dump(data: dict, raw: bytes) -> str:
                 dumped = json.dumps(original, indent=indent, ensure_ascii=ascii_only, separators=separators)
                 for end in ("\n", ""):
                     if dumped + end == text:
-                        return bom + json.dumps(data, indent=indent, ensure_ascii=ascii_only,
-                                                separators=separators) + end
+                        written = json.dumps(data, indent=indent, ensure_ascii=ascii_only, separators=separators)
+                        return bom + (written + end).replace("\n", "\r\n" if crlf else "\n")
     raise CellMapError("the notebook's JSON layout (its indentation, spacing or line ends) is not one lstmlint can "
                        "write back unchanged outside the fixed cells; the notebook is unchanged")
 
