@@ -168,6 +168,33 @@ def test_proof_accepts_a_sibling_put_in_front_and_a_statement_replaced():
     assert proof.check(text, after, edits, [span_of(text, "keras.layers.LSTM(8)"), call]) is None
 
 
+def test_proof_accepts_a_whole_statement_deleted_with_its_lines():
+    text = "from keras.layers import LSTM\nfrom keras.layers import CuDNNLSTM  # gpu\nx = CuDNNLSTM(4)\n"
+    statement = span_of(text, "from keras.layers import CuDNNLSTM")
+    line = (statement[0], at(text, "# gpu\n", after=True))
+    use = span_of(text, "CuDNNLSTM(4)")[0], span_of(text, "CuDNNLSTM(4)")[0] + len("CuDNNLSTM")
+    after = "from keras.layers import LSTM\nx = LSTM(4)\n"
+    edits = [(line[0], line[1], ""), (use[0], use[1], "LSTM")]
+    assert proof.check(text, after, edits, [statement, span_of(text, "x = CuDNNLSTM(4)")]) is None
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("import os; import keras\nx = 1\n", "import os; import keras\n"),  # a line shared with another statement
+    ("import keras\nif x:\n    y = 1\nz = 2\n", "if x:\n"),  # the first line of a compound statement only
+    ("import keras\nx = (1,\n     2)\nz = 2\n", "x = (1,\n"),  # part of a statement's lines
+])
+def test_proof_refuses_a_deletion_that_is_not_a_whole_statement(text, needle):
+    start, end = span_of(text, needle)
+    after, edits = edit(text, start, end, "")
+    assert proof.check(text, after, edits) is not None
+
+
+def test_proof_refuses_a_deleted_statement_other_than_the_one_aimed_at():
+    text = "import keras\nimport os\nx = 1\n"
+    after, edits = edit(text, *span_of(text, "import os\n"), "")
+    assert proof.check(text, after, edits, [span_of(text, "import keras")]) == "an edit lies outside the code it fixes"
+
+
 # --- fixes the proof and the property test caught: now not offered -------------------------------------------
 
 

@@ -133,15 +133,23 @@ def test_notebook_fix_keeps_a_foreign_cell_magic_whole(tmp_path):
     assert path.read_text(encoding="utf-8") == original.replace("LSTM(8)", "LSTM(8, return_sequences=True)")
 
 
-def test_notebook_fix_that_would_remove_a_line_is_not_offered(tmp_path):
-    """Moving an input_shape= written on its own line deletes a line break: in a notebook that shifted every
-    later cell by one line (their sources were rewritten, garbled). Such a fix is not offered in notebooks."""
+def test_notebook_fix_that_removes_a_line_rewrites_only_its_own_cell(tmp_path):
+    """Moving an input_shape= written on its own line deletes a line break: the cell loses a line, and every
+    later cell (a magic among them) is written back exactly as it was, not shifted by one line."""
     model = ("import keras\nmodel = keras.Sequential([\n    keras.layers.LSTM(8,\n"
              "                      input_shape=(10, 3)),\n    keras.layers.Dense(1)])")
     path = tmp_path / "nb.ipynb"
-    original = write_notebook(path, notebook(model, "!ls\nprint('after')\n", "model.summary()"))
+    book = notebook(model, "!ls\nprint('after')\n", "model.summary()")
+    original = write_notebook(path, book)
     report = run_cli("check", "--no-cache", "--select", "LSTM503", "--format", "json", "nb.ipynb", cwd=tmp_path).json()
-    assert [(f["rule"], f["cell"], f["line"], f["fix"]) for f in report] == [("LSTM503", 1, 3, None)]
+    assert [(f["rule"], f["cell"], f["line"], f["fix"]["edits"]) for f in report] == [("LSTM503", 1, 3, [
+        {"line": 3, "column": 24, "end_line": 4, "end_column": 42, "content": ""},
+        {"line": 3, "column": 5, "end_line": 3, "end_column": 5, "content": "keras.layers.Input(shape=(10, 3)), "}])]
     fix = run_cli("check", "--fix", "--fail-on", "info", "--select", "LSTM503", "nb.ipynb", cwd=tmp_path)
-    assert (fix.code, fix.err) == (1, "")
-    assert path.read_text(encoding="utf-8") == original
+    assert (fix.code, fix.err) == (0, "")
+    expected = json.loads(original)
+    expected["cells"][1]["source"] = [
+        "import keras\n", "model = keras.Sequential([\n",
+        "    keras.layers.Input(shape=(10, 3)), keras.layers.LSTM(8),\n", "    keras.layers.Dense(1)])"]
+    assert path.read_text(encoding="utf-8") == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
+    assert json.loads(path.read_text(encoding="utf-8"))["cells"][2:] == book["cells"][2:]

@@ -9,8 +9,8 @@ from pathlib import Path
 from lstmlint.config import Config
 from lstmlint.discover import display_path, read_regular
 from lstmlint.engine.loader import Rule
-from lstmlint.filelint import MAX_BYTES, fits_cells, lint_bytes, lint_text, raw_lines, to_cells, with_line_texts
-from lstmlint.findings import Edit, Finding
+from lstmlint.filelint import MAX_BYTES, lint_bytes, lint_text, raw_lines, to_cells, with_line_texts
+from lstmlint.findings import Finding
 from lstmlint.source import DecodeError, decode
 
 
@@ -40,6 +40,7 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
     bytes must decode back to the fixed text. A file that is not analysed (no recurrent layer, too large, not
     decodable) comes back unchanged with its findings, which say why."""
     import copy
+    import dataclasses
 
     from lstmlint import notebook
     from lstmlint.analyze import AnalysisError, analyze_source
@@ -69,17 +70,26 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
         return unchanged()
 
     newline = "\n" if book is not None else source.newline
+    # a notebook's cells as they move with the fixes: each candidate text's map (notebook.CellMap.after)
+    maps = {text: notebook.CellMap.of(book)} if book is not None else {}
+
+    def follow(current: str, candidate: str, spans) -> str | None:
+        moved = maps[current].after(current, candidate, spans)
+        if isinstance(moved, str):
+            return moved
+        maps[candidate] = moved
+        return None
 
     def lint(code: str, module=None) -> list[Finding]:
         findings = lint_text(code, shown, config, rules, module=module).findings
         for finding in findings:
             if finding.fix is None:
                 continue
-            if book is not None and not fits_cells(finding.fix):
-                finding.fix = None
+            if book is not None and not maps[code].holds(finding.fix.edits, finding.line):
+                finding.fix = None  # as the JSON output says (filelint.to_cells): not in one cell's own code
             elif newline != "\n":
-                finding.fix.edits = [Edit(e.line, e.column, e.end_line, e.end_column,
-                                          e.content.replace("\n", newline)) for e in finding.fix.edits]
+                finding.fix.edits = [dataclasses.replace(e, content=e.content.replace("\n", newline))
+                                     for e in finding.fix.edits]
         return findings
 
     def compiles(code: str) -> bool:
@@ -107,36 +117,40 @@ def fix_bytes(data: bytes, path: Path, config: Config, rules: list[Rule], unsafe
             return None
         return lint(candidate, module)
 
-    outcome = fix_text(text, lint, check, unsafe)
+    outcome = fix_text(text, lint, check, unsafe, follow if book is not None else None)
 
-    def place(finding: Finding) -> Finding:
-        return to_cells(copy.copy(finding), book) if book is not None else finding
+    def place(finding: Finding, where=book) -> Finding:
+        return to_cells(copy.copy(finding), where) if where is not None else finding
 
-    refusals = [(place(r.finding), r.reason) for r in outcome.refusals]
     # the findings that are reported carry their line's text (SARIF fingerprints): nothing reads the file again
     initial = with_line_texts([place(f) for f in outcome.initial], raw_lines(data))
     after = data
     if outcome.applied:
         try:
-            after = _encode_fixed(outcome.text, book, source if book is None else None)
+            after = _encode_fixed(outcome.text, book, source if book is None else None, maps.get(outcome.text))
         except ValueError as error:  # the bytes would not read back as the fixed code: write nothing
+            refusals = [(place(r.finding), r.reason) for r in outcome.refusals]
             refusals.extend((place(f), str(error)) for f in outcome.applied)
             return FileFix(path, shown, data, data, 0, initial, refusals, initial)
+    # a fixed notebook's cells may have gained lines: what is left is placed in the cells as written
+    final = notebook.load(after, shown) if book is not None and after != data else book
+    refusals = [(place(r.finding, final), r.reason) for r in outcome.refusals]
     if after == data:
         return FileFix(path, shown, data, after, len(outcome.applied), initial, refusals, initial)
-    remaining = with_line_texts([place(f) for f in outcome.remaining], raw_lines(after))
+    remaining = with_line_texts([place(f, final) for f in outcome.remaining], raw_lines(after))
     return FileFix(path, shown, data, after, len(outcome.applied), remaining, refusals, initial)
 
 
-def _encode_fixed(text: str, book, source) -> bytes:
-    """The file's bytes for the fixed text, checked to read back as exactly that text (ValueError if not)."""
+def _encode_fixed(text: str, book, source, cells=None) -> bytes:
+    """The file's bytes for the fixed text, checked to read back as exactly that text (ValueError if not);
+    ``cells``: where a notebook's cells are in the fixed text."""
     from lstmlint import notebook
 
     if book is not None:
         try:
-            data = book.with_module(text).encode("utf-8")
+            data = book.with_module(text, cells).encode("utf-8")
         except notebook.CellMapError as error:
-            raise ValueError(f"the fix does not map back onto the notebook's cells ({error})") from None
+            raise ValueError(str(error)) from None
         if notebook.load(data, book.path).text != text:
             raise ValueError("the fixed notebook does not read back as the fixed code")
         return data

@@ -12,7 +12,7 @@ from lstmlint.config import Config
 from lstmlint.engine.loader import Rule
 from lstmlint.findings import Edit, Finding, Fix
 from lstmlint.ir import Module
-from lstmlint.lines import LINE_BREAK, split_lines
+from lstmlint.lines import split_lines
 from lstmlint.source import DecodeError, decode, noqa_lines
 
 # libcst parses about 8,000 lines a second: a larger file (generated code, a pasted data dump) would hold the
@@ -240,6 +240,7 @@ def _lint_notebook(data: bytes, path: str, config: Config, rules: list[Rule]) ->
 
 def to_cells(finding: Finding, book) -> Finding:
     """Module positions -> notebook cell and line in the cell (JSON and text output carry the cell)."""
+    module_line = finding.line
     if book.shift(finding.line) or book.shift(finding.end_line):  # a dedented cell: columns as the user sees them
         finding.column, finding.end_column = finding.column + book.shift(finding.line), \
             finding.end_column + book.shift(finding.end_line)
@@ -254,8 +255,8 @@ def to_cells(finding: Finding, book) -> Finding:
     finding.line = line
     finding.end_line, finding.end_column = (end_line, finding.end_column) if end_cell == cell else (
         line, finding.column)
-    if finding.fix is not None and not fits_cells(finding.fix):
-        finding.fix = None
+    if finding.fix is not None and not notebook_cells(book).holds(finding.fix.edits, module_line):
+        finding.fix = None  # as --fix does (filefix.py): only edits of the finding's own cell, on its code
     if finding.fix is not None:
         edits = []
         for edit in finding.fix.edits:
@@ -284,6 +285,11 @@ def cite_cells(message: str, refs: tuple[int, ...], cell: int, book) -> str:
     return re.sub(r"\bline (\d+)\b", place, message) if refs else message
 
 
-def fits_cells(fix: Fix) -> bool:
-    """A fix that adds or removes lines would shift every later cell of a notebook: not offered there."""
-    return not any(LINE_BREAK.search(e.content) or e.line != e.end_line for e in fix.edits)
+def notebook_cells(book):
+    """The notebook's cells where it was loaded (notebook.CellMap), made once per notebook."""
+    from lstmlint.notebook import CellMap
+
+    cells = book.__dict__.get("_cells")
+    if cells is None:
+        cells = book.__dict__["_cells"] = CellMap.of(book)
+    return cells

@@ -15,6 +15,13 @@ class Edit:
     end_line: int
     end_column: int
     content: str
+    # the code the edit is meant for (line, column, end_line, end_column) when it is not the finding's own (an
+    # import, another use of a renamed name): the fix's proof holds the edit to it (lstmlint.proof)
+    aim: tuple[int, int, int, int] | None = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "end_line": self.end_line, "end_column": self.end_column,
+                "content": self.content}
 
 
 @dataclass
@@ -104,7 +111,8 @@ class Finding:
             "name": self.name,
             "severity": self.severity,
             "message": self.message,
-            "fix": asdict(self.fix) if self.fix else None,
+            "fix": {"description": self.fix.description, "applicability": self.fix.applicability,
+                    "edits": [edit.to_json() for edit in self.fix.edits]} if self.fix else None,
             "runtime": self.runtime,
         }
         if self.cell is not None:

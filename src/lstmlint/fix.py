@@ -65,7 +65,7 @@ def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def _moved(offset: int, spans: list[tuple[int, int, str]]) -> int:
+def moved(offset: int, spans: list[tuple[int, int, str]]) -> int:
     """Where an offset of the old text is in the new one: after an insertion made at it, at the start of a
     replacement that covers it."""
     shift = 0
@@ -81,8 +81,8 @@ def _moved(offset: int, spans: list[tuple[int, int, str]]) -> int:
 def _move(finding: Finding, old: _Text, new: _Text, spans) -> Finding:
     """The finding with its position carried into the new text."""
     try:
-        line, column = new.position(_moved(old.offset(finding.line, finding.column), spans))
-        end_line, end_column = new.position(_moved(old.offset(finding.end_line, finding.end_column), spans))
+        line, column = new.position(moved(old.offset(finding.line, finding.column), spans))
+        end_line, end_column = new.position(moved(old.offset(finding.end_line, finding.end_column), spans))
     except FixError:  # a position outside the text (none of ours): left where it was
         return finding
     return dataclasses.replace(finding, line=line, column=column, end_line=end_line, end_column=end_column)
@@ -110,9 +110,11 @@ def choose(findings: list[Finding], unsafe: bool) -> list[Finding]:
     return chosen
 
 
-def fix_text(text: str, lint, check, unsafe: bool = False) -> FixOutcome:
+def fix_text(text: str, lint, check, unsafe: bool = False, follow=None) -> FixOutcome:
     """Fix repeatedly until nothing fixable is left. ``lint(text) -> findings`` for the original text;
     ``check(candidate) -> findings``, or None when the candidate does not parse (it is analysed once).
+    ``follow(text, candidate, spans)``, when given, is told of each candidate before it is checked (a notebook
+    moves its cells' lines with the edits) and returns why it cannot take it, or None.
 
     Each round tries all chosen fixes together, else each alone; a result is kept only when it passes
     :func:`_verify`. A fix that fails alone is refused for the rest of the run (its finding stays)."""
@@ -127,7 +129,7 @@ def fix_text(text: str, lint, check, unsafe: bool = False) -> FixOutcome:
         attempts = [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else [])
         kept = None
         for attempt in attempts:
-            result = _verify(text, attempt, findings, check)
+            result = _verify(text, attempt, findings, check, follow)
             if isinstance(result, str):
                 if len(attempt) == 1:
                     refusals.append(Refusal(attempt[0], result))
@@ -144,18 +146,28 @@ def fix_text(text: str, lint, check, unsafe: bool = False) -> FixOutcome:
     return FixOutcome(text, applied, findings, refusals, initial)
 
 
-def _verify(text: str, fixes: list[Finding], findings: list[Finding], check):
+def _aim(text: _Text, finding: Finding, edit: Edit) -> tuple[int, int]:
+    """The offsets of the code an edit is meant for: its own aim, else the finding's code."""
+    line, column, end_line, end_column = edit.aim or (finding.line, finding.column, finding.end_line,
+                                                      finding.end_column)
+    return text.offset(line, column), text.offset(end_line, end_column)
+
+
+def _verify(text: str, fixes: list[Finding], findings: list[Finding], check, follow=None):
     """The fixed text, its edits and its findings when ``fixes`` together are proven right; else the reason:
     the edits apply, the result parses, it equals ``text`` outside the edited syntax nodes and the findings
     fixed are gone from where they were (``check`` reports fewer of each rule at the moved place)."""
     old = _Text(text)
     try:
         spans = _spans(old, [e for f in fixes for e in f.fix.edits])
-        aims = {(old.offset(e.line, e.column), old.offset(e.end_line, e.end_column), e.content):
-                (old.offset(f.line, f.column), old.offset(f.end_line, f.end_column)) for f in fixes for e in f.fix.edits}
+        aims = {(old.offset(e.line, e.column), old.offset(e.end_line, e.end_column), e.content): _aim(old, f, e)
+                for f in fixes for e in f.fix.edits}
     except FixError as error:
         return f"its edits do not fit the file ({error})"
     candidate = _apply(text, spans)
+    problem = follow(text, candidate, spans) if follow is not None else None
+    if problem is not None:
+        return problem
     after = check(candidate)
     if after is None:
         return "the result does not parse"
@@ -164,9 +176,9 @@ def _verify(text: str, fixes: list[Finding], findings: list[Finding], check):
         return problem
     new = _Text(candidate)
     for fixed in fixes:
-        moved = _move(fixed, old, new, spans)
+        placed = _move(fixed, old, new, spans)
         before_count = sum(1 for f in findings if (f.rule, f.line, f.column) == (fixed.rule, fixed.line, fixed.column))
-        after_count = sum(1 for f in after if (f.rule, f.line, f.column) == (moved.rule, moved.line, moved.column))
+        after_count = sum(1 for f in after if (f.rule, f.line, f.column) == (placed.rule, placed.line, placed.column))
         if after_count >= before_count:
             return "the finding is still there after the fix"
     return candidate, spans, after

@@ -229,6 +229,7 @@ class Module:
     imports: list[Import] = field(default_factory=list)
     reset_calls: int = 0  # reset_state(s) calls anywhere in the file, attributed or not
     recurrent: bool = False  # a recurrent layer is constructed somewhere in the file, in a model or not
+    text: str = ""  # the code analysed: fixes that rename or reuse an imported name read it (engine/names.py)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -242,6 +243,7 @@ class Module:
             imports=[Import(**{**i, "span": Span(**i["span"])}) for i in data["imports"]],
             reset_calls=data["reset_calls"],
             recurrent=data.get("recurrent", False),
+            text=data.get("text", ""),
         )
 
 

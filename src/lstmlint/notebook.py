@@ -47,6 +47,19 @@ class Notebook:
     data: dict
     text: str  # the module built from the code cells
     cells: list[Cell] = field(default_factory=list)
+    raw: bytes = b""  # the file as read: its JSON layout is kept when fixes write it back
+    written: dict[int, list[bool]] = field(default_factory=dict, repr=False)  # see as_written
+
+    def as_written(self, cell: Cell, line: int) -> bool:
+        """Whether the 0-based ``line`` of a cell is in the module as the user wrote it (not masked IPython
+        syntax, not dedented)."""
+        if not self.written:
+            module = split_lines(self.text)
+            for each in self.cells:
+                original = split_lines(_source_text(self.data["cells"][each.index].get("source", "")))
+                masked = module[each.first_line - 1: each.first_line - 1 + each.lines]
+                self.written[each.number] = [n < len(original) and m == original[n] for n, m in enumerate(masked)]
+        return self.written[cell.number][line]
 
     def cell_at(self, line: int) -> Cell | None:
         for cell in self.cells:
@@ -80,6 +93,7 @@ class Notebook:
                 lines[cell.first_line - 1: cell.first_line - 1 + cell.lines] = [UNSEEN] + [""] * (cell.lines - 1)
         if broken:
             self.text = "\n".join(lines)
+            self.written.clear()
         return broken
 
     def locate(self, line: int) -> tuple[int, int]:
@@ -90,30 +104,149 @@ class Notebook:
         last = self.cells[-1] if self.cells else None
         return (last.number, line - last.first_line + 1) if last else (1, line)
 
-    def with_module(self, text: str) -> str:
-        """The notebook JSON with each code cell's source taken from ``text`` (a fixed module). A line the fix
-        left alone keeps its original text (IPython syntax behind its ``pass`` mask) and every line keeps its
-        own line end; a fix that changed a masked line or the number of lines raises CellMapError."""
+    def with_module(self, text: str, cells: CellMap | None = None) -> str:
+        """The notebook JSON with each code cell's source taken from ``text`` (a fixed module) where ``cells``
+        (the map that followed the fixes, :meth:`CellMap.after`; None: no line added or removed) puts it. A
+        line no fix touched keeps its original text (IPython syntax behind its ``pass`` mask) and every line
+        keeps its own line end; lines a fix wrote take the cell's. The JSON is written back in its own layout
+        (indentation, escaping, final newline): outside the edited sources it stays byte for byte the same.
+        CellMapError when the fixed module does not fit the cells or the layout cannot be reproduced."""
+        cells = cells or CellMap.of(self)
         lines = split_lines(text)
-        module = split_lines(self.text)  # each cell's lines as masked when the notebook was loaded
-        for cell in self.cells:
+        if len(lines) != cells.total:
+            raise CellMapError("the fixed code does not fit the notebook's cells; the notebook is unchanged")
+        for placed in cells.cells:
+            cell = placed.cell
             raw = self.data["cells"][cell.index]
             original = _source_text(raw.get("source", ""))
             original_lines = split_lines(original)
             ends = [match.group() for match in LINE_BREAK.finditer(original)] + [""]
-            masked = module[cell.first_line - 1: cell.first_line - 1 + cell.lines]
-            fixed = lines[cell.first_line - 1: cell.first_line - 1 + cell.lines]
-            if not len(fixed) == len(masked) == len(original_lines) == cell.lines:
-                raise CellMapError(f"code cell {cell.number}: the fix changed the number of lines")
+            default = next((end for end in ends if end), "\n")
+            fixed = lines[placed.first - 1: placed.first - 1 + len(placed.origins)]
             merged = []
-            for number, (new, mask, old) in enumerate(zip(fixed, masked, original_lines), start=1):
-                if new != mask and mask != old:
-                    raise CellMapError(f"code cell {cell.number}, line {number}: the fix edits IPython syntax")
-                merged.append(old if new == mask else new)
-            updated = "".join(line + end for line, end in zip(merged, ends))
+            for new, origin, end in zip(fixed, placed.origins, placed.ends):
+                # untouched by any fix: as it was written (a masked magic keeps its text)
+                merged.append((new if origin is None else original_lines[origin], ends[end] or default))
+            updated = "".join(line + end for line, end in merged[:-1]) + merged[-1][0]
             if updated != original:
                 raw["source"] = _jupyter_lines(updated) if cell.as_list else updated
-        return json.dumps(self.data, indent=1, ensure_ascii=False) + "\n"
+        return _dump(self.data, self.raw)
+
+
+@dataclass
+class PlacedCell:
+    cell: Cell
+    first: int  # the module line where the cell starts now
+    origins: list[int | None]  # per line now: the 0-based line of the loaded cell it still is; None: a fix wrote it
+    ends: list[int]  # per line now: the line of the loaded cell whose line end it keeps (\n, \r\n or a lone \r)
+
+
+class CellMap:
+    """Where each code cell's lines are in a module that fixes may have made longer or shorter. A fix may edit
+    only lines of one cell that hold the user's code as written (not a masked magic, not a dedented line)."""
+
+    def __init__(self, book: Notebook, cells: list[PlacedCell]) -> None:
+        self.book = book
+        self.cells = cells
+        self.total = sum(len(c.origins) for c in cells) + 1  # the module's last, empty line
+
+    @staticmethod
+    def of(book: Notebook) -> CellMap:
+        return CellMap(book, [PlacedCell(cell, cell.first_line, list(range(cell.lines)), list(range(cell.lines)))
+                              for cell in book.cells])
+
+    def locate(self, line: int) -> tuple[PlacedCell, int] | None:
+        """The cell holding a module line and the line's 0-based place in it."""
+        for placed in self.cells:
+            if placed.first <= line < placed.first + len(placed.origins):
+                return placed, line - placed.first
+        return None
+
+    def writable(self, line: int) -> bool:
+        where = self.locate(line)
+        if where is None:
+            return False
+        placed, index = where
+        origin = placed.origins[index]
+        return origin is None or self.book.as_written(placed.cell, origin)
+
+    def holds(self, edits, line: int) -> bool:
+        """Whether a fix's edits (module positions) all lie in the cell of module ``line``, on lines it may edit:
+        then they can be told in that cell's coordinates and written back."""
+        where = self.locate(line)
+        if where is None:
+            return False
+        for edit in edits:
+            first, last = self.locate(edit.line), self.locate(edit.end_line)
+            if first is None or last is None or first[0] is not where[0] or last[0] is not where[0]:
+                return False
+            if not all(self.writable(n) for n in range(edit.line, edit.end_line + 1)):
+                return False
+        return True
+
+    def after(self, text: str, candidate: str, spans: list[tuple[int, int, str]]) -> CellMap | str:
+        """The map of ``candidate``, ``text`` with ``spans`` applied, or why the edits do not fit the cells. A
+        cell ends where its last line ends: text inserted there, or at its start, is the cell's own."""
+        from lstmlint.fix import moved
+        from lstmlint.lines import Positions
+
+        old, new = Positions(text), Positions(candidate)
+        touched: set[int] = set()
+        written: dict[int, int] = {}  # a candidate line an edit wrote -> the line of text whose end it keeps
+        shift = 0
+        for start, end, content in spans:
+            first, last = old.position(start)[0], old.position(end)[0]
+            where, other = self.locate(first), self.locate(last)
+            if where is None or other is None or where[0] is not other[0]:
+                return "an edit spans two notebook cells"
+            if not all(self.writable(line) for line in range(first, last + 1)):
+                return "the fix edits IPython syntax or a dedented cell"
+            touched.update(range(first, last + 1))
+            top, bottom = new.position(start + shift)[0], new.position(start + shift + len(content))[0]
+            for line in range(top, bottom + 1):  # the last keeps the end of the last line, the others their own
+                written[line] = last if line == bottom else min(first + line - top, max(first, last - 1))
+            shift += len(content) - (end - start)
+        cells: list[PlacedCell] = []
+        start = 0
+        for placed in self.cells:
+            last = placed.first + len(placed.origins) - 1
+            end = moved(old.starts[last - 1] + old.lengths[last - 1], spans)
+            first_line, last_line = new.position(start)[0], new.position(end)[0]
+            origins: list[int | None] = [None] * (last_line - first_line + 1)
+            ends = [placed.ends[-1]] * len(origins)
+            for index, origin in enumerate(placed.origins):
+                line = placed.first + index
+                if line not in touched:
+                    now = new.position(moved(old.starts[line - 1], spans))[0] - first_line
+                    origins[now], ends[now] = origin, placed.ends[index]
+            for line, source in written.items():
+                if first_line <= line <= last_line:
+                    ends[line - first_line] = placed.ends[source - placed.first]
+            cells.append(PlacedCell(placed.cell, first_line, origins, ends))
+            start = end + 1
+        return CellMap(self.book, cells)
+
+
+def _dump(data: dict, raw: bytes) -> str:
+    """The notebook as JSON in the layout of ``raw``, the file it was read from (nbformat writes one space
+    of indentation, others two or none; non-ASCII raw or escaped; a final newline or not; \n or \r\n)."""
+    text = raw.decode("utf-8-sig")
+    bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+    # saved on Windows: every line of the JSON ends in \r\n (json.dumps writes no raw line break in a string)
+    crlf = "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    original = json.loads(text)
+    for indent in (1, 2, 4, None, "\t", 3):
+        for ascii_only in (False, True):
+            for separators in ((",", ": "), (", ", ": "), (",", ":")):
+                dumped = json.dumps(original, indent=indent, ensure_ascii=ascii_only, separators=separators)
+                for end in ("\n", ""):
+                    if dumped + end == text:
+                        written = json.dumps(data, indent=indent, ensure_ascii=ascii_only, separators=separators)
+                        return bom + (written + end).replace("\n", "\r\n" if crlf else "\n")
+    raise CellMapError("the notebook's JSON layout (its indentation, spacing or line ends) is not one lstmlint can "
+                       "write back unchanged outside the fixed cells; the notebook is unchanged")
 
 
 class CellMapError(Exception):
@@ -177,7 +310,7 @@ def load(data: bytes, path: str) -> Notebook:
     language = (nb.get("metadata") or {}).get("language_info", {}) if isinstance(nb.get("metadata"), dict) else {}
     if isinstance(language, dict) and language.get("name") not in (None, "python"):
         return Notebook(path, nb, "")
-    notebook = Notebook(path, nb, "")
+    notebook = Notebook(path, nb, "", raw=data)
     parts: list[str] = []
     line = 1
     number = 0

@@ -37,6 +37,7 @@ class Region:
     end: Position
     node: ast.AST
     edits: list[int]  # indexes of the edits it holds
+    removed: bool = False  # a statement deleted with its whole lines (``node``, gone from the fixed tree)
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -216,7 +217,15 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     old, new = Positions(before), Positions(after)
     finder = _Tree(old_tree)
     found: list[Region] = []
-    for number, (start, end, _) in enumerate(edits):
+    for number, (start, end, content) in enumerate(edits):
+        statement = _removed_statement(old_tree, old, start, end) if content == "" else None
+        if statement is not None:  # a whole statement deleted with its lines: it must be the one aimed at
+            s, e = _span(statement)
+            if targets is not None and not (targets[number][0] <= old.byte_offset(s)
+                                            and old.byte_offset(e) <= targets[number][1]):
+                return "an edit lies outside the code it fixes"
+            found.append(Region(old.byte_position(start), old.byte_position(end), statement, [number], True))
+            continue
         node = finder.region(old.byte_position(start), old.byte_position(end))
         if node is None:
             return "an edit lies outside any statement"
@@ -235,6 +244,8 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     found.sort(key=lambda r: (r.start, (-r.end[0], -r.end[1])))
     regions: list[Region] = []
     for region in found:
+        if regions and (region.removed or regions[-1].removed) and region.start < regions[-1].end:
+            return "two edited regions overlap"
         if regions and region.start >= regions[-1].start and region.end <= regions[-1].end:
             regions[-1].edits.extend(region.edits)
         elif regions and region.start < regions[-1].end:
@@ -262,10 +273,15 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
         previous_old, previous_new = b, b2
     if before[previous_old:] != after[previous_new:]:
         return "the text changed outside the edited code"
-    old_marks = [(r.start, r.end) for r in regions]
-    new_marks = [(new.byte_position(a), new.byte_position(b)) for a, b in spans_after]
-    everything = set(range(len(regions)))
-    expected = [_expected(r, span, edits, old) for r, span in zip(regions, spans_before)]
+    for region in regions:
+        if region.removed:
+            _remove(old_tree, region.node)
+    kept = [(r, before_span, after_span) for r, before_span, after_span in zip(regions, spans_before, spans_after)
+            if not r.removed]
+    old_marks = [(r.start, r.end) for r, _, _ in kept]
+    new_marks = [(new.byte_position(a), new.byte_position(b)) for _, _, (a, b) in kept]
+    everything = set(range(len(kept)))
+    expected = [_expected(r, span, edits, old) for r, span, _ in kept]
     if _mask(old_tree, old_marks)[0] != everything:
         return "an edited region is not a syntax node"
     met, wrong = _mask(new_tree, new_marks, expected)
@@ -276,6 +292,36 @@ def check(before: str, after: str, edits: list[tuple[int, int, str]],
     if ast.dump(old_tree) != ast.dump(new_tree):
         return "the syntax tree changed outside the edited code"
     return None
+
+
+def _removed_statement(tree: ast.Module, old: Positions, start: int, end: int) -> ast.stmt | None:
+    """The statement that ``[start, end)`` deletes with its whole lines — from the start of its first line
+    (indentation only before it) to the start of the line after its last (a comment only after it) — or None.
+    A statement sharing a line with another (``a; b``) is never one."""
+    import re
+
+    (first, column), (after, end_column) = old.byte_position(start), old.byte_position(end)
+    if column != 0 or end_column != 0 or after <= first:
+        return None
+    lines = old.text[start:end]
+    indent = len(lines) - len(lines.lstrip(" \t"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or node.lineno != first:
+            continue
+        if node.col_offset != len(lines[:indent].encode()) or node.end_lineno != after - 1:
+            return None
+        rest = old.text[old.byte_offset((node.end_lineno, node.end_col_offset)):end]  # type: ignore[arg-type]
+        return node if re.fullmatch(r"[ \t]*(#[^\r\n]*)?(\r\n|\r|\n)", rest) else None
+    return None
+
+
+def _remove(tree: ast.AST, statement: ast.stmt) -> None:
+    """Take a statement out of the body that holds it."""
+    for node in ast.walk(tree):
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list) and any(item is statement for item in value):
+                value[:] = [item for item in value if item is not statement]
+                return
 
 
 def _expected(region: Region, span: tuple[int, int], edits: list[tuple[int, int, str]], old: Positions) -> Expected:

@@ -76,4 +76,5 @@ def analyze_source(text: str, path: str, python: ast.Module | None = None, root=
     # every layer the file constructs, in a model or not (a layer applied in a graph that no Model() call
     # closes is in no model, yet the file builds it)
     module.recurrent = any(layer.cls in RECURRENT_CLASSES for layer in analyzer.templates)
+    module.text = text
     return module

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+from lstmlint.engine import import_fixes
 from lstmlint.engine.loader import Rule
 from lstmlint.engine.predicates import NO_DEFAULT, arg_default, compile_match
 from lstmlint.engine.checks_args import close_match
 from lstmlint.engine.subject import Subject, names, upstream_inputs
 from lstmlint.findings import Edit, Finding, Fix, LineRef
 from lstmlint.ir import Layer, Model, Module, Span, arg_value, effective, label, sites_text
+from lstmlint.lines import split_lines
 
 
 class _Bindings(dict):
@@ -259,7 +261,13 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
     if subject.layer is None:
         return None
     if "move-input-shape" in spec:
-        return _fix(spec, values, _move_input_shape(subject))
+        move = spec["move-input-shape"]
+        if move is True:
+            return _fix(spec, values, _move_input_shape(subject))
+        # a rule on Keras 2's batch_input_shape= (LSTM502): it moves when it is the one argument reported
+        if values.get("arg") == "batch_input_shape" and values.get("count", 1) == 1:
+            return _fix({**spec, "description": move["description"]}, values,
+                        _move_input_shape(subject, "batch_input_shape"))
     layer = effective(subject.layer)
     edits: list[Edit] = []
     if "set-arg" in spec:
@@ -287,9 +295,12 @@ def make_fix(rule: Rule, subject: Subject, values: _Bindings) -> Fix | None:
         s = arg.span
         edits.append(Edit(s.line, s.column, s.line, s.column + len(old), new))
     if "replace-class" in spec:
-        if layer.callee_span is None or "." not in layer.qualname or layer.span.column == layer.callee_span.column:
-            return None  # a bare name comes from an import that would need rewriting too
         replace = spec["replace-class"]
+        if layer.callee_span is not None and layer.callee_text and "." not in layer.callee_text and "map" in replace:
+            # a bare name: its import and every use of it are renamed together (engine/import_fixes.py)
+            return _fix(spec, values, import_fixes.rename_imported_class(subject.module, layer, replace["map"]))
+        if layer.callee_span is None or "." not in layer.qualname or layer.span.column == layer.callee_span.column:
+            return None
         to = replace["map"].get(layer.cls) if "map" in replace else replace["to"].format_map(values)
         if not to:
             return None
@@ -318,22 +329,32 @@ def _delete_arg(layer: Layer, name: str) -> Edit:
     return Edit(mine.line, mine.column, mine.end_line, mine.end_column, "")
 
 
-def _move_input_shape(subject: Subject) -> list[Edit] | None:
+def _move_input_shape(subject: Subject, key: str = "input_shape") -> list[Edit] | None:
     """``Sequential([LSTM(8, input_shape=(10, 3)), ...])`` -> ``Sequential([layers.Input(shape=(10, 3)),
-    LSTM(8), ...])``; the ``.add`` form gets its own ``model.add(layers.Input(...))`` line."""
+    LSTM(8), ...])``; the ``.add`` form gets its own ``model.add(layers.Input(...))`` line. With ``key``
+    ``batch_input_shape`` (Keras 2's, which Keras 3 layers reject), ``Input(batch_shape=...)``: Keras 2 built
+    ``InputLayer(batch_input_shape=...)`` from it, and Keras 3's ``Input(batch_shape=...)`` is that layer
+    (keras/src/layers/core/input_layer.py: ``batch_input_shape`` is popped into ``batch_shape``)."""
     model, layer = subject.model, subject.layer
     if model is None or layer is None or not subject.in_graph() or model.kind != "sequential":
         return None
     if subject.index != 1 or not model.layers[0].implicit or "input_dim" in layer.args:
         return None
-    if "input_shape" not in layer.args or layer.has_star_args or not layer.callee_text:
+    if key not in layer.args or layer.has_star_args or not layer.callee_text:
         return None
+    if key == "batch_input_shape" and ("input_shape" in layer.args or "batch_size" in layer.args):
+        return None  # Keras 2 let batch_input_shape win over them; Input would refuse them together
     parts = layer.callee_text.split(".")
-    if len(parts) < 2 or parts[-2] != "layers":
-        return None  # a bare class name: where Input would come from is not known
-    factory = ".".join([*parts[:-1], "Input"])
-    arguments = [f"shape={layer.args['input_shape'].value.text}"]
-    edits = [_delete_arg(layer, "input_shape")]
+    edits = []
+    if len(parts) >= 2 and parts[-2] == "layers":
+        factory = ".".join([*parts[:-1], "Input"])  # the layers module the class was reached through
+    else:  # a class imported by name: Input as the file's imports spell it, or added to the class's import
+        spelled = import_fixes.input_factory(subject.module, layer)
+        if spelled is None:
+            return None
+        factory, edits = spelled
+    arguments = [f"{'shape' if key == 'input_shape' else 'batch_shape'}={layer.args[key].value.text}"]
+    edits.append(_delete_arg(layer, key))
     if "batch_size" in layer.args:
         arguments.append(f"batch_size={layer.args['batch_size'].value.text}")
         edits.append(_delete_arg(layer, "batch_size"))
@@ -342,7 +363,8 @@ def _move_input_shape(subject: Subject) -> list[Edit] | None:
         if model.var is None:
             return None
         at = layer.added_at
-        indent = " " * (at.column - 1)
+        line = split_lines(subject.module.text)[at.line - 1] if subject.module.text else ""  # tabs stay tabs
+        indent = line[:at.column - 1] if line[:at.column - 1].isspace() else " " * (at.column - 1)
         edits.append(Edit(at.line, at.column, at.line, at.column, f"{model.var}.add({created})\n{indent}"))
     else:
         if not _inside(layer.span, model.span):

@@ -87,6 +87,8 @@ def templates(data: dict[str, Any]) -> list[tuple[str, str]]:
     for key in ("from", "to"):
         if key in fix.get("rename-arg", {}):
             found.append((f"fix/rename-arg/{key}", fix["rename-arg"][key]))
+    if isinstance(fix.get("move-input-shape"), dict):
+        found.append(("fix/move-input-shape/description", fix["move-input-shape"]["description"]))
     if "to" in fix.get("replace-class", {}):
         found.append(("fix/replace-class/to", fix["replace-class"]["to"]))
     return found
