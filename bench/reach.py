@@ -41,6 +41,7 @@ RECURRENT = {"LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D
 ROWS = RECURRENT | {"Bidirectional"}
 KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 _MAGIC = re.compile(r"^\s*(%|!)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def notebook_code(path: Path) -> str | None:
@@ -54,7 +55,9 @@ def notebook_code(path: Path) -> str | None:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else str(source)
-            lines = source.splitlines() or [""]
+            # the module's lines are the cell's as lstmlint splits them (notebook.py): a source that ends with
+            # a line break has an empty last line, and only \r\n, \r and \n break lines
+            lines = _LINE_BREAK.split(source)
             if lines[0].lstrip().startswith("%%"):
                 lines = [""] * len(lines)
             cells.append("\n".join("" if _MAGIC.match(line) else line for line in lines))

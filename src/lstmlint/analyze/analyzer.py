@@ -69,6 +69,7 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.evaluator.project = self.project
         ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
+        self.open_graphs(ctx)
         self.out.loose_layers = [t for t in self.templates
                                  if t.family != "input" and id(t) not in self.used_templates
                                  and (id(t) not in self.applied or id(t) not in self.placed)]
