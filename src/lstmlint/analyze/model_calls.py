@@ -84,7 +84,7 @@ class ModelCalls:
             if isinstance(data, DataObj):
                 text = record.args[key].value.text
                 record.args[key].value = Value.unknown(f"a {data.tag}", text, tag=data.tag)
-        if method == "build" and "input_shape" in record.args:
+        if method == "build" and target == "model" and "input_shape" in record.args:
             obj.model.build_shape = record.args["input_shape"].value
             obj.model.input_from = None
         if target == "model" and method in _BUILDING_METHODS:

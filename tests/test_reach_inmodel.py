@@ -1,0 +1,97 @@
+"""Recurrent layers that real code builds outside a `Model(...)` / `Sequential(...)` call (issue 11, third
+round): graphs from a keras.Input that no Model closes, layers built by `layer.build(shape)`. Each cause is a
+fixture of fixtures/reach reduced from a corpus file (named at its top), run through the real CLI; the Keras
+side is the same computation done here with real Keras (the fixture files are never executed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import explain_json, run_cli
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+keras = pytest.importorskip("keras")
+
+REACH = Path(__file__).parent / "fixtures" / "reach"
+
+
+def rows(report: dict) -> list[tuple]:
+    return [(row["class"], row["line"], row["input_shape"], row["output_shape"], row["params"])
+            for row in report["layers"]]
+
+
+def keras_rows(layers_and_lines, inputs) -> list[tuple]:
+    """The rows of a graph of real Keras layers: each (layer, its fixture line) called in turn on `inputs`."""
+    out = []
+    x = inputs
+    for layer, line in layers_and_lines:
+        shape_in = [None if d is None else int(d) for d in x.shape]
+        x = layer(x)
+        out.append((type(layer).__name__, line, shape_in, [None if d is None else int(d) for d in x.shape],
+                    layer.count_params()))
+    return out
+
+
+def dims(tensor) -> list:
+    return [None if d is None else int(d) for d in tensor.shape]
+
+
+def test_a_graph_no_model_closes_is_a_model_of_its_layers():
+    """`outputs = layers.SimpleRNN(16)(inputs)` on a keras.Input, with no Model after it: Keras builds each
+    layer for the input's shape (`outputs.shape` is known), so the layers are listed with those shapes and
+    counts; the graph may be part of something larger, so no total is stated. A graph from a function's
+    parameter, or one a function returns, is its caller's: no model there."""
+    first, second, closed, reused = explain_json(REACH / "open_graph.py")
+    inp = keras.Input(shape=(120, 14))
+    assert rows(first) == [("InputLayer", 8, [None, 120, 14], [None, 120, 14], 0)] + keras_rows(
+        [(keras.layers.SimpleRNN(16, return_sequences=False), 9)], inp)
+    assert first["total_params"] is None and first["line"] == 9
+    assert rows(second)[1:] == keras_rows([(keras.layers.SimpleRNN(16, return_sequences=True), 13),
+                                           (keras.layers.SimpleRNN(16, return_sequences=True), 14),
+                                           (keras.layers.SimpleRNN(16), 15)], inp) == [
+        ("SimpleRNN", 13, [None, 120, 14], [None, 120, 16], 496),
+        ("SimpleRNN", 14, [None, 120, 16], [None, 120, 16], 528),
+        ("SimpleRNN", 15, [None, 120, 16], [None, 16], 528)]
+    assert second["total_params"] is None
+    # the model that Model(...) closes is unchanged (its total stated); the input it shares with a later
+    # graph is that graph's input too
+    source = keras.Input(shape=(None, 14))
+    x = keras.layers.GRU(32, recurrent_dropout=0.5, return_sequences=True)(source)
+    x = keras.layers.GRU(32, recurrent_dropout=0.5)(x)
+    built = keras.Model(source, keras.layers.Dense(1)(x))
+    assert closed["total_params"] == built.count_params() == 10_977
+    assert rows(reused) == [("InputLayer", 17, [None, None, 14], [None, None, 14], 0)] + keras_rows(
+        [(keras.layers.LSTM(8), 22)], source)
+    assert [r["line"] for r in explain_json(REACH / "open_graph.py")] == [9, 15, 21, 22]  # none in the defs
+
+
+def test_layer_build_with_a_shape_builds_the_layer_for_it():
+    """`layer.build((None, 5, 3))` on a layer no call has built creates its weights for that shape: a model
+    of that one layer, its input that shape. A layer built by its first call is not built again by a later
+    build(), and a shape known only at run time gives no model."""
+    import numpy as np
+
+    reports = explain_json(REACH / "layer_build.py")
+    expected = []
+    for layer, shape in ((keras.layers.Bidirectional(keras.layers.LSTM(4, use_cudnn="auto")), (None, 5, 3)),
+                         (keras.layers.SimpleRNN(units=2, use_bias=True, return_sequences=True), (None, None, 5)),
+                         (keras.layers.GRU(5, return_sequences=True, reset_after=False), (3, 6, 4))):
+        layer.build(shape)
+        out = layer.compute_output_shape(shape)
+        expected.append((type(layer).__name__, list(shape), list(out), layer.count_params()))
+    called = keras.layers.LSTM(3)
+    out = called(np.ones((2, 4, 6), dtype="float32"))
+    expected.append(("LSTM", [2, 4, 6], dims(out), called.count_params()))
+    static = [(r["layers"][0]["class"], r["layers"][0]["input_shape"], r["layers"][0]["output_shape"],
+               r["layers"][0]["params"]) for r in reports]
+    assert static == expected == [("Bidirectional", [None, 5, 3], [None, 8], 256),
+                                  ("SimpleRNN", [None, None, 5], [None, None, 2], 16),
+                                  ("GRU", [3, 6, 4], [3, 6, 5], 150), ("LSTM", [2, 4, 6], [2, 3], 120)]
+    assert [(r["line"], len(r["layers"]), r["total_params"]) for r in reports] == [
+        (8, 1, 256), (11, 1, 16), (16, 1, 150), (20, 1, 120)]
+    assert reports[0]["input_from"] == "(None, 5, 3), from the shape given to bidi.build(...) at line 8"
+    check = run_cli("check", str(REACH / "layer_build.py"))
+    assert check.code == 0 and "layer_build.py:15:7: LSTM401 [info] GRU(5)" in check.out  # reset_after=False
