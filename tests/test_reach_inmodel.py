@@ -95,3 +95,26 @@ def test_layer_build_with_a_shape_builds_the_layer_for_it():
     assert reports[0]["input_from"] == "(None, 5, 3), from the shape given to bidi.build(...) at line 8"
     check = run_cli("check", str(REACH / "layer_build.py"))
     assert check.code == 0 and "layer_build.py:15:7: LSTM401 [info] GRU(5)" in check.out  # reset_after=False
+
+
+def test_keras1_merge_reads_as_the_keras2_layer_of_its_mode():
+    """`merge([a, b], mode='concat', concat_axis=1)` is Concatenate(axis=1), 'mul' Multiply, the default 'sum'
+    Add (keras 1.2.2 engine/topology.py Merge: the same output shapes). Shapes that differ, which Keras 1
+    refuses for 'sum' where Keras 2's Add broadcasts, and 'cos' give unknown outputs, the layers before them
+    still in the model."""
+    first, second = explain_json(REACH / "keras1_merge.py")
+    a, b = keras.Input(shape=(10, 3)), keras.Input(shape=(10, 3))
+    joined = keras.layers.Concatenate(axis=1)([a, b])
+    left = keras.layers.LSTM(5, return_sequences=True)(joined)
+    right = keras.layers.LSTM(5, return_sequences=True)(joined)
+    both = keras.layers.Multiply()([left, right])
+    summed = keras.layers.Add()([both, left])
+    out = keras.layers.Dense(1)(keras.layers.LSTM(4)(keras.layers.Concatenate()([summed, both])))
+    built = keras.Model([a, b], out)
+    assert first["total_params"] == built.count_params() == 605
+    static = [(row["class"], row["output_shape"], row["params"]) for row in first["layers"]]
+    assert static == [(type(layer).__name__, dims(layer.output), layer.count_params())
+                      for layer in built.layers]
+    assert [(row["class"], row["output_shape"], row["params"]) for row in second["layers"][3:]] == [
+        ("Add", "?", None), ("Merge", "?", 0), ("LSTM", "?", None)]
+    assert second["total_params"] is None

@@ -9,12 +9,14 @@ import dataclasses
 
 import libcst as cst
 
+from lstmlint.analyze.arguments import named_args
 from lstmlint.analyze.objects import Ctx, Graph, ModelObj, Obj, TensorObj, TensorsObj
 from lstmlint.analyze.imports import dotted
 from lstmlint.ir import Layer, Model, Ref, Value
 from lstmlint.shape_args import dim
 
 TENSOR_KEYWORDS = ("initial_state", "constants", "mask")
+_KERAS1_MODES = {"sum": "Add", "mul": "Multiply", "ave": "Average", "max": "Maximum", "concat": "Concatenate"}
 _IGNORED_CALL_KEYWORDS = ("training",)
 
 
@@ -113,6 +115,25 @@ class FunctionalModels:
         model.input_from = f"the shape given to {dotted(call.func) or 'build'}(...) at line {span.line}"
         self.models_by_id[id(model)] = ModelObj(model, block=ctx.block)
         self.out.models.append(model)
+
+    def keras1_merge(self, node: cst.Call, resolved: str, ctx: Ctx) -> Obj | None:
+        """Keras 1's ``merge(inputs, mode='sum', concat_axis=-1, dot_axes=-1, …)`` (keras 1.2.2
+        engine/topology.py, Keras 2.0's legacy/layers.py): read as the Keras 2 layer each mode computes —
+        'sum' Add, 'mul' Multiply, 'ave' Average, 'max' Maximum, 'concat' Concatenate(axis=concat_axis). Keras 1 refuses inputs of different shapes for
+        the elementwise modes where Keras 2 broadcasts: the shape rules read ``callee_text`` for that. 'dot'
+        and 'cos' (whose shapes changed between Keras 1 releases: np.tensordot in 1.0, batch_dot later), a
+        function or an unknown mode: a merge of unknown output, the layers before it still in the model."""
+        args = {key: arg for key, arg in named_args(node, ("inputs", "mode", "concat_axis", "dot_axes"))
+                if key is not None and not arg.star}
+        mode = self.evaluator.evaluate(args["mode"].value, ctx.scope) if "mode" in args else Value.of("sum")
+        cls = _KERAS1_MODES.get(mode.const) if mode.kind == "const" and isinstance(mode.const, str) else None
+        layer_args = {}
+        if cls == "Concatenate" and "concat_axis" in args:
+            layer_args["axis"] = self.arg(args["concat_axis"], ctx.scope)
+        qualname = f"{resolved.rpartition('.')[0]}.{cls or 'Merge'}"
+        layer = Layer(cls or "Merge", qualname, "merge", self.span(node), args=layer_args,
+                      has_star_args=any(arg.star for arg in node.args), callee_text=dotted(node.func))
+        return self.apply(layer, node, ctx)
 
     def tensor_refs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Ref]:
         """The edges from a call argument: a tensor, a list of tensors (``[h, c]``), else an unknown node."""
