@@ -118,3 +118,51 @@ def test_keras1_merge_reads_as_the_keras2_layer_of_its_mode():
     assert [(row["class"], row["output_shape"], row["params"]) for row in second["layers"][3:]] == [
         ("Add", "?", None), ("Merge", "?", 0), ("LSTM", "?", None)]
     assert second["total_params"] is None
+
+
+def test_loops_of_known_length_are_unrolled_and_tests_on_known_values_decided():
+    """A loop over range() of known ints or a literal list runs its body once per value, in order: `.add`
+    appends each time, `x = layer(x)` chains, the loop's name holds each value (a test on it decided). In a
+    function analysed for one call, a test on that call's values runs one branch. A loop too long to unroll
+    still leaves the rest of a Sequential unknown."""
+    import numpy as np
+
+    reports = explain_json(REACH / "loops_branches.py")
+    assert [(r["line"], r["total_params"]) for r in reports] == [
+        (10, None), (27, 4_832), (38, 24_714), (38, 24_714), (48, 80), (48, 80), (48, 80)]
+    seq = keras.Sequential([keras.Input((7, 12)), keras.layers.LSTM(32), keras.layers.RepeatVector(4)]
+                           + [keras.layers.LSTM(32, return_sequences=True) for _ in range(2)]
+                           + [keras.layers.Dense(12, activation="softmax")])
+    static = [(row["class"], row["output_shape"], row["params"]) for row in reports[0]["layers"]]
+    assert static[:5] == [(type(layer).__name__, dims(layer.output), layer.count_params())
+                          for layer in seq.layers]
+    assert [row["line"] for row in reports[0]["layers"][:5]] == [11, 12, 14, 14, 15]
+    assert [row["class"] for row in reports[0]["layers"][5:]] == ["?"]  # 96 iterations: not known
+
+    spectrogram = keras.Input((None, 33))
+    x = keras.layers.Dense(16)(spectrogram)
+    for i in range(1, 4):
+        x = keras.layers.Bidirectional(keras.layers.GRU(8, return_sequences=True), merge_mode="concat")(x)
+        if i < 3:
+            x = keras.layers.Dropout(0.5)(x)
+    speech = keras.Model(spectrogram, keras.layers.Dense(32, activation="softmax")(x))
+    assert reports[1]["total_params"] == speech.count_params()
+    assert [(row["class"], row["output_shape"], row["params"]) for row in reports[1]["layers"]] == [
+        (type(layer).__name__, dims(layer.output), layer.count_params()) for layer in speech.layers]
+
+    for report, first in zip(reports[2:4], (keras.layers.LSTM(64), keras.layers.RNN(keras.layers.LSTMCell(64)))):
+        built = keras.Sequential([keras.Input((None, 28)), first, keras.layers.BatchNormalization(),
+                                  keras.layers.Dense(10)])
+        assert report["total_params"] == built.count_params()
+        assert [(row["class"], row["output_shape"], row["params"]) for row in report["layers"]] == [
+            (type(layer).__name__, dims(layer.output), layer.count_params()) for layer in built.layers]
+    assert [r["layers"][0]["line"] for r in reports[2:4]] == [35, 37]
+    assert [r["calls"] for r in reports[2:4]] == [[{"function": "build_classifier", "line": 41, "kind": "call"}],
+                                                  [{"function": "build_classifier", "line": 42, "kind": "call"}]]
+
+    data = np.array([[[101, 202], [303, 404]]])
+    for report, mode in zip(reports[4:], ("ave", "concat", None)):
+        layer = keras.layers.Bidirectional(keras.layers.LSTM(2, return_state=True), merge_mode=mode)
+        outputs = layer(data)
+        assert report["layers"][0]["output_shape"] == [dims(t) for t in outputs]
+        assert report["layers"][0]["params"] == layer.count_params() == 80

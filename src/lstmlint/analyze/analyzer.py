@@ -54,6 +54,7 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.functions: list = []  # every function of the file (functions.py)
         self.calling: list = []  # the calls being analysed with their values, innermost last
         self.call_memo: dict = {}
+        self.unrolling = 0  # loops of known iterations being walked one iteration at a time (statements.py)
         self._attribute_stores = None  # classes.py, computed when a class's __init__ sets attributes
 
     def line_of(self, node: cst.CSTNode) -> int | None:
