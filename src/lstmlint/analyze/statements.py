@@ -16,6 +16,7 @@ from lstmlint.analyze.flow_branches import captures, irrefutable, suppresses
 from lstmlint.analyze.imports import dotted, keras_distribution, star_exports, star_rebinds_names
 from lstmlint.analyze.objects import Ctx, LayerObj, ModelObj, Obj, TensorObj, TensorsObj, obj_var, set_var
 from lstmlint.analyze.undo import MISSING, Branch
+from lstmlint.analyze.walk import walk
 from lstmlint.ir import Import, Value
 
 _ENDS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
@@ -146,11 +147,13 @@ class Statements:
         """The values a ``for`` loop's name takes, when the loop runs a known number of times (at most
         MAX_UNROLL) over ``range(...)`` of known ints or a list / tuple literal, and its body always runs to its
         end (no break, continue, return, raise or yield, no else); None otherwise."""
-        if node.orelse is not None or not isinstance(node.target, cst.Name) or _leaves(node.body):
+        if node.orelse is not None or not isinstance(node.target, cst.Name):
             return None
         source = node.iter
         if isinstance(source, (cst.List, cst.Tuple)):
             if len(source.elements) > MAX_UNROLL or any(isinstance(e, cst.StarredElement) for e in source.elements):
+                return None
+            if _leaves(node.body):
                 return None
             return [self.evaluator.evaluate(e.value, ctx.scope) for e in source.elements]
         if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Name) and source.func.value == "range"
@@ -161,7 +164,7 @@ class Statements:
         if any(b.kind != "const" or type(b.const) is not int for b in bounds) or (len(bounds) == 3 and bounds[2].const == 0):
             return None
         steps = range(*(b.const for b in bounds))
-        if len(steps) > MAX_UNROLL:
+        if len(steps) > MAX_UNROLL or _leaves(node.body):
             return None
         return [Value.of(i) for i in steps]
 
@@ -341,11 +344,8 @@ class Statements:
 def _leaves(body: cst.BaseSuite) -> bool:
     """A loop body that may stop before its end or pause (break, continue, return, raise, yield, await), in
     it or in a loop or block nested in it; functions and classes defined in it do not count."""
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield, cst.Await)):
-            return True
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(node.children)
-    return False
+    nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    return any(type(node) in _STOPS for node in walk(body, enter=lambda n: type(n) not in nested))
+
+
+_STOPS = {cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield, cst.Await}
