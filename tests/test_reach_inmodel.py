@@ -166,3 +166,19 @@ def test_loops_of_known_length_are_unrolled_and_tests_on_known_values_decided():
         outputs = layer(data)
         assert report["layers"][0]["output_shape"] == [dims(t) for t in outputs]
         assert report["layers"][0]["params"] == layer.count_params() == 80
+
+
+def test_a_starred_list_in_a_sequential_splices_its_layers():
+    """`Sequential([..., *([...] if flag else [...]), *(Dropout(0.5),), ...])`: a literal's layers take its
+    place; of a conditional, the branch the analysed call's flag selects (the other is never evaluated)."""
+    plain, pooled = explain_json(REACH / "starred_sequential.py")
+    for report, middle in ((plain, [keras.layers.LSTM(100), keras.layers.Dense(350, activation="relu")]),
+                           (pooled, [keras.layers.LSTM(100, return_sequences=True),
+                                     keras.layers.GlobalAveragePooling1D()])):
+        built = keras.Sequential([keras.Input((500,)), keras.layers.Embedding(5000, 32), *middle,
+                                  keras.layers.Dropout(0.5), keras.layers.Dense(1, activation="sigmoid")])
+        assert report["total_params"] == built.count_params()
+        assert [(row["class"], row["output_shape"], row["params"]) for row in report["layers"]] == [
+            (type(layer).__name__, dims(layer.output), layer.count_params()) for layer in built.layers]
+    assert [row["line"] for row in plain["layers"]] == [10, 12, 12, 13, 14]
+    assert plain["total_params"] == 160_000 + 53_200 + 35_350 + 351
