@@ -21,6 +21,7 @@ from lstmlint.ir import Import, Value
 
 _ENDS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
 MAX_UNROLL = 8  # iterations of a loop walked one by one; longer loops are walked once, their names unknown
+MAX_NESTED_UNROLL = 2  # loops unrolled inside one another: at most 8 × 8 walks of the innermost body
 _COMPARE = {cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
             cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
             cst.Is: operator.is_, cst.IsNot: operator.is_not}
@@ -147,7 +148,7 @@ class Statements:
         """The values a ``for`` loop's name takes, when the loop runs a known number of times (at most
         MAX_UNROLL) over ``range(...)`` of known ints or a list / tuple literal, and its body always runs to its
         end (no break, continue, return, raise or yield, no else); None otherwise."""
-        if node.orelse is not None or not isinstance(node.target, cst.Name):
+        if node.orelse is not None or not isinstance(node.target, cst.Name) or self.unrolling >= MAX_NESTED_UNROLL:
             return None
         source = node.iter
         if isinstance(source, (cst.List, cst.Tuple)):
