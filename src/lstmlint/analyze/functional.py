@@ -98,8 +98,10 @@ class FunctionalModels:
 
     def built_by_shape(self, layer: Layer, call: cst.Call, shape: Value, ctx: Ctx) -> None:
         """``layer.build((None, 5, 3))`` on a layer no call has built yet: Keras creates its weights for that
-        input shape (keras/src/layers/layer.py ``build``), as the one layer of a model with that input."""
-        if id(layer) in self.applied or id(layer) in self.used_templates or layer.family == "input":
+        input shape (keras/src/layers/layer.py ``build``), as the one layer of a model with that input. Only
+        recurrent layers (and wrappers of them): what other layers become after build (``enable_lora``…) is
+        not followed, and no rule needs them alone."""
+        if id(layer) in self.applied or id(layer) in self.used_templates or not _recurrent(layer):
             return
         if shape.kind != "tuple" or len(shape.items) < 2:
             return
