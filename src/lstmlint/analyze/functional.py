@@ -101,12 +101,12 @@ class FunctionalModels:
         input shape (keras/src/layers/layer.py ``build``), as the one layer of a model with that input. Only
         recurrent layers (and wrappers of them): what other layers become after build (``enable_lora``…) is
         not followed, and no rule needs them alone."""
-        if id(layer) in self.applied or id(layer) in self.used_templates or not _recurrent(layer):
-            return
-        if shape.kind != "tuple" or len(shape.items) < 2:
+        if id(layer) in self.applied or id(layer) in self.used_templates or layer.family == "input":
             return
         self.alive.append(layer)
-        self.applied.add(id(layer))
+        self.applied.add(id(layer))  # built: a later call is not its first (eager calls, see apply)
+        if shape.kind != "tuple" or len(shape.items) < 2 or not _recurrent(layer):
+            return
         graph = ctx.graph
         span = self.span(call)
         source = Ref(graph.add(Layer("Input", "keras.Input", "input", span, implicit=True)))
