@@ -71,7 +71,8 @@ def test_a_graph_no_model_closes_is_a_model_of_its_layers():
 def test_layer_build_with_a_shape_builds_the_layer_for_it():
     """`layer.build((None, 5, 3))` on a layer no call has built creates its weights for that shape: a model
     of that one layer, its input that shape. A layer built by its first call is not built again by a later
-    build(), and a shape known only at run time gives no model."""
+    build(), a shape known only at run time gives no model, and a Dense built then given LoRA weights is not
+    listed with its build-time count when it is called (no model at all: the reports are the four above)."""
     import numpy as np
 
     reports = explain_json(REACH / "layer_build.py")
