@@ -17,6 +17,8 @@ no lstmlint import. Counting rule:
   ``RNN(LSTMCell(...))`` counts once, as the RNN;
 - ``Bidirectional(LSTM(...))`` is one recurrent layer: the wrapped call counts, the wrapper does not. It is
   matched at either line (the wrapper's or the wrapped call's), since explain lists it as the wrapper's row;
+  so is ``forward = LSTM(...)`` then ``Bidirectional(forward)`` in the same function (the latest such
+  assignment before the wrapper);
 - a layer is "in a model" when an explain row of the same file names that line (a recurrent class or
   ``Bidirectional``, or the ``RNN`` of a cell), and its parameters are known when that row's ``params`` is
   a number. A layer constructed once and used in two models counts once.
@@ -41,6 +43,7 @@ RECURRENT = {"LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D
 ROWS = RECURRENT | {"Bidirectional"}
 KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 _MAGIC = re.compile(r"^\s*(%|!)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def notebook_code(path: Path) -> str | None:
@@ -54,7 +57,9 @@ def notebook_code(path: Path) -> str | None:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else str(source)
-            lines = source.splitlines() or [""]
+            # the module's lines are the cell's as lstmlint splits them (notebook.py): a source that ends with
+            # a line break has an empty last line, and only \r\n, \r and \n break lines
+            lines = _LINE_BREAK.split(source)
             if lines[0].lstrip().startswith("%%"):
                 lines = [""] * len(lines)
             cells.append("\n".join("" if _MAGIC.match(line) else line for line in lines))
@@ -92,16 +97,40 @@ def recurrent_layers(tree: ast.AST) -> list[tuple[int, int]]:
         return None
 
     wrapped: dict[int, int] = {}  # id(call) -> the wrapper's line
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and name_of(node.func) == "Bidirectional":
+    for scope in (n for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef))):
+        # `forward = LSTM(...)` then `Bidirectional(forward)` in the same function: the wrapper's row stands for
+        # that call too (the latest such assignment before the wrapper)
+        assigned: list[tuple[int, str, ast.Call]] = []
+        wrappers: list[ast.Call] = []
+        for node in _own_nodes(scope):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Call) and name_of(node.value.func) in RECURRENT:
+                assigned.append((node.lineno, node.targets[0].id, node.value))
+            elif isinstance(node, ast.Call) and name_of(node.func) == "Bidirectional":
+                wrappers.append(node)
+        for node in wrappers:
             inner = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "layer"), None)
             if isinstance(inner, ast.Call):
                 wrapped[id(inner)] = node.lineno
+            elif isinstance(inner, ast.Name):
+                before = [(line, call) for line, name, call in assigned if name == inner.id and line < node.lineno]
+                if before:
+                    wrapped.setdefault(id(max(before, key=lambda pair: pair[0])[1]), node.lineno)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and name_of(node.func) in RECURRENT:
             found.append((node.lineno, wrapped.get(id(node), node.lineno)))
     return found
+
+
+def _own_nodes(scope: ast.AST):
+    """The nodes of a module or function body, not those of the functions, lambdas and classes inside it."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def count(tree_root: Path) -> dict[str, list[tuple[int, int]]]:

@@ -438,7 +438,9 @@ def test_sequential_add_in_straight_line_code():
 
 
 @pytest.mark.parametrize("control", [
-    "for units in (8, 4):\n    model.add(LSTM(units, return_sequences=True))\n",
+    # a loop over values not known (a loop of known iterations is unrolled: tests/test_reach_inmodel.py)
+    "for units in widths:\n    model.add(LSTM(units, return_sequences=True))\n",
+    "for units in (8, 4):\n    if units > 4:\n        break\n    model.add(LSTM(units, return_sequences=True))\n",
     "if deep:\n    model.add(LSTM(8, return_sequences=True))\n",
     "while n:\n    model.add(LSTM(8))\n",
 ])

@@ -49,7 +49,7 @@ CRASHES = {
     "r19_crash_convlstm.py": ("import keras\nmodel = keras.Sequential([keras.Input((None, 40, 40, 1)), "
                               "keras.layers.ConvLSTM2D(filters=4, padding=\"valid\")])\n", "ConvLSTM2D"),
     "crash2.py": ("from keras.layers import ConvLSTM2D, Input\nx = Input(shape=(None, 40, 40, 1))\n"
-                  "y = ConvLSTM2D(40, kernel_size=k)(x)\n", None),
+                  "y = ConvLSTM2D(40, kernel_size=k)(x)\n", "ConvLSTM2D"),  # a graph no Model closes: listed
 }
 
 
@@ -186,7 +186,9 @@ LEGAL_FUNCTIONAL = [
     "a = keras.Input(()); b = keras.Input(()); x = layers.Embedding(10, 3)(layers.Add()([a, b]))",
 ]
 # Values Keras refuses, by the layer it refuses: the static output there must be unknown.
-REFUSED = [*(source for name, (source, cls) in CRASHES.items() if cls is not None and name not in KERAS1_MEANING), *[
+# crash2.py's kernel_size is a name the file never binds: no model of it can be rebuilt
+REFUSED = [*(source for name, (source, cls) in CRASHES.items()
+             if cls is not None and name not in KERAS1_MEANING and name != "crash2.py"), *[
     "keras.Sequential([keras.Input((10, 3)), layers.Conv1D(4, 3, strides=2, dilation_rate=2)])",
     "keras.Sequential([keras.Input((2, 3)), layers.Conv1D(4, 3)])",
     "keras.Sequential([keras.Input((1, 3)), layers.MaxPooling1D(2)])",

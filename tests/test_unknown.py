@@ -90,7 +90,9 @@ def test_reasons_for_rank_refusals_several_tensors_and_shared_layers(tmp_path):
         "out, h, c = layers.LSTM(3, return_state=True)(inp)\n"
         "both = layers.Dense(1)(layers.LSTM(3, return_state=True)(inp))\n"
         "model = keras.Model(inp, [again, both])\n", encoding="utf-8")
-    (model,) = run_cli("explain", "--format", "json", "m.py", cwd=tmp_path).json()
+    dangling, model = run_cli("explain", "--format", "json", "m.py", cwd=tmp_path).json()
+    # line 8's LSTM on the input, which no Model takes: a graph of its own (tests/test_reach_inmodel.py)
+    assert [(row["class"], row["line"]) for row in dangling["layers"]] == [("InputLayer", 3), ("LSTM", 8)]
     reasons: dict = {}
     for row in model["layers"]:  # the first call of a shared layer object is its row
         reasons.setdefault((row["class"], row["line"]), [(u["what"], u["reason"]) for u in row["unknown"]])

@@ -318,6 +318,16 @@ def _merge(layer: Layer, shapes: list[Shape | None]) -> tuple[Output, int | None
         return None, 0
     if any(not s for s in shapes):  # type: ignore[union-attr]
         return None, None
+    if (layer.callee_text or "").rpartition(".")[2] == "merge":
+        # Keras 1's merge(mode='sum'…) returns its first input's shape and refuses any other (keras 1.2.2
+        # engine/topology.py Merge._arguments_validation): no broadcasting
+        if any(len(s) != len(first) for s in shapes):  # type: ignore[arg-type]
+            return None, None
+        for position in range(len(first)):
+            values = {dim(s[position]) for s in shapes}  # type: ignore[index]
+            if len(values) > 1:
+                return (None, 0) if UNKNOWN in values else (None, None)
+        return list(first), 0
     batches = [dim(s[0]) for s in shapes]  # type: ignore[index]
     if len({b for b in batches if isinstance(b, int)}) > 1:
         return None, None  # Keras: tensors with different batch sizes

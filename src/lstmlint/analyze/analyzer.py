@@ -54,6 +54,7 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.functions: list = []  # every function of the file (functions.py)
         self.calling: list = []  # the calls being analysed with their values, innermost last
         self.call_memo: dict = {}
+        self.unrolling = 0  # loops of known iterations being walked one iteration at a time (statements.py)
         self._attribute_stores = None  # classes.py, computed when a class's __init__ sets attributes
 
     def line_of(self, node: cst.CSTNode) -> int | None:
@@ -69,6 +70,7 @@ class Analyzer(Statements, Expressions, Functions, Classes, SequentialModels, Fu
         self.evaluator.project = self.project
         ctx = Ctx(self.module_scope, Env(), Graph())
         self.block(self.cst_module.body, ctx)
+        self.open_graphs(ctx)
         self.out.loose_layers = [t for t in self.templates
                                  if t.family != "input" and id(t) not in self.used_templates
                                  and (id(t) not in self.applied or id(t) not in self.placed)]

@@ -116,6 +116,8 @@ class Expressions:
         if name in ("concatenate", "add", "multiply", "average", "subtract", "maximum", "minimum", "dot"):
             layer = Layer(name.capitalize() if name != "dot" else "Dot", resolved, "merge", self.span(node))
             return self.apply(layer, node, ctx)
+        if name == "merge":  # Keras 1's function form of every merge (functional.py)
+            return self.keras1_merge(node, resolved, ctx)
         if keras_api.spec(name) is not None:
             layer = self.construct(node, name, resolved, ctx)
             return LayerObj(layer)

@@ -9,12 +9,14 @@ import dataclasses
 
 import libcst as cst
 
+from lstmlint.analyze.arguments import named_args
 from lstmlint.analyze.objects import Ctx, Graph, ModelObj, Obj, TensorObj, TensorsObj
 from lstmlint.analyze.imports import dotted
 from lstmlint.ir import Layer, Model, Ref, Value
 from lstmlint.shape_args import dim
 
 TENSOR_KEYWORDS = ("initial_state", "constants", "mask")
+_KERAS1_MODES = {"sum": "Add", "mul": "Multiply", "ave": "Average", "max": "Maximum", "concat": "Concatenate"}
 _IGNORED_CALL_KEYWORDS = ("training",)
 
 
@@ -94,6 +96,47 @@ class FunctionalModels:
         self.models_by_id[id(model)] = obj
         self.out.models.append(model)
 
+    def built_by_shape(self, layer: Layer, call: cst.Call, shape: Value, ctx: Ctx) -> None:
+        """``layer.build((None, 5, 3))`` on a layer no call has built yet: Keras creates its weights for that
+        input shape (keras/src/layers/layer.py ``build``), as the one layer of a model with that input. Only
+        recurrent layers (and wrappers of them): what other layers become after build (``enable_lora``…) is
+        not followed, and no rule needs them alone."""
+        if id(layer) in self.applied or id(layer) in self.used_templates or layer.family == "input":
+            return
+        self.alive.append(layer)
+        self.applied.add(id(layer))  # built: a later call is not its first (eager calls, see apply)
+        if shape.kind != "tuple" or len(shape.items) < 2 or not _recurrent(layer):
+            return
+        graph = ctx.graph
+        span = self.span(call)
+        source = Ref(graph.add(Layer("Input", "keras.Input", "input", span, implicit=True)))
+        out = TensorObj(graph, graph.add(dataclasses.replace(layer, inputs=[source], keyword_inputs={}), id(layer)))
+        model = Model(kind="functional", span=span, var=layer.var)
+        self.graph_model(model, graph, out)
+        model.build_shape = Value("tuple", items=list(shape.items), text=shape.text)
+        model.input_from = f"the shape given to {dotted(call.func) or 'build'}(...) at line {span.line}"
+        self.models_by_id[id(model)] = ModelObj(model, block=ctx.block)
+        self.out.models.append(model)
+
+    def keras1_merge(self, node: cst.Call, resolved: str, ctx: Ctx) -> Obj | None:
+        """Keras 1's ``merge(inputs, mode='sum', concat_axis=-1, dot_axes=-1, …)`` (keras 1.2.2
+        engine/topology.py, Keras 2.0's legacy/layers.py): read as the Keras 2 layer each mode computes —
+        'sum' Add, 'mul' Multiply, 'ave' Average, 'max' Maximum, 'concat' Concatenate(axis=concat_axis). Keras 1 refuses inputs of different shapes for
+        the elementwise modes where Keras 2 broadcasts: the shape rules read ``callee_text`` for that. 'dot'
+        and 'cos' (whose shapes changed between Keras 1 releases: np.tensordot in 1.0, batch_dot later), a
+        function or an unknown mode: a merge of unknown output, the layers before it still in the model."""
+        args = {key: arg for key, arg in named_args(node, ("inputs", "mode", "concat_axis", "dot_axes"))
+                if key is not None and not arg.star}
+        mode = self.evaluator.evaluate(args["mode"].value, ctx.scope) if "mode" in args else Value.of("sum")
+        cls = _KERAS1_MODES.get(mode.const) if mode.kind == "const" and isinstance(mode.const, str) else None
+        layer_args = {}
+        if cls == "Concatenate" and "concat_axis" in args:
+            layer_args["axis"] = self.arg(args["concat_axis"], ctx.scope)
+        qualname = f"{resolved.rpartition('.')[0]}.{cls or 'Merge'}"
+        layer = Layer(cls or "Merge", qualname, "merge", self.span(node), args=layer_args,
+                      has_star_args=any(arg.star for arg in node.args), callee_text=dotted(node.func))
+        return self.apply(layer, node, ctx)
+
     def tensor_refs(self, node: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Ref]:
         """The edges from a call argument: a tensor, a list of tensors (``[h, c]``), else an unknown node."""
         graph = ctx.graph
@@ -163,6 +206,7 @@ class FunctionalModels:
                 continue
             seen.add(index)
             stack.extend(ref.layer for refs in _edges(graph.nodes[index]).values() for ref in refs)
+        graph.closed.update(seen)
         order = sorted(seen)
         renumber = {old: new for new, old in enumerate(order)}
         first_call: dict[int, int] = {}
@@ -181,6 +225,69 @@ class FunctionalModels:
             model.layers.append(dataclasses.replace(layer, inputs=inputs, keyword_inputs=edges, same_as=same_as))
         model.outputs = [Ref(renumber[t.node], t.index) for t in tensors if t.node in renumber]
         return seen
+
+
+    def open_graphs(self, ctx: Ctx) -> None:
+        """Layers called on the tensors of a declared Input that no ``Model(...)`` closes (``inputs =
+        keras.Input((120, 14))`` then ``outputs = layers.SimpleRNN(16)(inputs)``, and no more): Keras builds
+        each layer on that call for the shapes it is given (a symbolic call; ``outputs.shape`` is known), so the
+        graph is reported as a functional model from its inputs to the tensors no other call takes. It may be
+        part of a larger computation that is not followed: the model is incomplete (its total is not stated).
+        Only a graph whose every root is an Input, that holds a recurrent layer and whose layers no other model
+        holds; in a function, only when the function returns no tensor (its caller may close the graph)."""
+        graph = ctx.graph
+        if any(isinstance(r, (TensorObj, TensorsObj)) for r in ctx.returns):
+            return
+        nodes = graph.nodes
+        opened = [i for i in range(len(nodes)) if i not in graph.closed and nodes[i].family != "input"]
+        if not opened:
+            return
+        parent = {i: i for i in opened}
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        consumed: set[int] = set()
+        for i in opened:
+            for refs in _edges(nodes[i]).values():
+                for ref in refs:
+                    consumed.add(ref.layer)
+                    if ref.layer in parent:
+                        parent[find(ref.layer)] = find(i)
+        groups: dict[int, list[int]] = {}
+        for i in opened:
+            if i not in consumed:
+                groups.setdefault(find(i), []).append(i)
+        for sinks in groups.values():
+            reached: set[int] = set()
+            stack = list(sinks)
+            while stack:
+                index = stack.pop()
+                if index not in reached:
+                    reached.add(index)
+                    stack.extend(ref.layer for refs in _edges(nodes[index]).values() for ref in refs)
+            members = [nodes[i] for i in reached]
+            if any(i in graph.closed and nodes[i].family != "input" for i in reached):
+                continue  # a layer call some model holds already: the graph is that model's, extended
+            roots = [layer for layer in members if not any(_edges(layer).values())]
+            if any(layer.family != "input" for layer in roots):
+                continue  # a graph from a tensor not followed (a parameter, an unknown call): its input is unknown
+            if not any(_recurrent(layer) for layer in members):
+                continue
+            first = nodes[min(sinks)]
+            model = Model(kind="functional", span=first.span, var=None)
+            self.graph_model(model, graph, TensorsObj([TensorObj(graph, i) for i in sorted(sinks)]))
+            model.complete = False
+            self.models_by_id[id(model)] = ModelObj(model, block=ctx.block)
+            self.out.models.append(model)
+
+
+def _recurrent(layer: Layer) -> bool:
+    inner = layer.wrapped if layer.wrapped is not None else layer
+    return inner.family in ("recurrent", "conv-recurrent")
 
 
 def _edges(layer: Layer) -> dict[str | None, list[Ref]]:

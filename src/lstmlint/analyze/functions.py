@@ -36,6 +36,7 @@ class Functions:
         self.functions.append(func)
         models, templates = len(self.out.models), len(self.templates)
         self.suite(node.body, inner)
+        self.open_graphs(inner)
         func.generic_models = self.out.models[models:]
         func.generic_templates = self.templates[templates:]
         returned = [r for r in inner.returns if r is not None]

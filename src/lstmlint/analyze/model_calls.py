@@ -63,6 +63,11 @@ class ModelCalls:
         if isinstance(obj, LayerObj):
             owner = self._model_of_layer(obj.layer)
             if owner is None:
+                if method == "build" and target == "model":
+                    args = dict(named_args(call, _CALL_POSITIONAL["build"]))
+                    shape = args.get("input_shape")
+                    if shape is not None and not shape.star and len(call.args) == 1:
+                        self.built_by_shape(obj.layer, call, self.evaluator.evaluate(shape.value, ctx.scope), ctx)
                 return
             obj, target = owner, "layer"
         if not isinstance(obj, ModelObj):
@@ -79,7 +84,7 @@ class ModelCalls:
             if isinstance(data, DataObj):
                 text = record.args[key].value.text
                 record.args[key].value = Value.unknown(f"a {data.tag}", text, tag=data.tag)
-        if method == "build" and "input_shape" in record.args:
+        if method == "build" and target == "model" and "input_shape" in record.args:
             obj.model.build_shape = record.args["input_shape"].value
             obj.model.input_from = None
         if target == "model" and method in _BUILDING_METHODS:

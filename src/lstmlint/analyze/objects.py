@@ -89,6 +89,7 @@ class Graph:
 
     nodes: list[Layer] = field(default_factory=list)
     origins: list[int | None] = field(default_factory=list)  # id of the layer object each node calls
+    closed: set[int] = field(default_factory=set)  # nodes some model (Model(...), a first call on data) holds
 
     def add(self, layer: Layer, origin: int | None = None) -> int:
         self.nodes.append(layer)

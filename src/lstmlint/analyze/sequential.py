@@ -26,11 +26,13 @@ class SequentialModels:
         if layers_arg is not None:
             if isinstance(layers_arg, (cst.List, cst.Tuple)):
                 for element in layers_arg.elements:
-                    if isinstance(element, cst.StarredElement):
+                    spliced = self.starred_layers(element.value, ctx) if isinstance(
+                        element, cst.StarredElement) else [element.value]
+                    if spliced is None:
                         model.complete = False
                         items.append(Layer("?", "?", "unknown", model.span))
-                    else:
-                        items.append(self.layer_from(element.value, ctx, model.span))
+                        continue
+                    items.extend(self.layer_from(value, ctx, model.span) for value in spliced)
             else:
                 model.complete = False
                 items.append(Layer("?", "?", "unknown", model.span))
@@ -40,6 +42,20 @@ class SequentialModels:
         self.models_by_id[id(model)] = obj
         self.out.models.append(model)
         return obj
+
+    def starred_layers(self, node: cst.BaseExpression, ctx: Ctx) -> list[cst.BaseExpression] | None:
+        """The layers ``*[...]`` splices into a Sequential's list: a list or tuple literal, or the branch of
+        ``[...] if test else [...]`` whose test the analysed call or iteration decides (the other branch is
+        never evaluated); None when they are not known."""
+        if isinstance(node, cst.IfExp) and (self.calling or self.unrolling):
+            taken = self.decide(node.test, ctx)
+            if taken is None:
+                return None
+            node = node.body if taken else node.orelse
+        if isinstance(node, (cst.List, cst.Tuple)) and not any(
+                isinstance(e, cst.StarredElement) for e in node.elements):
+            return [e.value for e in node.elements]
+        return None
 
     def append_sequential(self, obj: ModelObj, layer: Layer, added_at: Span | None = None) -> None:
         model = obj.model

@@ -7,15 +7,24 @@ and a name assigned in a loop holds nothing known in or after it. Part of the An
 
 from __future__ import annotations
 
+import dataclasses
+import operator
+
 import libcst as cst
 
 from lstmlint.analyze.flow_branches import captures, irrefutable, suppresses
 from lstmlint.analyze.imports import dotted, keras_distribution, star_exports, star_rebinds_names
 from lstmlint.analyze.objects import Ctx, LayerObj, ModelObj, Obj, TensorObj, TensorsObj, obj_var, set_var
 from lstmlint.analyze.undo import MISSING, Branch
-from lstmlint.ir import Import
+from lstmlint.analyze.walk import walk
+from lstmlint.ir import Import, Value
 
 _ENDS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+MAX_UNROLL = 8  # iterations of a loop walked one by one; longer loops are walked once, their names unknown
+MAX_NESTED_UNROLL = 2  # loops unrolled inside one another: at most 8 × 8 walks of the innermost body
+_COMPARE = {cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
+            cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
+            cst.Is: operator.is_, cst.IsNot: operator.is_not}
 
 
 class Statements:
@@ -65,6 +74,16 @@ class Statements:
 
     def if_statement(self, node: cst.If, ctx: Ctx) -> bool:
         self.scan_calls(node.test, ctx)
+        if (self.calling or self.unrolling) and id(node) not in self.flow.decided:
+            # a function analysed for one call, or one iteration of an unrolled loop: a test on the values it
+            # gives runs one branch only (the other builds nothing there)
+            taken = self.decide(node.test, ctx)
+            if taken is True:
+                return self.suite(node.body, ctx)
+            if taken is False:
+                if isinstance(node.orelse, cst.If):
+                    return self.if_statement(node.orelse, ctx)
+                return self.suite(node.orelse.body if node.orelse is not None else None, ctx)
         env, mark = ctx.env, ctx.env.mark()
         live = self.suite(node.body, ctx.inner())
         branches = [Branch(env.take(mark), live)]
@@ -78,10 +97,40 @@ class Statements:
             branches[1 if decided else 0].live = False
         return env.merge(branches)
 
+    def decide(self, test: cst.BaseExpression, ctx: Ctx) -> bool | None:
+        """The truth of an ``if`` test when the evaluator knows it (names, ``not``, ``and`` / ``or``, one
+        comparison of two constants); None when it does not."""
+        if isinstance(test, cst.BooleanOperation):
+            left, right = self.decide(test.left, ctx), self.decide(test.right, ctx)
+            if isinstance(test.operator, cst.And):
+                return False if False in (left, right) else True if left is right is True else None
+            return True if True in (left, right) else False if left is right is False else None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            left = self.evaluator.evaluate(test.left, ctx.scope)
+            right = self.evaluator.evaluate(test.comparisons[0].comparator, ctx.scope)
+            operator = type(test.comparisons[0].operator)
+            if left.kind != "const" or right.kind != "const" or operator not in _COMPARE:
+                return None
+            a, b = left.const, right.const
+            if operator in (cst.Is, cst.IsNot):
+                if a is not None and b is not None:
+                    return None  # identity of other constants is CPython's business
+            elif operator not in (cst.Equal, cst.NotEqual) and not (
+                    type(a) in (int, float) and type(b) in (int, float)):
+                return None
+            return bool(_COMPARE[operator](a, b))
+        value = self.evaluator.evaluate(test, ctx.scope)
+        if value.kind == "const" and type(value.const) in (bool, int, str, type(None)):
+            return bool(value.const)
+        return None
+
     def loop(self, node: cst.For | cst.While, ctx: Ctx) -> bool:
         # whatever the loop assigns holds one of several objects from its first statement on (the next
         # iteration's view) and after it
         self.scan_calls(node.iter if isinstance(node, cst.For) else node.test, ctx)
+        values = self.iterations(node, ctx) if isinstance(node, cst.For) else None
+        if values is not None:
+            return self.unrolled(node, values, ctx)  # type: ignore[arg-type]
         for key in self.flow.assigned.get(id(node), ()):
             ctx.env.pop(key)
         inner = ctx.inner()
@@ -93,6 +142,52 @@ class Statements:
         if node.orelse is not None:
             live = self.suite(node.orelse.body, ctx.inner())
             env.merge([Branch(env.take(mark), live), Branch({}, True)])
+        return True
+
+    def iterations(self, node: cst.For, ctx: Ctx) -> list[Value] | None:
+        """The values a ``for`` loop's name takes, when the loop runs a known number of times (at most
+        MAX_UNROLL) over ``range(...)`` of known ints or a list / tuple literal, and its body always runs to its
+        end (no break, continue, return, raise or yield, no else); None otherwise."""
+        if node.orelse is not None or not isinstance(node.target, cst.Name) or self.unrolling >= MAX_NESTED_UNROLL:
+            return None
+        source = node.iter
+        if isinstance(source, (cst.List, cst.Tuple)):
+            if len(source.elements) > MAX_UNROLL or any(isinstance(e, cst.StarredElement) for e in source.elements):
+                return None
+            if _leaves(node.body):
+                return None
+            return [self.evaluator.evaluate(e.value, ctx.scope) for e in source.elements]
+        if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Name) and source.func.value == "range"
+                and ctx.scope.lookup("range") is None and 1 <= len(source.args) <= 3
+                and not any(a.star or a.keyword is not None for a in source.args)):
+            return None
+        bounds = [self.evaluator.evaluate(a.value, ctx.scope) for a in source.args]
+        if any(b.kind != "const" or type(b.const) is not int for b in bounds) or (len(bounds) == 3 and bounds[2].const == 0):
+            return None
+        steps = range(*(b.const for b in bounds))
+        if len(steps) > MAX_UNROLL or _leaves(node.body):
+            return None
+        return [Value.of(i) for i in steps]
+
+    def unrolled(self, node: cst.For, values: list[Value], ctx: Ctx) -> bool:
+        """A loop of known iterations, walked as the straight-line code it runs: each iteration's statements in
+        order, in the loop's own block (``.add`` appends, ``x = layer(x)`` chains), the loop's name holding that
+        iteration's value. What the evaluator reads of other names assigned in the loop stays unknown."""
+        name = node.target.value  # type: ignore[attr-defined]
+        bindings = [b for b in ctx.scope.bindings.get(name, ()) if b.at is node and b.kind == "other"]
+        memo = self.call_memo
+        self.unrolling += 1
+        for value in values:
+            self.assign(node.target, None, ctx)
+            self.call_memo = {}  # each iteration's calls are calls of their own
+            saved = self.evaluator.enter({id(b): dataclasses.replace(value, name=name) for b in bindings})
+            try:
+                self.suite(node.body, ctx)
+            finally:
+                self.evaluator.leave(saved)
+                self.call_memo = memo
+        self.unrolling -= 1
+        self.assign(node.target, None, ctx)
         return True
 
     def try_statement(self, node: cst.Try | cst.TryStar, ctx: Ctx) -> bool:
@@ -245,3 +340,13 @@ class Statements:
                 elif isinstance(obj, TensorsObj) and i < len(obj.tensors):
                     part = obj.tensors[i]
                 self.assign(element.value, part, ctx)
+
+
+def _leaves(body: cst.BaseSuite) -> bool:
+    """A loop body that may stop before its end or pause (break, continue, return, raise, yield, await), in
+    it or in a loop or block nested in it; functions and classes defined in it do not count."""
+    nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    return any(type(node) in _STOPS for node in walk(body, enter=lambda n: type(n) not in nested))
+
+
+_STOPS = {cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield, cst.Await}
