@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["FRAME", "NDARRAY", "array_of_unknown_shape", "attribute", "evaluate_call", "is_array_like", "ndarray",
            "subscript"]
 
+_KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 _SAME_SHAPE_METHODS = {"astype", "copy", "__abs__"}
 # DataFrame methods whose result keeps the frame's columns (rows may change)
 _FRAME_KEEPING = {"dropna", "fillna", "copy", "head", "tail", "sort_values", "sort_index", "astype", "interpolate",
@@ -72,11 +73,28 @@ def evaluate_call(evaluator: "Evaluator", node: cst.Call, scope: "Scope", text: 
         if base is not None and base.kind == "array" and classes is not None:
             return array([*base.items, evaluate(classes)], text)
         return None
+    if resolved.rpartition(".")[2] == "pad_sequences" and resolved.split(".", 1)[0] in _KERAS_ROOTS:
+        return _pad_sequences(evaluate, node, text)
     if resolved == "sklearn.model_selection.train_test_split":
         return arrays_sklearn.train_test_split(evaluate, node, text)
     if resolved in ("sklearn.datasets.make_regression", "sklearn.datasets.make_classification"):
         return arrays_sklearn.make_dataset(evaluate, node, resolved.rsplit(".", 1)[-1], text)
     return None
+
+
+def _pad_sequences(evaluate: Callable, node: cst.Call, text: str) -> Value | None:
+    """``pad_sequences(seqs, maxlen=n)``: a numpy array (len(seqs), n); the longest sequence's length when
+    ``maxlen`` is None (keras/src/utils/sequence_utils.py)."""
+    if any(a.star for a in node.args):
+        return None
+    given = arg(node, 1, "maxlen")
+    maxlen = evaluate(given) if given is not None else Value.of(None)
+    if maxlen.kind == "const" and maxlen.const is None or maxlen.kind == "unknown":
+        maxlen = unknown_dim("the length of the longest padded sequence" if maxlen.kind == "const" else
+                             maxlen.reason or "the maxlen of pad_sequences, not known statically")
+    elif type(maxlen.const) is not int:
+        return None
+    return array([unknown_dim("the number of sequences padded"), maxlen], text)
 
 
 def _len(value: Value) -> Value | None:
@@ -152,3 +170,35 @@ def array_of_unknown_shape(evaluator: "Evaluator", node: cst.Call, scope: "Scope
         if is_array_like(base) or func.attr.value == "to_numpy":
             return ndarray("an array of unknown shape", text)
     return None
+
+
+# builtins whose result is a Python number (or the call raises): an array combined with one keeps its shape
+_NUMBER_BUILTINS = {"float", "int", "len", "abs", "round"}
+
+
+def arithmetic(evaluator: "Evaluator", node: cst.BinaryOperation, left: Value, right: Value, scope: "Scope",
+               text: str) -> Value | None:
+    """``x / 255``, ``x * float(n)``, ``x - x``: a numpy array combined with a number, or with an array of the
+    same known shape, has its shape (numpy's broadcasting changes none of them); None for anything else."""
+    for this, other, other_node in ((left, right, node.right), (right, left, node.left)):
+        if not is_array_like(this):
+            continue
+        if _is_number(evaluator, other, other_node, scope) or (
+                this.kind == other.kind == "array" and _same_known_shape(this, other)):
+            return array(list(this.items), text) if this.kind == "array" else ndarray(this.reason, text)
+    return None
+
+
+def _is_number(evaluator: "Evaluator", value: Value, node: cst.BaseExpression, scope: "Scope") -> bool:
+    if value.kind == "const":
+        return type(value.const) in (int, float)
+    if not isinstance(node, cst.Call) or type(node.func) is not cst.Name:
+        return False
+    name = node.func.value
+    return name in _NUMBER_BUILTINS and scope.lookup(name) is None and evaluator.imports.resolve(node.func) is None
+
+
+def _same_known_shape(a: Value, b: Value) -> bool:
+    sizes = [d.const if d.kind == "const" and type(d.const) is int else None for d in (*a.items, *b.items)]
+    return len(a.items) == len(b.items) and None not in sizes and sizes[:len(a.items)] == sizes[len(a.items):]
+

@@ -198,7 +198,10 @@ def call(evaluate: Callable, node: cst.Call, name: str, text: str) -> Value | No
         if source is None or shape is None:
             return None
         base, dims = evaluate(source), dims_from(evaluate(shape))
-        return reshape(base, dims, text) if is_array_like(base) and dims else None
+        if not is_array_like(base):  # any array-like (a list built in a loop): numpy makes it an array first
+            literal = _literal_shape(base)
+            base = array(literal, text) if literal is not None else ndarray("an array-like of unknown shape", text)
+        return reshape(base, dims, text) if dims else None
     if name == "expand_dims":
         source, axis = arg(node, 0, "a"), arg(node, 1, "axis")
         if source is None or axis is None:

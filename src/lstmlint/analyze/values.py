@@ -13,7 +13,7 @@ from typing import Callable
 
 import libcst as cst
 
-from lstmlint.analyze import arrays
+from lstmlint.analyze import arrays, returns
 from lstmlint.analyze.imports import ImportTable, dotted
 from lstmlint.analyze.reach import Binding, Flow, Scope
 from lstmlint.ir import Value
@@ -57,6 +57,7 @@ class Evaluator:
         # bound by the parameter binding `attributes_self`
         self.attributes: dict[str, Value] = {}
         self.attributes_self: set[int] = set()
+        self.calling: list[cst.FunctionDef] = []  # the file's functions whose return value is being evaluated
 
     def enter(self, given: dict[int, Value], attributes: dict[str, Value] | None = None,
               attributes_self: set[int] | None = None) -> tuple:
@@ -187,13 +188,17 @@ class Evaluator:
             items = []
             size = 1
             for element in node.elements:
-                if isinstance(element, cst.StarredElement):
-                    return Value.unknown("starred element", text)
                 item = self.evaluate(element.value, scope)
                 size += size_of(item, MAX_ITEMS - size)
                 if size > MAX_ITEMS:
                     return Value.unknown(TOO_LARGE, text)
-                items.append(item)
+                if isinstance(element, cst.StarredElement):
+                    if item.kind != "tuple":  # `(None, *x.shape[1:])`: spliced when its items are known
+                        told = f": {item.reason}" if item.kind == "unknown" and names_line(item.reason) else ""
+                        return Value.unknown(f"starred element{told}", text)
+                    items.extend(item.items)
+                else:
+                    items.append(item)
             return Value("tuple", items=items, text=text)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
             inner = self.evaluate(node.expression, scope)
@@ -216,6 +221,11 @@ class Evaluator:
             made = arrays.evaluate_call(self, node, scope, text)
             if made is not None:
                 return made
+            given = returns.returned(self, node, scope)
+            if given:
+                first = _signature(given[0])
+                if len(given) == 1 or first is not None and all(_signature(v) == first for v in given[1:]):
+                    return given[0]
             return arrays.array_of_unknown_shape(self, node, scope, text) or Value.unknown(
                 "not a constant expression", text)
         return Value.unknown("not a constant expression", text)
@@ -241,6 +251,9 @@ class Evaluator:
                 return Value.unknown("arithmetic error", text)
             if isinstance(result, (int, float)) and abs(result) < 2**63:
                 return Value.of(result, text)
+        made = arrays.arithmetic(self, node, left, right, scope, text)
+        if made is not None:
+            return made
         told = next((v.reason for v in (left, right) if v.kind == "unknown" and v.reason), "")
         return Value.unknown(told or "arithmetic on unknown values", text)
 
@@ -354,6 +367,14 @@ def size_of(value: Value, budget: int) -> int:
         total += 1
         todo.extend(item.items)
     return total
+
+
+def informative(value: Value) -> bool:
+    """Whether a value tells anything: known, an array (its shape partly known), a tuple with a known item,
+    or an unknown of a known origin (a tag): what makes a call worth analysing with its arguments."""
+    if value.known or value.kind == "array" or value.tag is not None:
+        return True
+    return value.kind == "tuple" and any(informative(item) for item in value.items)
 
 
 def _signature(value: Value):
