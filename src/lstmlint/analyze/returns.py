@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lstmlint.analyze.walk import walk
+from lstmlint.analyze.walk import children
 from lstmlint.ir import Value
 
 if TYPE_CHECKING:
@@ -66,21 +66,37 @@ def returned(evaluator: "Evaluator", node: cst.Call, scope: "Scope") -> list[Val
 
 
 def _returns(func: cst.FunctionDef) -> list[cst.Return] | None:
-    """The function's ``return`` statements, when no path falls off its end and it is not a generator."""
+    """The function's reachable ``return`` statements (a statement after a ``return`` or ``raise`` in the same
+    block is dead: `return value` then a stray `return`), when no path falls off its end and it is not a
+    generator."""
     body = func.body
-    if not isinstance(body, cst.IndentedBlock) or not body.body:
-        return None
-    last = body.body[-1]
-    if not (isinstance(last, cst.SimpleStatementLine) and any(type(s) is cst.Return for s in last.body)):
+    if not isinstance(body, cst.IndentedBlock) or not body.body or not _ends(body.body[-1], (cst.Return,)):
         return None
     found: list[cst.Return] = []
-    for part in walk(body, enter=lambda n: type(n) not in _NESTED):
+    todo: list[cst.CSTNode] = [body]
+    while todo:
+        part = todo.pop()
         kind = type(part)
+        if kind in _NESTED:
+            continue
         if kind in (cst.Yield, cst.Await):
             return None
         if kind is cst.Return:
             found.append(part)  # type: ignore[arg-type]
+        if kind is cst.IndentedBlock:
+            live = []
+            for statement in part.body:  # type: ignore[attr-defined]
+                live.append(statement)
+                if _ends(statement, (cst.Return, cst.Raise)):
+                    break
+            todo.extend(live)
+        else:
+            todo.extend(children(part))
     return found
+
+
+def _ends(statement: cst.CSTNode, kinds: tuple) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(type(s) in kinds for s in statement.body)
 
 
 def _bind(evaluator: "Evaluator", func: cst.FunctionDef, node: cst.Call, scope: "Scope",
