@@ -62,7 +62,20 @@ def returned(evaluator: "Evaluator", node: cst.Call, scope: "Scope") -> list[Val
     finally:
         calling.pop()
         evaluator.leave(saved)
-    return values
+    line = evaluator.line_of(node)
+    where = f" in {func.name.value}(), called at line {line}" if line is not None else f" in {func.name.value}()"
+    return [_located(value, where) for value in values]
+
+
+def _located(value: Value, where: str) -> Value:
+    """The value with the reason of each unknown part in it saying which call it comes from: a reason from
+    inside the function names its local names, meaningless at the caller."""
+    if value.kind == "unknown" and value.reason and "called at line" not in value.reason:
+        return Value("unknown", reason=value.reason + where, text=value.text, tag=value.tag, name=value.name)
+    if value.items:
+        return Value(value.kind, value.const, [_located(item, where) for item in value.items], value.name,
+                     value.tag, value.reason, value.text)
+    return value
 
 
 def _returns(func: cst.FunctionDef) -> list[cst.Return] | None:

@@ -270,8 +270,8 @@ class Evaluator:
             if base.kind == "array":
                 return Value("tuple", items=list(base.items), text=text, tag="array-shape", name=base_name)
             told = f", and {base.reason}" if base.kind == "unknown" and names_line(base.reason) else ""
-            return Value.unknown(f"the shape of `{base_name or text}`{told}", text, tag="array-shape",
-                                 name=base_name)
+            shown = base_name or self.full_code_of(node.value)
+            return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
         resolved = self.imports.resolve(node)
         constant = self.project.value(resolved, text) if resolved and self.project is not None else None
         if constant is not None:
