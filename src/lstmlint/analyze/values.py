@@ -82,7 +82,8 @@ class Evaluator:
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
         bindings = self.flow.bindings_at(node, scope)
-        if not bindings:
+        # a function's read of a name the module binds only by imports is the import's, as at module level
+        if not bindings or all(binding.kind == "import" for binding in bindings):
             resolved = self.imports.resolve_name(name)
             constant = self.project.value(resolved, name) if resolved and self.project is not None else None
             if constant is not None:
@@ -226,8 +227,19 @@ class Evaluator:
                 first = _signature(given[0])
                 if len(given) == 1 or first is not None and all(_signature(v) == first for v in given[1:]):
                     return given[0]
-            return arrays.array_of_unknown_shape(self, node, scope, text) or Value.unknown(
-                "not a constant expression", text)
+            return arrays.array_of_unknown_shape(self, node, scope, text) or self._unknown_call(node, scope, text)
+        return Value.unknown("not a constant expression", text)
+
+    def _unknown_call(self, node: cst.Call, scope: Scope, text: str) -> Value:
+        """`len(chars)` of data: the reason says where the data comes from ("`chars` is the result of
+        `sorted(…)` at line 46"), when the argument's reason names it."""
+        func = node.func
+        if type(func) is cst.Name and len(node.args) == 1 and not node.args[0].star and scope.lookup(
+                func.value) is None and self.imports.resolve(func) is None:
+            inner = self.evaluate(node.args[0].value, scope)
+            if inner.kind == "unknown" and names_line(inner.reason):
+                root = inner.reason.rpartition(" of data: ")[2]  # `len(sorted(set(text)))`: once
+                return Value.unknown(f"`{func.value}(…)` of data: {root}", text)
         return Value.unknown("not a constant expression", text)
 
     def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:
