@@ -84,3 +84,12 @@ def test_findings_that_need_the_returned_data():
     first = L.LSTM(20)
     keras.Sequential([keras.Input((20, 1)), first])  # the stack itself is the LSTM101 mistake: Keras refuses it
     assert report["layers"][0]["params"] == first.count_params() == 1760
+
+
+def test_data_dependent_features_stay_unknown_with_the_data_named():
+    """v06 (alice_chargen_rnn.py): len(sorted(set(text))) of a file's text is unknown; the reason names it."""
+    (report,) = explain("v06_len_of_data.py")
+    rnn = report["layers"][0]
+    assert rnn["params"] is None and report["total_params"] is None
+    reasons = {u["what"]: u["reason"] for u in rnn["unknown"]}
+    assert reasons["features"].startswith("`len(…)` of data: `text` is the result of `lower(…)` at line 8")

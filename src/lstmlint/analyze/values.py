@@ -150,7 +150,9 @@ class Evaluator:
         line = self.line_of(assigned)
         if line is None:
             return value
-        callee = self.imports.resolve(assigned.func) or dotted(assigned.func) or "a call"
+        func = assigned.func
+        callee = self.imports.resolve(func) or dotted(func) or (func.attr.value if type(func) is cst.Attribute
+                                                                 else "a call")
         if callee.rpartition(".")[2] in _LOADERS:
             reason = f"`{name}` is loaded from a file at line {line}"
         else:
