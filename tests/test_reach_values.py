@@ -93,3 +93,14 @@ def test_data_dependent_features_stay_unknown_with_the_data_named():
     assert rnn["params"] is None and report["total_params"] is None
     reasons = {u["what"]: u["reason"] for u in rnn["unknown"]}
     assert reasons["features"].startswith("`len(…)` of data: `text` is the result of `lower(…)` at line 8")
+
+
+def test_in_place_operations():
+    """v07: `raw_data -= mean; raw_data /= std` keep (1000, 14); `units *= 2` is 16; a `+=` in a loop is not
+    followed."""
+    known, looped = explain("v07_inplace_arrays.py")
+    inp = keras.Input((120, 14))
+    model = keras.Model(inp, L.Dense(1)(L.LSTM(16)(inp)))
+    assert rows(known) == keras_layer_rows(model)
+    assert known["total_params"] == model.count_params() == 2001
+    assert looped["total_params"] is None and looped["layers"][-1]["output_shape"] == [None, "?"]

@@ -28,6 +28,16 @@ _BINOPS: dict[type, Callable] = {
 }
 
 
+_AUGMENTED: dict[type, type] = {
+    cst.AddAssign: cst.Add,
+    cst.SubtractAssign: cst.Subtract,
+    cst.MultiplyAssign: cst.Multiply,
+    cst.FloorDivideAssign: cst.FloorDivide,
+    cst.DivideAssign: cst.Divide,
+    cst.ModuloAssign: cst.Modulo,
+}
+
+
 # Bounds on what one expression may evaluate to: a literal or a computed tuple (nested items counted) past
 # MAX_ITEMS, or a string past MAX_STRING characters, is unknown. Shapes and arguments are small; without a
 # bound, `t1 = t0 + t0` repeated doubles the work and memory at every line.
@@ -169,6 +179,8 @@ class Evaluator:
         return dotted(node) or ""  # type: ignore[arg-type]
 
     def evaluate(self, node: cst.BaseExpression, scope: Scope) -> Value:
+        if type(node) is cst.AugAssign:  # the value of a name an augmented assignment binds (see flow_stores)
+            return self._augmented(node, scope)  # type: ignore[arg-type]
         text = self.code_of(node)
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             try:
@@ -231,6 +243,28 @@ class Evaluator:
                     return given[0]
             return arrays.array_of_unknown_shape(self, node, scope, text) or self._unknown_call(node, scope, text)
         return Value.unknown("not a constant expression", text)
+
+    def _augmented(self, node: cst.AugAssign, scope: Scope) -> Value:
+        """`x /= 255` of a numpy array: the array's shape (numpy's in-place operations keep it or raise);
+        `n += 1` of a number and a number: the number."""
+        target: cst.Name = node.target  # type: ignore[assignment]
+        before = self.evaluate(target, scope)
+        operand = self.evaluate(node.value, scope)
+        if arrays.is_array_like(before):
+            return Value(before.kind, items=list(before.items), tag=before.tag, reason=before.reason,
+                         text=target.value)
+        binary = _AUGMENTED.get(type(node.operator))
+        numbers = (int, float)
+        if binary is not None and before.kind == operand.kind == "const" and type(before.const) in numbers \
+                and type(operand.const) in numbers:
+            try:
+                result = _BINOPS[binary](before.const, operand.const)
+            except (ZeroDivisionError, OverflowError):
+                result = None
+            if isinstance(result, (int, float)) and abs(result) < 2**63:
+                return Value.of(result, target.value)
+        return Value.unknown(f"`{target.value}` is changed by an augmented assignment (`{target.value} "
+                             f"{node.operator.__class__.__name__.replace('Assign', '')}=`)", target.value)
 
     def _unknown_call(self, node: cst.Call, scope: Scope, text: str) -> Value:
         """`len(chars)` of data: the reason says where the data comes from ("`chars` is the result of
