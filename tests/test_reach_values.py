@@ -104,3 +104,14 @@ def test_in_place_operations():
     assert rows(known) == keras_layer_rows(model)
     assert known["total_params"] == model.count_params() == 2001
     assert looped["total_params"] is None and looped["layers"][-1]["output_shape"] == [None, "?"]
+
+
+def test_arithmetic_that_may_broadcast_stays_unknown():
+    """v08: an array combined with abs()/round() of an array, or with an array of another shape, is unknown;
+    with numbers (`/ len(y) * 2.0 - float(3)`) it keeps its shape."""
+    broadcast_abs, broadcast, numbers = explain("v08_broadcast.py")
+    assert broadcast_abs["total_params"] is None and broadcast["total_params"] is None
+    inp = keras.Input((8, 3))
+    model = keras.Model(inp, L.LSTM(2)(inp))
+    assert rows(numbers) == keras_layer_rows(model)
+    assert numbers["total_params"] == model.count_params() == 48

@@ -173,7 +173,7 @@ def array_of_unknown_shape(evaluator: "Evaluator", node: cst.Call, scope: "Scope
 
 
 # builtins whose result is a Python number (or the call raises): an array combined with one keeps its shape
-_NUMBER_BUILTINS = {"float", "int", "len", "abs", "round"}
+_NUMBER_BUILTINS = {"float", "int", "len"}  # never abs() or round(): of an array, an array
 
 
 def arithmetic(evaluator: "Evaluator", node: cst.BinaryOperation, left: Value, right: Value, scope: "Scope",
