@@ -115,3 +115,21 @@ def test_arithmetic_that_may_broadcast_stays_unknown():
     model = keras.Model(inp, L.LSTM(2)(inp))
     assert rows(numbers) == keras_layer_rows(model)
     assert numbers["total_params"] == model.count_params() == 48
+
+
+def test_long_chains_through_returned_values_stay_bounded(tmp_path):
+    """Chains of ~95 bindings in each of three functions whose returns feed each other: the chain limit counts
+    across calls, so the file is analysed (no "nesting too deep" error); the value is past the limit, unknown."""
+    def chain(prefix: str, start: str) -> list[str]:
+        return [f"    {prefix}0 = {start}", *[f"    {prefix}{i} = {prefix}{i - 1} + 1" for i in range(1, 95)],
+                f"    return {prefix}94", ""]
+    lines = ["import keras", "", "def f3(a):", *chain("c", "a"), "def f2(a):", *chain("b", "f3(a)"),
+             "def f1(a):", *chain("d", "f2(a)"), "x0 = 1", *[f"x{i} = x{i - 1} + 1" for i in range(1, 95)],
+             "n = f1(x94)", "inp = keras.Input((n, 3))", "m = keras.Model(inp, keras.layers.LSTM(n)(inp))"]
+    path = tmp_path / "deep.py"
+    path.write_text("\n".join(lines) + "\n")
+    run = run_cli("check", "--no-cache", "--format", "json", str(path))
+    assert run.code in (0, 1), run.err
+    assert "LSTM001" not in {f["rule"] for f in run.json()}
+    (report,) = explain_json(path)
+    assert report["layers"][-1]["params"] is None

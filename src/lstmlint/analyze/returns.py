@@ -55,7 +55,7 @@ def returned(evaluator: "Evaluator", node: cst.Call, scope: "Scope") -> list[Val
     given = _bind(evaluator, func, node, scope, inner)
     if given is None:
         return None
-    saved = evaluator.enter(given)
+    saved = evaluator.enter(given, nested=True)
     calling.append(func)
     try:
         values = [evaluator.evaluate(r.value, inner) if r.value is not None else Value.of(None) for r in returns]

@@ -70,12 +70,13 @@ class Evaluator:
         self.calling: list[cst.FunctionDef] = []  # the file's functions whose return value is being evaluated
 
     def enter(self, given: dict[int, Value], attributes: dict[str, Value] | None = None,
-              attributes_self: set[int] | None = None) -> tuple:
+              attributes_self: set[int] | None = None, nested: bool = False) -> tuple:
         """Evaluate with these parameter values (and `self.` attributes) until ``leave``: every binding is
-        evaluated afresh, since what a binding gives may depend on them."""
+        evaluated afresh, since what a binding gives may depend on them. ``nested``: entered in the middle of an
+        evaluation (a call's return value), whose chain of bindings still counts towards MAX_CHAIN."""
         saved = (self.given, self._memo, self._active, self.attributes, self.attributes_self)
         self.given = {**self.given, **given}
-        self._memo, self._active = {}, set()
+        self._memo, self._active = {}, set(self._active) if nested else set()
         if attributes is not None:
             self.attributes, self.attributes_self = attributes, attributes_self or set()
         return saved
