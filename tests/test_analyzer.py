@@ -888,7 +888,7 @@ def test_positional_args_beyond_the_signature_and_star_args():
     assert b.has_star_args and not a.has_star_args
 
 
-def test_augmented_assignment_and_walrus_make_a_name_unknown():
+def test_augmented_assignment_of_numbers_is_followed_and_walrus_makes_a_name_unknown():
     module = analyze("""
         import keras
         u = 4
@@ -900,7 +900,7 @@ def test_augmented_assignment_and_walrus_make_a_name_unknown():
         z = keras.layers.LSTM(a + b * c - d)
     """)
     first, second, third = module.loose_layers
-    assert first.arg("units").known is False and first.arg("units").name == "u"
+    assert first.arg("units").const == 5 and first.arg("units").name == "u"  # 4, then `u += 1`
     assert second.arg("units").known is False
     assert third.arg("units").const == 17
 

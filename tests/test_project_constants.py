@@ -146,3 +146,13 @@ def test_a_module_appearing_next_to_the_file_invalidates_the_cache(tmp_path):
     (tmp_path / "dims.py").write_text("SHAPE = (20,)\n", encoding="utf-8")
     found = run_cli("check", "train.py", cwd=tmp_path)
     assert found.code == 1 and "LSTM105" in found.out
+
+
+def test_constants_read_inside_a_function():
+    """A function reads the import as module code does; a name the module also rebinds stays unknown there."""
+    built, rebound = explain("in_function.py")
+    inp = keras.Input((12, 3))
+    model = keras.Model(inp, keras.layers.LSTM(32)(inp))
+    assert rows(built) == keras_rows(model) == [("InputLayer", [None, 12, 3], 0), ("LSTM", [None, 32], 4608)]
+    assert rows(rebound)[-1] == ("LSTM", [None, "?"], None)
+    assert "not bound the same way" in rebound["layers"][-1]["unknown"][0]["reason"]

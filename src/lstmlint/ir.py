@@ -21,7 +21,7 @@ class Span:
 
 
 # Value.tag of an unknown value known to be a numpy array (shape and rank not known): the analyzer sets it
-# (analyze/arrays.py), the stateful rules read it (data known to be an array, not a dataset)
+# (analyze/arrays_base.py), the stateful rules read it (data known to be an array, not a dataset)
 NDARRAY = "ndarray"
 
 

@@ -9,6 +9,7 @@ import libcst as cst
 from lstmlint.analyze.imports import dotted, split_keras
 from lstmlint.analyze.functions import MAX_CALLS, MAX_DEPTH
 from lstmlint.analyze.objects import ClassObj, Ctx, DataObj, Env, FuncObj, Graph, LayerObj, ModelObj, Obj, TensorObj
+from lstmlint.analyze.values import informative
 from lstmlint.analyze.walk import walk
 from lstmlint.ir import Layer, Model, Site, Value
 
@@ -78,7 +79,7 @@ class Classes:
         if not any(f is init for f, _ in self.calling) and len(self.calling) < MAX_DEPTH and \
                 init.calls_analysed < MAX_CALLS:
             bound = self.bind_arguments(init, node, ctx)
-        if bound is None or not any(v.known or v.tag is not None for v in bound[0].values()) and not bound[1]:
+        if bound is None or not any(informative(v) for v in bound[0].values()) and not bound[1]:
             init.generic_used = True
         else:
             init.calls_analysed += 1

@@ -189,7 +189,7 @@ class FlowPass(Stores, Branches):
         found = self.visit(node.returns) or below or found
         scope = self._new_scope(node, "function")
         found = self._run_body(scope, names, node.body, None, node) or found
-        self._bind(node.name.value, Binding(kind="other"))
+        self._bind(node.name.value, Binding(kind="other", at=node))  # `at`: the def a call's value is read from
         return found
 
     def _lambda(self, node: cst.Lambda) -> bool:

@@ -109,7 +109,9 @@ class Stores:
         found = self.visit(node.value)
         if type(node.target) is cst.Name:
             self.visit(node.target)  # `x += 1` reads x first
-            self._bind(node.target.value, Binding(kind="other"))
+            # the statement is the binding's value: the evaluator reads x before it and the operand (an array
+            # keeps its shape through an in-place operation)
+            self._bind(node.target.value, Binding(node, kind="assign"))  # type: ignore[arg-type]
             return found
         return self._store(node.target, None) or found
 

@@ -17,8 +17,10 @@ import dataclasses
 
 import libcst as cst
 
-from lstmlint.analyze.objects import Ctx, DataObj, Env, FuncObj, Graph, LayerObj, ModelObj, Obj, TensorObj, TensorsObj
+from lstmlint.analyze.objects import (ClassObj, Ctx, DataObj, Env, FuncObj, Graph, LayerObj, ModelObj, Obj, TensorObj,
+                                      TensorsObj)
 from lstmlint.analyze.reach import Scope
+from lstmlint.analyze.values import informative
 from lstmlint.analyze.walk import walk
 from lstmlint.ir import Site, Value
 
@@ -31,7 +33,8 @@ class Functions:
         scope = self.scopes[id(node)]
         env = self.function_env(ctx, scope)
         inner = Ctx(scope, env, Graph())
-        func = FuncObj(node, is_generator=_contains_yield(node), env=dict(env.items()), outer=ctx.scope)
+        func = FuncObj(node, is_generator=_contains_yield(node), env=dict(env.items()), outer=ctx.scope,
+                       late=_late_names(node, scope, env))
         ctx.env[node.name.value] = func
         self.functions.append(func)
         models, templates = len(self.out.models), len(self.templates)
@@ -78,20 +81,29 @@ class Functions:
         if bound is None:
             return None  # the call raises a TypeError, or binds its arguments in a way not followed
         values, objects = bound
-        if not any(v.known or v.tag is not None for v in values.values()) and not objects:
+        site = Site(func.node.name.value, self.span(node).line)
+        if not any(informative(v) for v in values.values()) and not objects:
+            if ctx.scope is self.module_scope and not func.generic_used and not func.calls_analysed and any(
+                    isinstance(ctx.env.get(name), (FuncObj, ClassObj)) for name in func.late):
+                # `main()` at the end of a script, calling functions defined below it: its body runs here,
+                # where they are bound (analysed once; a further call gives the generic result)
+                func.calls_analysed += 1
+                late_env = self.function_env(ctx, self.scopes[id(func.node)])
+                return self.run_call(func, values, objects, site, ctx, late_env)
             func.generic_used = True
             return self.call_result(func)
         func.calls_analysed += 1
-        return self.run_call(func, values, objects, Site(func.node.name.value, self.span(node).line), ctx)
+        return self.run_call(func, values, objects, site, ctx)
 
     def run_call(self, func: FuncObj, values: dict[str, Value], objects: dict[str, Obj], site: Site,
-                 ctx: Ctx) -> Obj | None:
+                 ctx: Ctx, seen: Env | None = None) -> Obj | None:
         """The body run once, at the call: in the caller's block (so `.add` on a model passed in stays in
-        order) and graph (so tensors passed in and out are the caller's)."""
+        order) and graph (so tensors passed in and out are the caller's). ``seen``: the objects around it, when
+        not those of its definition."""
         scope = self.scopes[id(func.node)]
         given = {id(scope.bindings[name][0]): value for name, value in values.items() if scope.bindings.get(name)}
         env = Env()
-        for key, obj in func.env.items():
+        for key, obj in (seen if seen is not None else func.env).items():
             dict.__setitem__(env, key, obj)
         for name, obj in objects.items():
             dict.__setitem__(env, name, obj)
@@ -135,7 +147,7 @@ class Functions:
             if param in values:
                 return False  # "got multiple values for argument"
             value = self.evaluator.evaluate(value_node, ctx.scope)
-            if not value.known and value.tag is None:
+            if not informative(value):
                 value = Value.unknown(f"parameter `{param}` of {name}(), called with a value we cannot read at "
                                       f"line {line}", value.text, name=value.name)
             values[param] = value
@@ -241,6 +253,14 @@ def _literal_keywords(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpre
             pairs.append((key, element.value))
         return pairs
     return None
+
+
+def _late_names(node: cst.FunctionDef, scope: Scope, env: Env) -> frozenset:
+    """The names the body calls that neither it nor the objects around its definition bind."""
+    nested = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    called = {n.func.value for n in walk(node.body, enter=lambda n: type(n) not in nested)
+              if type(n) is cst.Call and type(n.func) is cst.Name}
+    return frozenset(name for name in called if name not in scope.bindings and name not in env)
 
 
 def _contains_yield(node: cst.FunctionDef) -> bool:

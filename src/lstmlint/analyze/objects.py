@@ -78,6 +78,8 @@ class FuncObj:
     generic_used: bool = False
     method: bool = False  # an __init__: the first parameter is the object constructed
     name: str | None = None  # how messages name it (the class, for an __init__)
+    # names the body calls that were not bound yet where it was defined (a function defined further down)
+    late: frozenset = frozenset()
 
 
 Obj = Union[LayerObj, TensorObj, TensorsObj, ModelObj, DataObj, ClassObj, FuncObj]

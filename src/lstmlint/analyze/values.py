@@ -13,7 +13,7 @@ from typing import Callable
 
 import libcst as cst
 
-from lstmlint.analyze import arrays
+from lstmlint.analyze import arrays, returns
 from lstmlint.analyze.imports import ImportTable, dotted
 from lstmlint.analyze.reach import Binding, Flow, Scope
 from lstmlint.ir import Value
@@ -25,6 +25,16 @@ _BINOPS: dict[type, Callable] = {
     cst.FloorDivide: operator.floordiv,
     cst.Divide: operator.truediv,
     cst.Modulo: operator.mod,
+}
+
+
+_AUGMENTED: dict[type, type] = {
+    cst.AddAssign: cst.Add,
+    cst.SubtractAssign: cst.Subtract,
+    cst.MultiplyAssign: cst.Multiply,
+    cst.FloorDivideAssign: cst.FloorDivide,
+    cst.DivideAssign: cst.Divide,
+    cst.ModuloAssign: cst.Modulo,
 }
 
 
@@ -57,14 +67,16 @@ class Evaluator:
         # bound by the parameter binding `attributes_self`
         self.attributes: dict[str, Value] = {}
         self.attributes_self: set[int] = set()
+        self.calling: list[cst.FunctionDef] = []  # the file's functions whose return value is being evaluated
 
     def enter(self, given: dict[int, Value], attributes: dict[str, Value] | None = None,
-              attributes_self: set[int] | None = None) -> tuple:
+              attributes_self: set[int] | None = None, nested: bool = False) -> tuple:
         """Evaluate with these parameter values (and `self.` attributes) until ``leave``: every binding is
-        evaluated afresh, since what a binding gives may depend on them."""
+        evaluated afresh, since what a binding gives may depend on them. ``nested``: entered in the middle of an
+        evaluation (a call's return value), whose chain of bindings still counts towards MAX_CHAIN."""
         saved = (self.given, self._memo, self._active, self.attributes, self.attributes_self)
         self.given = {**self.given, **given}
-        self._memo, self._active = {}, set()
+        self._memo, self._active = {}, set(self._active) if nested else set()
         if attributes is not None:
             self.attributes, self.attributes_self = attributes, attributes_self or set()
         return saved
@@ -81,7 +93,8 @@ class Evaluator:
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
         bindings = self.flow.bindings_at(node, scope)
-        if not bindings:
+        # a function's read of a name the module binds only by imports is the import's, as at module level
+        if not bindings or all(binding.kind == "import" for binding in bindings):
             resolved = self.imports.resolve_name(name)
             constant = self.project.value(resolved, name) if resolved and self.project is not None else None
             if constant is not None:
@@ -148,7 +161,9 @@ class Evaluator:
         line = self.line_of(assigned)
         if line is None:
             return value
-        callee = self.imports.resolve(assigned.func) or dotted(assigned.func) or "a call"
+        func = assigned.func
+        callee = self.imports.resolve(func) or dotted(func) or (func.attr.value if type(func) is cst.Attribute
+                                                                 else "a call")
         if callee.rpartition(".")[2] in _LOADERS:
             reason = f"`{name}` is loaded from a file at line {line}"
         else:
@@ -165,6 +180,8 @@ class Evaluator:
         return dotted(node) or ""  # type: ignore[arg-type]
 
     def evaluate(self, node: cst.BaseExpression, scope: Scope) -> Value:
+        if type(node) is cst.AugAssign:  # the value of a name an augmented assignment binds (see flow_stores)
+            return self._augmented(node, scope)  # type: ignore[arg-type]
         text = self.code_of(node)
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             try:
@@ -187,13 +204,17 @@ class Evaluator:
             items = []
             size = 1
             for element in node.elements:
-                if isinstance(element, cst.StarredElement):
-                    return Value.unknown("starred element", text)
                 item = self.evaluate(element.value, scope)
                 size += size_of(item, MAX_ITEMS - size)
                 if size > MAX_ITEMS:
                     return Value.unknown(TOO_LARGE, text)
-                items.append(item)
+                if isinstance(element, cst.StarredElement):
+                    if item.kind != "tuple":  # `(None, *x.shape[1:])`: spliced when its items are known
+                        told = f": {item.reason}" if item.kind == "unknown" and names_line(item.reason) else ""
+                        return Value.unknown(f"starred element{told}", text)
+                    items.extend(item.items)
+                else:
+                    items.append(item)
             return Value("tuple", items=items, text=text)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
             inner = self.evaluate(node.expression, scope)
@@ -216,8 +237,46 @@ class Evaluator:
             made = arrays.evaluate_call(self, node, scope, text)
             if made is not None:
                 return made
-            return arrays.array_of_unknown_shape(self, node, scope, text) or Value.unknown(
-                "not a constant expression", text)
+            given = returns.returned(self, node, scope)
+            if given:
+                first = _signature(given[0])
+                if len(given) == 1 or first is not None and all(_signature(v) == first for v in given[1:]):
+                    return given[0]
+            return arrays.array_of_unknown_shape(self, node, scope, text) or self._unknown_call(node, scope, text)
+        return Value.unknown("not a constant expression", text)
+
+    def _augmented(self, node: cst.AugAssign, scope: Scope) -> Value:
+        """`x /= 255` of a numpy array: the array's shape (numpy's in-place operations keep it or raise);
+        `n += 1` of a number and a number: the number."""
+        target: cst.Name = node.target  # type: ignore[assignment]
+        before = self.evaluate(target, scope)
+        operand = self.evaluate(node.value, scope)
+        if arrays.is_array_like(before):
+            return Value(before.kind, items=list(before.items), tag=before.tag, reason=before.reason,
+                         text=target.value)
+        binary = _AUGMENTED.get(type(node.operator))
+        numbers = (int, float)
+        if binary is not None and before.kind == operand.kind == "const" and type(before.const) in numbers \
+                and type(operand.const) in numbers:
+            try:
+                result = _BINOPS[binary](before.const, operand.const)
+            except (ZeroDivisionError, OverflowError):
+                result = None
+            if isinstance(result, (int, float)) and abs(result) < 2**63:
+                return Value.of(result, target.value)
+        return Value.unknown(f"`{target.value}` is changed by an augmented assignment (`{target.value} "
+                             f"{node.operator.__class__.__name__.replace('Assign', '')}=`)", target.value)
+
+    def _unknown_call(self, node: cst.Call, scope: Scope, text: str) -> Value:
+        """`len(chars)` of data: the reason says where the data comes from ("`chars` is the result of
+        `sorted(…)` at line 46"), when the argument's reason names it."""
+        func = node.func
+        if type(func) is cst.Name and len(node.args) == 1 and not node.args[0].star and scope.lookup(
+                func.value) is None and self.imports.resolve(func) is None:
+            inner = self.evaluate(node.args[0].value, scope)
+            if inner.kind == "unknown" and names_line(inner.reason):
+                root = inner.reason.rpartition(" of data: ")[2]  # `len(sorted(set(text)))`: once
+                return Value.unknown(f"`{func.value}(…)` of data: {root}", text)
         return Value.unknown("not a constant expression", text)
 
     def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:
@@ -241,6 +300,9 @@ class Evaluator:
                 return Value.unknown("arithmetic error", text)
             if isinstance(result, (int, float)) and abs(result) < 2**63:
                 return Value.of(result, text)
+        made = arrays.arithmetic(self, node, left, right, scope, text)
+        if made is not None:
+            return made
         told = next((v.reason for v in (left, right) if v.kind == "unknown" and v.reason), "")
         return Value.unknown(told or "arithmetic on unknown values", text)
 
@@ -257,8 +319,8 @@ class Evaluator:
             if base.kind == "array":
                 return Value("tuple", items=list(base.items), text=text, tag="array-shape", name=base_name)
             told = f", and {base.reason}" if base.kind == "unknown" and names_line(base.reason) else ""
-            return Value.unknown(f"the shape of `{base_name or text}`{told}", text, tag="array-shape",
-                                 name=base_name)
+            shown = base_name or self.full_code_of(node.value)
+            return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
         resolved = self.imports.resolve(node)
         constant = self.project.value(resolved, text) if resolved and self.project is not None else None
         if constant is not None:
@@ -354,6 +416,14 @@ def size_of(value: Value, budget: int) -> int:
         total += 1
         todo.extend(item.items)
     return total
+
+
+def informative(value: Value) -> bool:
+    """Whether a value tells anything: known, an array (its shape partly known), a tuple with a known item,
+    or an unknown of a known origin (a tag): what makes a call worth analysing with its arguments."""
+    if value.known or value.kind == "array" or value.tag is not None:
+        return True
+    return value.kind == "tuple" and any(informative(item) for item in value.items)
 
 
 def _signature(value: Value):
