@@ -70,7 +70,10 @@ class Tally:
     equal: int = 0
     different: int = 0
     values: int = 0  # stated values (shapes and counts) compared
+    partial: int = 0  # models not fully known, rebuilt in part (runtime.known.known_part)
+    left_out: int = 0  # stated layers of those models outside the part rebuilt
     not_rebuilt: Counter = field(default_factory=Counter)  # why, for models stating something
+    classes: Counter = field(default_factory=Counter)  # layers compared, by class
     differences: list[Difference] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
 
@@ -116,12 +119,19 @@ def shape_equal(stated: Any, keras: Any) -> bool:
     return all(s == UNKNOWN or s == k for s, k in zip(stated, keras))
 
 
-def compare_model(path: str, report: dict, model, result, tally: Tally) -> int:
-    """Compare one rebuilt model's stated rows with Keras's layers; returns the layers compared."""
+def compare_model(path: str, report: dict, model, result, tally: Tally, kept: list[int] | None = None) -> int:
+    """Compare one rebuilt model's stated rows with Keras's layers; returns the layers compared. ``kept``: the
+    model was rebuilt in part (``known_part``), these are its layers' indices in the whole model."""
     from lstmlint.explain import shown_layers
 
+    position = {old: new for new, old in enumerate(kept)} if kept is not None else None
     compared = 0
     for row, index in zip(report["layers"], shown_layers(model)):
+        if position is not None:
+            if index not in position:
+                tally.left_out += stated_row(row)  # stated, in the part that could not be rebuilt
+                continue
+            index = position[index]
         keras = result.layers[index] if index < len(result.layers) else None
         if keras is None:  # an implicit input, or a layer after the one Keras refused
             continue
@@ -132,6 +142,7 @@ def compare_model(path: str, report: dict, model, result, tally: Tally) -> int:
         compared += 1
         tally.layers += 1
         name = row.get("class", "?")
+        tally.classes[name] += 1
         wrong = False
         if states(shape):
             tally.values += 1
@@ -151,10 +162,13 @@ def compare_model(path: str, report: dict, model, result, tally: Tally) -> int:
     return compared
 
 
+def stated_row(row: dict) -> bool:
+    params = row.get("params")
+    return states(row.get("output_shape")) or (isinstance(params, int) and not isinstance(params, bool))
+
+
 def stating(report: dict) -> bool:
-    return any(states(row.get("output_shape")) or (isinstance(row.get("params"), int)
-                                                   and not isinstance(row.get("params"), bool))
-               for row in report["layers"])
+    return any(stated_row(row) for row in report["layers"])
 
 
 _NUMBERS = re.compile(r"\b(line|lines) \d+")
@@ -214,10 +228,16 @@ def saved_reports(path: Path, modules) -> dict[tuple[str, int], dict]:
     return out
 
 
-def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path | None) -> tuple[Tally, dict]:
+def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path | None, whole: bool = False
+        ) -> tuple[Tally, dict]:
     import importlib.util
 
     from lstmlint.runtime.known import fully_known
+
+    try:
+        from lstmlint.runtime.known import known_part
+    except ImportError:  # an lstmlint from before known_part: fully known models only
+        known_part = None
     from lstmlint.runtime.process import NO_TF_KERAS, run_models
 
     started = time.perf_counter()
@@ -241,24 +261,31 @@ def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path 
                 tally.not_rebuilt[NO_TF_KERAS_NOTE] += 1
                 continue
             reason = fully_known(model, target)
+            kept = None
             if reason is not None:
-                tally.not_rebuilt[why(reason)] += 1
+                part = known_part(model, target) if not whole and known_part is not None else None
+                if part is None:
+                    tally.not_rebuilt[why(reason)] += 1
+                    continue
+                (model, kept), original = part, model
+                jobs_.append((module.path, report, original, kept, model))
                 continue
-            jobs_.append((module.path, report, model))
+            jobs_.append((module.path, report, model, kept, model))
     started = time.perf_counter()
     import inspect
 
     # builds only; an lstmlint from before run_models(replay=) also replays the models' calls (slower, same shapes)
     only_build = {"replay": False} if "replay" in inspect.signature(run_models).parameters else {}
-    results = run_models([(model, target) for _, _, model in jobs_], timeout=timeout, progress=True,
+    results = run_models([(built, target) for *_, built in jobs_], timeout=timeout, progress=True,
                          **only_build) if jobs_ else []
     rebuilt = time.perf_counter() - started
-    for (path, report, model), result in zip(jobs_, results):
+    for (path, report, model, kept, _), result in zip(jobs_, results):
         if result.status == "unchecked":
             reason = result.reason or "unchecked"
             tally.not_rebuilt[NO_TF_KERAS_NOTE if reason == NO_TF_KERAS else why(reason)] += 1
             continue
-        if compare_model(path, report, model, result, tally):
+        tally.partial += kept is not None
+        if compare_model(path, report, model, result, tally, kept):
             tally.compared += 1
         if result.status == "failed":
             tally.refused += 1
@@ -275,10 +302,12 @@ def render(tree: Path, tally: Tally, timing: dict, show_refused: bool) -> str:
              f"models in explain:                 {tally.models} ({tally.stating} state a shape or a count)",
              f"models rebuilt:                    {tally.built + tally.refused} ({tally.built} built, "
              f"{tally.refused} Keras refused)",
-             f"models compared:                   {tally.compared} (a layer's stated value compared)",
+             f"models compared:                   {tally.compared} (a layer's stated value compared; "
+             f"{tally.partial} not fully known, rebuilt in part)",
              f"layers compared:                   {tally.layers} ({tally.values} values)",
              f"  equal:                           {tally.equal}",
              f"  different:                       {tally.different}",
+             f"stated layers not compared:        {tally.left_out} (past the part of a model rebuilt)",
              f"models not rebuilt:                {sum(tally.not_rebuilt.values())}"]
     for reason, n in tally.not_rebuilt.most_common():
         lines.append(f"  {n:5d}  {reason}")
@@ -308,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                         else (os.cpu_count() or 1))
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per model in the worker")
+    parser.add_argument("--whole-only", action="store_true",
+                        help="rebuild fully known models only, not the known part of the others")
     parser.add_argument("--list-refused", action="store_true", help="print Keras's error for each refused model")
     args = parser.parse_args(argv)
     if args.tree is None:
@@ -317,13 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.tree}: not a folder")
     if args.stated is not None and not (Path(START) / args.stated).is_file():
         parser.error(f"{args.stated}: no such file")
-    tally, timing = run(tree, args.target_keras, args.jobs, args.timeout, args.stated)
+    tally, timing = run(tree, args.target_keras, args.jobs, args.timeout, args.stated, args.whole_only)
     sys.stdout.write(render(tree, tally, timing, args.list_refused))
     if args.json:
         data = {"tree": str(tree), **timing, "models": tally.models, "stating": tally.stating,
-                "compared": tally.compared, "built": tally.built, "refused": tally.refused, "layers": tally.layers,
+                "compared": tally.compared, "built": tally.built, "refused": tally.refused, "partial": tally.partial, "left_out": tally.left_out,
+                "layers": tally.layers,
                 "values": tally.values, "equal": tally.equal, "different": tally.different,
-                "not_rebuilt": dict(tally.not_rebuilt.most_common()),
+                "not_rebuilt": dict(tally.not_rebuilt.most_common()), "classes": dict(tally.classes.most_common()),
                 "differences": [d.__dict__ for d in tally.differences], "refusals": tally.refusals}
         out = args.json if args.json.is_absolute() else Path(START) / args.json
         out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

@@ -1,0 +1,87 @@
+"""bench/rebuild.py through the real runtime worker (real Keras) on a tree of its own, tests/fixtures/rebuild:
+every value explain states there equals what Keras builds, and a stated value that is wrong is named with its
+file, line, layer, our value and Keras's."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+BENCH = ROOT / "bench" / "rebuild.py"
+TREE = ROOT / "tests" / "fixtures" / "rebuild"
+
+
+def bench(tmp_path: Path, *args: str) -> tuple[int, str, dict]:
+    """Run the bench as a user does (a new interpreter, a neutral working folder); its exit code, table and
+    JSON figures."""
+    out = tmp_path / "figures.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}  # this checkout's lstmlint, in the worker too
+    run = subprocess.run([sys.executable, str(BENCH), str(TREE), "--json", str(out), "--jobs", "1", *args],
+                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode in (0, 1), run.stderr[-3000:]
+    return run.returncode, run.stdout, json.loads(out.read_text())
+
+
+def test_every_stated_value_equals_keras(tmp_path):
+    code, table, figures = bench(tmp_path)
+    assert figures["differences"] == [] and figures["different"] == 0, table
+    assert code == 0
+    # stacked.py: 5 + 4 rows; graph.py: 6; partly.py `model`: LSTM(32); refused.py: the input layer Keras
+    # built before refusing the LSTM; custom.py: LSTM(8) of `model`, the input and the GRU of `graph`
+    assert figures["layers"] == figures["equal"] == 20
+    assert figures["values"] == 40  # each of those rows states a shape and a count
+    assert (figures["built"], figures["refused"], figures["partial"]) == (6, 1, 3)
+    # partly.py: LSTM(units) and the Dense after it; custom.py's graph: Flatten and Concatenate (0 parameters)
+    assert figures["left_out"] == 4
+    assert figures["not_rebuilt"] == {"an argument of a layer is not known": 1}  # partly.py `first`
+    assert figures["classes"]["GRU"] == 3 and figures["classes"]["InputLayer"] == 3
+    assert "different:                       0" in table
+
+
+def test_a_wrong_stated_value_is_a_difference(tmp_path):
+    """The stated values come from a saved explain output, two of them changed: exactly those two are reported,
+    with Keras's own values; one turned into "?" is no statement and no difference."""
+    run = run_cli("explain", "--format", "json", ".", cwd=TREE)
+    assert run.code == 0, run.err
+    reports = run.json()
+    stacked = next(r for r in reports if r["path"] == "stacked.py" and r["line"] == 5)
+    lstm = next(row for row in stacked["layers"] if row["class"] == "LSTM")
+    lstm["params"] += 1
+    graph = next(r for r in reports if r["path"] == "graph.py")
+    dense = next(row for row in graph["layers"] if row["class"] == "Dense" and row["line"] == 10)
+    dense["output_shape"] = [None, 2]
+    gru = next(row for row in graph["layers"] if row["class"] == "GRU")
+    gru["output_shape"] = [None, "?"]
+    gru["params"] = "?"
+    saved = tmp_path / "explain.json"
+    saved.write_text(json.dumps(reports))
+    code, table, figures = bench(tmp_path, "--stated", str(saved))
+    assert code == 1
+    assert sorted(figures["differences"], key=lambda d: (d["path"], d["line"])) == [
+        {"path": "graph.py", "line": 10, "layer": "Dense", "what": "output shape", "ours": [None, 2],
+         "keras": [None, 1]},
+        {"path": "stacked.py", "line": 7, "layer": "LSTM", "what": "parameters", "ours": 1345, "keras": 1344},
+    ]
+    assert (figures["different"], figures["equal"]) == (2, 18)  # the GRU row still states its batch dim
+    assert "graph.py:10: Dense: output shape: ours (None, 2), Keras (None, 1)" in table
+    assert "stacked.py:7: LSTM: parameters: ours 1,345, Keras 1,344" in table
+
+
+@pytest.mark.slow  # tf_keras's import and builds take a minute
+def test_target_keras_2(tmp_path):
+    code, table, figures = bench(tmp_path, "--target-keras", "2")
+    if importlib.util.find_spec("tf_keras") is None:
+        assert figures["layers"] == 0
+        assert figures["not_rebuilt"] == {"not compared (target 2)": figures["stating"]}
+    else:
+        assert figures["differences"] == [] and code == 0, table
+        assert figures["layers"] == figures["equal"] == 20
+    assert "target: Keras 2 (from --target-keras)" in table
