@@ -70,6 +70,7 @@ class Tally:
     equal: int = 0
     different: int = 0
     values: int = 0  # stated values (shapes and counts) compared
+    totals: int = 0  # models whose stated total parameter count was compared
     partial: int = 0  # models not fully known, rebuilt in part (runtime.known.known_part)
     left_out: int = 0  # stated layers of those models outside the part rebuilt
     not_rebuilt: Counter = field(default_factory=Counter)  # why, for models stating something
@@ -159,6 +160,13 @@ def compare_model(path: str, report: dict, model, result, tally: Tally, kept: li
             tally.different += 1
         else:
             tally.equal += 1
+    total = report.get("total_params")
+    if kept is None and result.status == "built" and isinstance(total, int) and not isinstance(total, bool):
+        tally.values += 1  # the model's total, as summary() prints it (a shared layer counted once)
+        tally.totals += 1
+        if total != result.total_params:
+            tally.differences.append(Difference(path, report["line"], "the model", "total parameters", total,
+                                                result.total_params))
     return compared
 
 
@@ -304,9 +312,12 @@ def render(tree: Path, tally: Tally, timing: dict, show_refused: bool) -> str:
              f"{tally.refused} Keras refused)",
              f"models compared:                   {tally.compared} (a layer's stated value compared; "
              f"{tally.partial} not fully known, rebuilt in part)",
-             f"layers compared:                   {tally.layers} ({tally.values} values)",
+             f"layers compared:                   {tally.layers} ({tally.values} values, with "
+             f"{tally.totals} models' total parameters)",
              f"  equal:                           {tally.equal}",
-             f"  different:                       {tally.different}",
+             f"  different:                       {tally.different}" + (
+                 f" (and {totals} models' total parameters)" if (totals := sum(
+                     d.what == "total parameters" for d in tally.differences)) else ""),
              f"stated layers not compared:        {tally.left_out} (past the part of a model rebuilt)",
              f"models not rebuilt:                {sum(tally.not_rebuilt.values())}"]
     for reason, n in tally.not_rebuilt.most_common():
@@ -353,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         data = {"tree": str(tree), **timing, "models": tally.models, "stating": tally.stating,
                 "compared": tally.compared, "built": tally.built, "refused": tally.refused, "partial": tally.partial, "left_out": tally.left_out,
-                "layers": tally.layers,
+                "layers": tally.layers, "totals": tally.totals,
                 "values": tally.values, "equal": tally.equal, "different": tally.different,
                 "not_rebuilt": dict(tally.not_rebuilt.most_common()), "classes": dict(tally.classes.most_common()),
                 "differences": [d.__dict__ for d in tally.differences], "refusals": tally.refusals}

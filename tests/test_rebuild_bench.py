@@ -37,7 +37,8 @@ def test_every_stated_value_equals_keras(tmp_path):
     # stacked.py: 5 + 4 rows; graph.py: 6; partly.py `model`: LSTM(32); refused.py: the input layer Keras
     # built before refusing the LSTM; custom.py: LSTM(8) of `model`, the input and the GRU of `graph`
     assert figures["layers"] == figures["equal"] == 20
-    assert figures["values"] == 40  # each of those rows states a shape and a count
+    assert figures["values"] == 43  # each of those rows states a shape and a count, and 3 models their total
+    assert figures["totals"] == 3  # the whole models Keras built: stacked.py's two, graph.py's
     assert (figures["built"], figures["refused"], figures["partial"]) == (6, 1, 3)
     # partly.py: LSTM(units) and the Dense after it; custom.py's graph: Flatten and Concatenate (0 parameters)
     assert figures["left_out"] == 4
@@ -47,7 +48,7 @@ def test_every_stated_value_equals_keras(tmp_path):
 
 
 def test_a_wrong_stated_value_is_a_difference(tmp_path):
-    """The stated values come from a saved explain output, two of them changed: exactly those two are reported,
+    """The stated values come from a saved explain output, three of them changed: exactly those are reported,
     with Keras's own values; one turned into "?" is no statement and no difference."""
     run = run_cli("explain", "--format", "json", ".", cwd=TREE)
     assert run.code == 0, run.err
@@ -55,6 +56,8 @@ def test_a_wrong_stated_value_is_a_difference(tmp_path):
     stacked = next(r for r in reports if r["path"] == "stacked.py" and r["line"] == 5)
     lstm = next(row for row in stacked["layers"] if row["class"] == "LSTM")
     lstm["params"] += 1
+    chain = next(r for r in reports if r["path"] == "stacked.py" and r["line"] == 14)
+    chain["total_params"] = 1270  # 800 + 150 + 294 + 16 = 1,260
     graph = next(r for r in reports if r["path"] == "graph.py")
     dense = next(row for row in graph["layers"] if row["class"] == "Dense" and row["line"] == 10)
     dense["output_shape"] = [None, 2]
@@ -69,10 +72,14 @@ def test_a_wrong_stated_value_is_a_difference(tmp_path):
         {"path": "graph.py", "line": 10, "layer": "Dense", "what": "output shape", "ours": [None, 2],
          "keras": [None, 1]},
         {"path": "stacked.py", "line": 7, "layer": "LSTM", "what": "parameters", "ours": 1345, "keras": 1344},
+        {"path": "stacked.py", "line": 14, "layer": "the model", "what": "total parameters", "ours": 1270,
+         "keras": 1260},
     ]
     assert (figures["different"], figures["equal"]) == (2, 18)  # the GRU row still states its batch dim
     assert "graph.py:10: Dense: output shape: ours (None, 2), Keras (None, 1)" in table
     assert "stacked.py:7: LSTM: parameters: ours 1,345, Keras 1,344" in table
+    assert "stacked.py:14: the model: total parameters: ours 1,270, Keras 1,260" in table
+    assert "different:                       2 (and 1 models' total parameters)" in table
 
 
 @pytest.mark.slow  # tf_keras's import and builds take a minute
