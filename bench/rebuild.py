@@ -14,9 +14,15 @@ target-keras are the tree's, or ``--target-keras``):
    instead, matched by file and by the model's position in it);
 2. sends every model the runtime checker can rebuild (``runtime.known.fully_known``: every layer, argument and
    edge known) to the project's own runtime worker — one subprocess per target, TensorFlow imported once, the
-   models rebuilt from their IR one after another, no call replayed, nothing of the tree imported or run;
+   models rebuilt from their IR one after another, no call replayed, nothing of the tree imported or run.
+   A model that is not fully known is rebuilt as far as it can be: when its only unknowns are sizes (``units``,
+   ``input_dim``, ``output_dim``, ``filters``, a dim of a declared input shape), twice, with them set to 5 and
+   then to 7, 11, 15… (a value explain states must hold whatever they are; ``Sizes``); otherwise its known
+   part (``runtime.known.known_part``: a Sequential up to its first unknown layer, a graph's layers whose
+   every input is known), each kept layer with the inputs it has in the whole model;
 3. compares, layer by layer, every value explain states — each known dim of an output shape (``"?"`` is not a
-   statement; ``null``, a dynamic dim, is) and each parameter count — with what Keras built.
+   statement; ``null``, a dynamic dim, is) and each parameter count — with what Keras built, and each whole
+   model's total parameter count.
 
 It prints the counts (models compared, layers compared, equal, different, Keras refused, not rebuilt and why)
 and every difference as ``file:line: layer: ours vs Keras's``; the exit code is 1 when there is a difference,
@@ -51,12 +57,18 @@ class Difference:
     path: str
     line: int
     layer: str
-    what: str  # "output shape" | "parameters"
+    what: str  # "output shape" | "parameters" | "total parameters"
     ours: Any
     keras: Any
+    note: str = ""  # how the model's unknown values were set for the rebuild, when they were
 
     def text(self) -> str:
-        return f"{self.path}:{self.line}: {self.layer}: {self.what}: ours {_show(self.ours)}, Keras {_show(self.keras)}"
+        note = f" ({self.note})" if self.note else ""
+        return (f"{self.path}:{self.line}: {self.layer}: {self.what}: ours {_show(self.ours)}, "
+                f"Keras {_show(self.keras)}{note}")
+
+    def key(self) -> tuple:
+        return self.path, self.line, self.layer, self.what
 
 
 @dataclass
@@ -72,7 +84,9 @@ class Tally:
     values: int = 0  # stated values (shapes and counts) compared
     totals: int = 0  # models whose stated total parameter count was compared
     partial: int = 0  # models not fully known, rebuilt in part (runtime.known.known_part)
+    sized: int = 0  # models not fully known, rebuilt with their unknown sizes set (Sizes)
     left_out: int = 0  # stated layers of those models outside the part rebuilt
+    unrebuilt_layers: int = 0  # stated layers of models not rebuilt at all
     not_rebuilt: Counter = field(default_factory=Counter)  # why, for models stating something
     classes: Counter = field(default_factory=Counter)  # layers compared, by class
     differences: list[Difference] = field(default_factory=list)
@@ -120,17 +134,28 @@ def shape_equal(stated: Any, keras: Any) -> bool:
     return all(s == UNKNOWN or s == k for s, k in zip(stated, keras))
 
 
-def compare_model(path: str, report: dict, model, result, tally: Tally, kept: list[int] | None = None) -> int:
-    """Compare one rebuilt model's stated rows with Keras's layers; returns the layers compared. ``kept``: the
-    model was rebuilt in part (``known_part``), these are its layers' indices in the whole model."""
+@dataclass
+class Verdicts:
+    """What one rebuild of a model says of its stated values: per explain row, its stated values and the
+    differences; the model's total (None: not compared)."""
+
+    rows: dict[int, tuple[str, int, list[Difference]]] = field(default_factory=dict)  # row: (class, values, diffs)
+    left_out: int = 0
+    total: list[Difference] | None = None
+
+
+def compare_model(path: str, report: dict, model, result, kept: list[int] | None = None, note: str = ""
+                  ) -> Verdicts:
+    """Compare one rebuilt model's stated rows with Keras's layers. ``kept``: the model was rebuilt in part
+    (``known_part``), these are its layers' indices in the whole model; ``note``: how its unknowns were set."""
     from lstmlint.explain import shown_layers
 
+    verdicts = Verdicts()
     position = {old: new for new, old in enumerate(kept)} if kept is not None else None
-    compared = 0
-    for row, index in zip(report["layers"], shown_layers(model)):
+    for number, (row, index) in enumerate(zip(report["layers"], shown_layers(model))):
         if position is not None:
             if index not in position:
-                tally.left_out += stated_row(row)  # stated, in the part that could not be rebuilt
+                verdicts.left_out += stated_row(row)  # stated, in the part that could not be rebuilt
                 continue
             index = position[index]
         keras = result.layers[index] if index < len(result.layers) else None
@@ -140,34 +165,50 @@ def compare_model(path: str, report: dict, model, result, tally: Tally, kept: li
         stated_params = isinstance(params, int) and not isinstance(params, bool)
         if not states(shape) and not stated_params:
             continue
-        compared += 1
-        tally.layers += 1
         name = row.get("class", "?")
-        tally.classes[name] += 1
-        wrong = False
+        values, wrong = 0, []
         if states(shape):
-            tally.values += 1
+            values += 1
             if keras.output_shape is None or not shape_equal(shape, keras.output_shape):
-                wrong = True
-                tally.differences.append(Difference(path, row["line"], name, "output shape", shape,
-                                                    keras.output_shape))
+                wrong.append(Difference(path, row["line"], name, "output shape", shape, keras.output_shape, note))
         if stated_params:
-            tally.values += 1
+            values += 1
             if keras.params is None or params != keras.params:
-                wrong = True
-                tally.differences.append(Difference(path, row["line"], name, "parameters", params, keras.params))
+                wrong.append(Difference(path, row["line"], name, "parameters", params, keras.params, note))
+        verdicts.rows[number] = (name, values, wrong)
+    total = report.get("total_params")
+    if kept is None and result.status == "built" and isinstance(total, int) and not isinstance(total, bool):
+        # the model's total, as summary() prints it (a shared layer counted once)
+        verdicts.total = [] if total == result.total_params else [
+            Difference(path, report["line"], "the model", "total parameters", total, result.total_params, note)]
+    return verdicts
+
+
+def tally_model(verdicts: list[Verdicts], tally: Tally) -> bool:
+    """Count one model's verdicts (one per rebuild: unknowns set two ways give two); a row is different when a
+    rebuild finds it so. Returns whether a layer was compared."""
+    rows: dict[int, tuple[str, int, list[Difference]]] = {}
+    for one in verdicts:
+        for number, (name, values, wrong) in one.rows.items():
+            _, before, found = rows.get(number, (name, 0, []))
+            rows[number] = (name, max(before, values), found + [d for d in wrong if d.key() not in
+                                                              {f.key() for f in found}])
+    for name, values, wrong in rows.values():
+        tally.layers += 1
+        tally.values += values
+        tally.classes[name] += 1
+        tally.differences.extend(wrong)
         if wrong:
             tally.different += 1
         else:
             tally.equal += 1
-    total = report.get("total_params")
-    if kept is None and result.status == "built" and isinstance(total, int) and not isinstance(total, bool):
-        tally.values += 1  # the model's total, as summary() prints it (a shared layer counted once)
+    totals = [one.total for one in verdicts if one.total is not None]
+    if totals:
+        tally.values += 1
         tally.totals += 1
-        if total != result.total_params:
-            tally.differences.append(Difference(path, report["line"], "the model", "total parameters", total,
-                                                result.total_params))
-    return compared
+        tally.differences.extend(totals[0] or next((t for t in totals if t), []))
+    tally.left_out += max((one.left_out for one in verdicts), default=0)
+    return bool(rows)
 
 
 def stated_row(row: dict) -> bool:
@@ -236,17 +277,89 @@ def saved_reports(path: Path, modules) -> dict[tuple[str, int], dict]:
     return out
 
 
+# Unknown values that are sizes: an int argument Keras reads as a count, or a dim of a declared input shape. A
+# value explain states must hold whatever they are, so a model whose other values are known is rebuilt with
+# them set, twice: all 5, then 7, 11, 15... (the same name or text, the same size both times).
+SIZE_ARGS = ("units", "input_dim", "output_dim", "filters")
+SHAPE_ARGS = ("shape", "input_shape", "batch_input_shape", "batch_shape")
+NOT_SIZES = ("dataset", "generator", "sequence", "ndarray")
+
+
+class Sizes:
+    def __init__(self, note: str, first: int, step: int) -> None:
+        self.note, self.next, self.step = note, first, step
+        self.given: dict[str, int] = {}
+        self.count = 0
+
+    def value(self, value):
+        from lstmlint.ir import Value
+
+        if value.kind != "unknown" or value.tag in NOT_SIZES:
+            return value
+        key = value.name or value.text or value.reason or str(id(value))
+        if key not in self.given:
+            self.given[key] = self.next
+            self.next += self.step
+        self.count += 1
+        return Value.of(self.given[key], text=value.text, name=value.name)
+
+    def shape(self, value):
+        import dataclasses
+
+        if value is None or value.kind != "tuple":
+            return value
+        return dataclasses.replace(value, items=[self.value(item) for item in value.items])
+
+    def layer(self, layer):
+        import dataclasses
+
+        args = {}
+        for name, arg in layer.args.items():
+            value = self.value(arg.value) if name in SIZE_ARGS else self.shape(arg.value) if name in SHAPE_ARGS \
+                else arg.value
+            args[name] = arg if value is arg.value else dataclasses.replace(arg, value=value)
+        return dataclasses.replace(layer, args=args, wrapped=None if layer.wrapped is None else self.layer(layer.wrapped),
+                                   cells=[self.layer(cell) for cell in layer.cells],
+                                   submodel=None if layer.submodel is None else self.model(layer.submodel))
+
+    def model(self, model):
+        import dataclasses
+
+        return dataclasses.replace(model, layers=[self.layer(layer) for layer in model.layers],
+                                   build_shape=self.shape(model.build_shape))
+
+
+def sized(model, target: int) -> list[tuple[Any, list[int] | None, str]] | None:
+    """The model rebuilt with its unknown sizes set two ways (see Sizes), whole or in part: (model, kept, note)
+    per rebuild; None when it has no unknown size or nothing of it can be rebuilt so."""
+    from lstmlint.runtime.known import fully_known, known_part
+
+    builds = []
+    for sizes in (Sizes("unknown sizes set to 5", 5, 0), Sizes("unknown sizes set to 7, 11, 15…", 7, 4)):
+        model_ = sizes.model(model)
+        if not sizes.count:
+            return None
+        if fully_known(model_, target) is None:
+            builds.append((model_, None, sizes.note))
+            continue
+        part = known_part(model_, target)
+        if part is None:
+            return None
+        builds.append((part[0], part[1], sizes.note))
+    return builds
+
+
 def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path | None, whole: bool = False
         ) -> tuple[Tally, dict]:
     import importlib.util
 
     from lstmlint.runtime.known import fully_known
+    from lstmlint.runtime.process import NO_TF_KERAS, run_models
 
     try:
         from lstmlint.runtime.known import known_part
     except ImportError:  # an lstmlint from before known_part: fully known models only
         known_part = None
-    from lstmlint.runtime.process import NO_TF_KERAS, run_models
 
     started = time.perf_counter()
     config, modules, reports = analyse(tree, target, jobs)
@@ -255,7 +368,8 @@ def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path 
     analysed = time.perf_counter() - started
     tally = Tally()
     target = config.target_keras
-    jobs_: list[tuple[str, dict, Any]] = []
+    # per model: (path, report, the model as analysed, how it is rebuilt: [(model, kept, note)])
+    entries: list[tuple[str, dict, Any, list[tuple[Any, list[int] | None, str]]]] = []
     for module in modules:
         for index, model in enumerate(module.models):
             report = reports.get((module.path, index))
@@ -267,41 +381,52 @@ def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path 
             tally.stating += 1
             if target == 2 and importlib.util.find_spec("tf_keras") is None:
                 tally.not_rebuilt[NO_TF_KERAS_NOTE] += 1
+                tally.unrebuilt_layers += sum(map(stated_row, report["layers"]))
                 continue
             reason = fully_known(model, target)
-            kept = None
-            if reason is not None:
-                part = known_part(model, target) if not whole and known_part is not None else None
-                if part is None:
-                    tally.not_rebuilt[why(reason)] += 1
-                    continue
-                (model, kept), original = part, model
-                jobs_.append((module.path, report, original, kept, model))
+            if reason is None:
+                entries.append((module.path, report, model, [(model, None, "")]))
                 continue
-            jobs_.append((module.path, report, model, kept, model))
+            builds = None
+            if not whole and known_part is not None:
+                builds = sized(model, target)
+                if builds is None:
+                    part = known_part(model, target)
+                    builds = None if part is None else [(part[0], part[1], "")]
+            if builds is None:
+                tally.not_rebuilt[why(reason)] += 1
+                tally.unrebuilt_layers += sum(map(stated_row, report["layers"]))
+                continue
+            entries.append((module.path, report, model, builds))
     started = time.perf_counter()
     import inspect
 
     # builds only; an lstmlint from before run_models(replay=) also replays the models' calls (slower, same shapes)
     only_build = {"replay": False} if "replay" in inspect.signature(run_models).parameters else {}
-    results = run_models([(built, target) for *_, built in jobs_], timeout=timeout, progress=True,
-                         **only_build) if jobs_ else []
+    flat = [(built, target) for *_, builds in entries for built, _, _ in builds]
+    results = iter(run_models(flat, timeout=timeout, progress=True, **only_build) if flat else [])
     rebuilt = time.perf_counter() - started
-    for (path, report, model, kept, _), result in zip(jobs_, results):
-        if result.status == "unchecked":
-            reason = result.reason or "unchecked"
+    for path, report, model, builds in entries:
+        outcomes = [(next(results), kept, note) for _, kept, note in builds]
+        done = [(result, kept, note) for result, kept, note in outcomes if result.status != "unchecked"]
+        if not done:
+            reason = outcomes[0][0].reason or "unchecked"
             tally.not_rebuilt[NO_TF_KERAS_NOTE if reason == NO_TF_KERAS else why(reason)] += 1
+            tally.unrebuilt_layers += sum(map(stated_row, report["layers"]))
             continue
-        tally.partial += kept is not None
-        if compare_model(path, report, model, result, tally, kept):
+        tally.partial += any(kept is not None for _, kept, _ in done)
+        tally.sized += any(note for _, _, note in done)
+        if tally_model([compare_model(path, report, model, result, kept, note) for result, kept, note in done],
+                       tally):
             tally.compared += 1
-        if result.status == "failed":
+        if all(result.status == "failed" for result, _, _ in done):
             tally.refused += 1
-            tally.refusals.append(f"{path}:{model.span.line}: {(result.error or '').splitlines()[0][:160]}")
+            error = (done[0][0].error or "").splitlines()
+            tally.refusals.append(f"{path}:{model.span.line}: {error[0][:160] if error else ''}")
         else:
             tally.built += 1
     timing = {"analysis_seconds": round(analysed, 1), "rebuild_seconds": round(rebuilt, 1),
-              "models_sent": len(jobs_), "target": target, "target_why": config.target_why}
+              "models_sent": len(flat), "target": target, "target_why": config.target_why}
     return tally, timing
 
 
@@ -311,14 +436,15 @@ def render(tree: Path, tally: Tally, timing: dict, show_refused: bool) -> str:
              f"models rebuilt:                    {tally.built + tally.refused} ({tally.built} built, "
              f"{tally.refused} Keras refused)",
              f"models compared:                   {tally.compared} (a layer's stated value compared; "
-             f"{tally.partial} not fully known, rebuilt in part)",
+             f"{tally.partial} not fully known, rebuilt in part; {tally.sized} with unknown sizes set)",
              f"layers compared:                   {tally.layers} ({tally.values} values, with "
              f"{tally.totals} models' total parameters)",
              f"  equal:                           {tally.equal}",
              f"  different:                       {tally.different}" + (
                  f" (and {totals} models' total parameters)" if (totals := sum(
                      d.what == "total parameters" for d in tally.differences)) else ""),
-             f"stated layers not compared:        {tally.left_out} (past the part of a model rebuilt)",
+             f"stated layers not compared:        {tally.left_out + tally.unrebuilt_layers} ({tally.left_out} past "
+             f"the part of a model rebuilt, {tally.unrebuilt_layers} in models not rebuilt)",
              f"models not rebuilt:                {sum(tally.not_rebuilt.values())}"]
     for reason, n in tally.not_rebuilt.most_common():
         lines.append(f"  {n:5d}  {reason}")
@@ -349,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
                         else (os.cpu_count() or 1))
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per model in the worker")
     parser.add_argument("--whole-only", action="store_true",
-                        help="rebuild fully known models only, not the known part of the others")
+                        help="rebuild fully known models only (no known part, no unknown size set)")
     parser.add_argument("--list-refused", action="store_true", help="print Keras's error for each refused model")
     args = parser.parse_args(argv)
     if args.tree is None:
@@ -363,7 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(render(tree, tally, timing, args.list_refused))
     if args.json:
         data = {"tree": str(tree), **timing, "models": tally.models, "stating": tally.stating,
-                "compared": tally.compared, "built": tally.built, "refused": tally.refused, "partial": tally.partial, "left_out": tally.left_out,
+                "compared": tally.compared, "built": tally.built, "refused": tally.refused, "partial": tally.partial, "sized": tally.sized, "left_out": tally.left_out,
+                "unrebuilt_layers": tally.unrebuilt_layers,
                 "layers": tally.layers, "totals": tally.totals,
                 "values": tally.values, "equal": tally.equal, "different": tally.different,
                 "not_rebuilt": dict(tally.not_rebuilt.most_common()), "classes": dict(tally.classes.most_common()),

@@ -34,22 +34,25 @@ def test_every_stated_value_equals_keras(tmp_path):
     code, table, figures = bench(tmp_path)
     assert figures["differences"] == [] and figures["different"] == 0, table
     assert code == 0
-    # stacked.py: 5 + 4 rows; graph.py: 6; partly.py `model`: LSTM(32); refused.py: the input layer Keras
-    # built before refusing the LSTM; custom.py: LSTM(8) of `model`, the input and the GRU of `graph`
-    assert figures["layers"] == figures["equal"] == 20
-    assert figures["values"] == 43  # each of those rows states a shape and a count, and 3 models their total
+    # stacked.py: 5 + 4 rows; graph.py: 6; partly.py `model`: 3, rebuilt with units set to 5 and to 7;
+    # refused.py: the input layer Keras built before refusing the LSTM; custom.py: the LSTM(8) of `model` (the
+    # layers before Scale), the input and the GRU of `graph` (the branch without Scale)
+    assert figures["layers"] == figures["equal"] == 22
+    # a shape and a count per row, but partly.py's LSTM(units) and Dense(1) state no count; 3 models' totals
+    assert figures["values"] == 22 * 2 - 2 + 3
     assert figures["totals"] == 3  # the whole models Keras built: stacked.py's two, graph.py's
-    assert (figures["built"], figures["refused"], figures["partial"]) == (6, 1, 3)
-    # partly.py: LSTM(units) and the Dense after it; custom.py's graph: Flatten and Concatenate (0 parameters)
-    assert figures["left_out"] == 4
-    assert figures["not_rebuilt"] == {"an argument of a layer is not known": 1}  # partly.py `first`
+    assert (figures["built"], figures["refused"], figures["partial"], figures["sized"]) == (6, 1, 2, 1)
+    assert figures["left_out"] == 2  # custom.py's graph: Flatten and Concatenate (0 parameters each)
+    assert figures["not_rebuilt"] == {"an argument of a layer is not known": 1}  # partly.py `first`: activation=
+    assert figures["unrebuilt_layers"] == 2  # its LSTM(8) and Dense(3)
     assert figures["classes"]["GRU"] == 3 and figures["classes"]["InputLayer"] == 3
     assert "different:                       0" in table
 
 
 def test_a_wrong_stated_value_is_a_difference(tmp_path):
-    """The stated values come from a saved explain output, three of them changed: exactly those are reported,
-    with Keras's own values; one turned into "?" is no statement and no difference."""
+    """The stated values come from a saved explain output, four of them changed: exactly those are reported,
+    with Keras's own values; one turned into "?" is no statement and no difference. One is right for one size
+    of an unknown and wrong for another: the second rebuild finds it."""
     run = run_cli("explain", "--format", "json", ".", cwd=TREE)
     assert run.code == 0, run.err
     reports = run.json()
@@ -61,25 +64,33 @@ def test_a_wrong_stated_value_is_a_difference(tmp_path):
     graph = next(r for r in reports if r["path"] == "graph.py")
     dense = next(row for row in graph["layers"] if row["class"] == "Dense" and row["line"] == 10)
     dense["output_shape"] = [None, 2]
+    partly = next(r for r in reports if r["path"] == "partly.py" and r["line"] == 10)
+    after = next(row for row in partly["layers"] if row["class"] == "Dense")
+    assert after["params"] is None  # units + 1: it depends on units, which is not known
+    after["params"] = 6  # right when units is 5, wrong when it is 7
     gru = next(row for row in graph["layers"] if row["class"] == "GRU")
     gru["output_shape"] = [None, "?"]
-    gru["params"] = "?"
+    gru["params"] = None
     saved = tmp_path / "explain.json"
     saved.write_text(json.dumps(reports))
     code, table, figures = bench(tmp_path, "--stated", str(saved))
     assert code == 1
     assert sorted(figures["differences"], key=lambda d: (d["path"], d["line"])) == [
         {"path": "graph.py", "line": 10, "layer": "Dense", "what": "output shape", "ours": [None, 2],
-         "keras": [None, 1]},
-        {"path": "stacked.py", "line": 7, "layer": "LSTM", "what": "parameters", "ours": 1345, "keras": 1344},
+         "keras": [None, 1], "note": ""},
+        {"path": "partly.py", "line": 14, "layer": "Dense", "what": "parameters", "ours": 6, "keras": 8,
+         "note": "unknown sizes set to 7, 11, 15…"},
+        {"path": "stacked.py", "line": 7, "layer": "LSTM", "what": "parameters", "ours": 1345, "keras": 1344,
+         "note": ""},
         {"path": "stacked.py", "line": 14, "layer": "the model", "what": "total parameters", "ours": 1270,
-         "keras": 1260},
+         "keras": 1260, "note": ""},
     ]
-    assert (figures["different"], figures["equal"]) == (2, 18)  # the GRU row still states its batch dim
+    assert (figures["different"], figures["equal"]) == (3, 19)  # the GRU row still states its batch dim
     assert "graph.py:10: Dense: output shape: ours (None, 2), Keras (None, 1)" in table
     assert "stacked.py:7: LSTM: parameters: ours 1,345, Keras 1,344" in table
     assert "stacked.py:14: the model: total parameters: ours 1,270, Keras 1,260" in table
-    assert "different:                       2 (and 1 models' total parameters)" in table
+    assert "partly.py:14: Dense: parameters: ours 6, Keras 8 (unknown sizes set to 7, 11, 15…)" in table
+    assert "different:                       3 (and 1 models' total parameters)" in table
 
 
 @pytest.mark.slow  # tf_keras's import and builds take a minute
@@ -90,5 +101,5 @@ def test_target_keras_2(tmp_path):
         assert figures["not_rebuilt"] == {"not compared (target 2)": figures["stating"]}
     else:
         assert figures["differences"] == [] and code == 0, table
-        assert figures["layers"] == figures["equal"] == 20
+        assert figures["layers"] == figures["equal"] == 22
     assert "target: Keras 2 (from --target-keras)" in table
