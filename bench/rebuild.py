@@ -221,7 +221,6 @@ def stating(report: dict) -> bool:
 
 
 _NUMBERS = re.compile(r"\b(line|lines) \d+")
-_DETAIL = re.compile(r"\(([^()]*)\)")
 
 
 def why(reason: str) -> str:
@@ -422,7 +421,8 @@ def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path 
         if all(result.status == "failed" for result, _, _ in done):
             tally.refused += 1
             error = (done[0][0].error or "").splitlines()
-            tally.refusals.append(f"{path}:{model.span.line}: {error[0][:160] if error else ''}")
+            note = f" ({done[0][2]})" if done[0][2] else ""
+            tally.refusals.append(f"{path}:{model.span.line}{note}: {error[0][:160] if error else ''}")
         else:
             tally.built += 1
     timing = {"analysis_seconds": round(analysed, 1), "rebuild_seconds": round(rebuilt, 1),
@@ -431,21 +431,24 @@ def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path 
 
 
 def render(tree: Path, tally: Tally, timing: dict, show_refused: bool) -> str:
-    lines = [f"tree: {tree}", f"target: Keras {timing['target']} ({timing['target_why']})",
-             f"models in explain:                 {tally.models} ({tally.stating} state a shape or a count)",
-             f"models rebuilt:                    {tally.built + tally.refused} ({tally.built} built, "
-             f"{tally.refused} Keras refused)",
-             f"models compared:                   {tally.compared} (a layer's stated value compared; "
-             f"{tally.partial} not fully known, rebuilt in part; {tally.sized} with unknown sizes set)",
-             f"layers compared:                   {tally.layers} ({tally.values} values, with "
-             f"{tally.totals} models' total parameters)",
-             f"  equal:                           {tally.equal}",
-             f"  different:                       {tally.different}" + (
-                 f" (and {totals} models' total parameters)" if (totals := sum(
-                     d.what == "total parameters" for d in tally.differences)) else ""),
-             f"stated layers not compared:        {tally.left_out + tally.unrebuilt_layers} ({tally.left_out} past "
-             f"the part of a model rebuilt, {tally.unrebuilt_layers} in models not rebuilt)",
-             f"models not rebuilt:                {sum(tally.not_rebuilt.values())}"]
+    totals = sum(d.what == "total parameters" for d in tally.differences)
+    lines = [
+        f"tree: {tree}",
+        f"target: Keras {timing['target']} ({timing['target_why']})",
+        f"models in explain:                 {tally.models} ({tally.stating} state a shape or a count)",
+        (f"models rebuilt:                    {tally.built + tally.refused} ({tally.built} built, "
+         f"{tally.refused} Keras refused)"),
+        (f"models compared:                   {tally.compared} (a layer's stated value compared; "
+         f"{tally.partial} not fully known, rebuilt in part; {tally.sized} with unknown sizes set)"),
+        (f"layers compared:                   {tally.layers} ({tally.values} values, with "
+         f"{tally.totals} models' total parameters)"),
+        f"  equal:                           {tally.equal}",
+        f"  different:                       {tally.different}"
+        + (f" (and {totals} models' total parameters)" if totals else ""),
+        (f"stated layers not compared:        {tally.left_out + tally.unrebuilt_layers} ({tally.left_out} past "
+         f"the part of a model rebuilt, {tally.unrebuilt_layers} in models not rebuilt)"),
+        f"models not rebuilt:                {sum(tally.not_rebuilt.values())}",
+    ]
     for reason, n in tally.not_rebuilt.most_common():
         lines.append(f"  {n:5d}  {reason}")
     lines.append(f"time: analysis {timing['analysis_seconds']} s, {timing['models_sent']} models through the "
