@@ -7,7 +7,8 @@ Run by hand (never by CI; a test runs it on a small fixture tree), from anywhere
     python bench/rebuild.py some/tree --stated explain.json   # check a saved `lstmlint explain --format json`
 
 What it does, as a user would run lstmlint in the tree (its working folder is the tree, its config and
-target-keras are the tree's, or ``--target-keras``):
+target-keras are the tree's, or ``--target-keras``; a model whose explain report names its own ``"target"`` is
+rebuilt under that one):
 
 1. analyses every file of the tree with lstmlint's API and takes, per model, the rows ``lstmlint explain
    --format json`` prints (the same function builds them; ``--stated`` reads them from a saved explain output
@@ -368,7 +369,7 @@ def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path 
     tally = Tally()
     target = config.target_keras
     # per model: (path, report, the model as analysed, how it is rebuilt: [(model, kept, note)])
-    entries: list[tuple[str, dict, Any, list[tuple[Any, list[int] | None, str]]]] = []
+    entries: list[tuple[str, dict, Any, list[tuple[Any, list[int] | None, str]], int]] = []
     for module in modules:
         for index, model in enumerate(module.models):
             report = reports.get((module.path, index))
@@ -378,34 +379,36 @@ def run(tree: Path, target: int | None, jobs: int, timeout: float, stated: Path 
             if not stating(report):
                 continue
             tally.stating += 1
-            if target == 2 and importlib.util.find_spec("tf_keras") is None:
+            # the file's own target when the report names one, else the run's
+            target_ = report.get("target") if report.get("target") in (2, 3) else target
+            if target_ == 2 and importlib.util.find_spec("tf_keras") is None:
                 tally.not_rebuilt[NO_TF_KERAS_NOTE] += 1
                 tally.unrebuilt_layers += sum(map(stated_row, report["layers"]))
                 continue
-            reason = fully_known(model, target)
+            reason = fully_known(model, target_)
             if reason is None:
-                entries.append((module.path, report, model, [(model, None, "")]))
+                entries.append((module.path, report, model, [(model, None, "")], target_))
                 continue
             builds = None
             if not whole and known_part is not None:
-                builds = sized(model, target)
+                builds = sized(model, target_)
                 if builds is None:
-                    part = known_part(model, target)
+                    part = known_part(model, target_)
                     builds = None if part is None else [(part[0], part[1], "")]
             if builds is None:
                 tally.not_rebuilt[why(reason)] += 1
                 tally.unrebuilt_layers += sum(map(stated_row, report["layers"]))
                 continue
-            entries.append((module.path, report, model, builds))
+            entries.append((module.path, report, model, builds, target_))
     started = time.perf_counter()
     import inspect
 
     # builds only; an lstmlint from before run_models(replay=) also replays the models' calls (slower, same shapes)
     only_build = {"replay": False} if "replay" in inspect.signature(run_models).parameters else {}
-    flat = [(built, target) for *_, builds in entries for built, _, _ in builds]
+    flat = [(built, target_) for *_, builds, target_ in entries for built, _, _ in builds]
     results = iter(run_models(flat, timeout=timeout, progress=True, **only_build) if flat else [])
     rebuilt = time.perf_counter() - started
-    for path, report, model, builds in entries:
+    for path, report, model, builds, _ in entries:
         outcomes = [(next(results), kept, note) for _, kept, note in builds]
         done = [(result, kept, note) for result, kept, note in outcomes if result.status != "unchecked"]
         if not done:
