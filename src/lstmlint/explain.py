@@ -14,7 +14,7 @@ from lstmlint.ir import Layer, Model, Module, Site, effective, label, sites_text
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_text import shape_text
 from lstmlint.shape_args import MAX_SIZE, count, dim, dims, flag, is_multi, positive_int, single
-from lstmlint.shape_recurrent import cell_params, state_count
+from lstmlint.shape_recurrent import state_count
 from lstmlint.shapes import LayerShape, infer, total_params
 from lstmlint.why import Unknown, unknowns
 
@@ -270,7 +270,8 @@ def _params_sentence(inner: Layer, layer: Layer, n: int, m: int, total: int) -> 
     if inner.cls in ("LSTM",):
         formula = f"4 × ({m} × ({n} + {m}){b})"
     elif inner.cls == "GRU":
-        reset_after = cell_params("GRU", inner, n, m) == 3 * (m * (n + m) + (2 * m if bias else 0))
+        twice = 2 if layer.cls == "Bidirectional" else 1  # the count already says which default applied
+        reset_after = total == twice * 3 * (m * (n + m) + (2 * m if bias else 0))
         formula = f"3 × ({m} × ({n} + {m}){f' + 2 × {m}' if reset_after and bias else b})"
     elif inner.cls == "SimpleRNN":
         formula = f"{m} × ({n} + {m}){b}"

@@ -20,7 +20,7 @@ def state_count(layer: Layer) -> int | None:
             "SimpleRNNCell": 1}.get(base)
 
 
-def cell_params(cls: str, layer: Layer, n, m) -> int | None:
+def cell_params(cls: str, layer: Layer, n, m, target: int) -> int | None:
     """Parameters of one recurrent layer or cell reading n features with m units (keras-facts §7)."""
     if type(n) is not int or type(m) is not int:
         return None
@@ -35,7 +35,8 @@ def cell_params(cls: str, layer: Layer, n, m) -> int | None:
     if cls == "CuDNNGRU":
         return 3 * (core + 2 * m)
     if cls in ("GRU", "GRUCell"):
-        default_reset_after = not layer.qualname.startswith("tensorflow.compat.v1.")
+        # Keras 2's tf.compat.v1 GRU is gru_v1 (reset_after=False); with Keras 3, tf.compat.v1.keras is Keras 3
+        default_reset_after = target != 2 or not layer.qualname.startswith("tensorflow.compat.v1.")
         reset_after = flag(layer, "reset_after", default_reset_after)
         if reset_after is None:
             return None
@@ -83,11 +84,11 @@ def _recurrent(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, 
     if layer.cls == "RNN":
         params, width = 0, n
         for cell, units in cells:
-            found = cell_params(cell.cls, cell, width, units)
+            found = cell_params(cell.cls, cell, width, units, target)
             params = None if params is None or found is None else params + found
             width = units
     else:
-        params = cell_params(layer.cls, layer, n, m)
+        params = cell_params(layer.cls, layer, n, m, target)
     sequences = flag(layer, "return_sequences", False)
     state = flag(layer, "return_state", False)
     if sequences is None or state is None:

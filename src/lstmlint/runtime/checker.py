@@ -30,7 +30,7 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
     fully_known(model, target) -> str | None
         None when the model can be rebuilt from the IR alone, else "model not fully known: <what>".
 
-    run_models(models: list[tuple[Model, int]], timeout=20.0, progress=False, memory_limit=None)
+    run_models(models: list[tuple[Model, int]], timeout=20.0, progress=False, memory_limit=None, replay=True)
             -> list[ModelResult]
         One result per (model, target-keras), in order. One worker subprocess per target version per call
         (TensorFlow imported once in it); a model that exceeds ``timeout`` seconds gets the worker killed and
@@ -38,6 +38,11 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
         are unchecked and the build result stands). ``memory_limit`` (bytes; default LSTMLINT_RUNTIME_MEMORY or 4 GiB,
         0 = none) is the worker's RLIMIT_AS: a model that runs out of it is unchecked. ``progress`` prints
         "runtime: built 3/12 models" to stderr when stderr is a TTY and more than 3 models are rebuilt.
+        ``replay=False`` builds the models without replaying their calls (bench/rebuild.py).
+
+    known.known_part(model, target) -> tuple[Model, list[int]] | None
+        Of a model that is not fully known, the largest part that can be rebuilt (a Sequential up to its first
+        unknown layer, a graph's layers whose every input is known) and each of its layers' index in ``model``.
 
     apply_runtime(modules, findings, rules: dict[str, Rule], target, timeout=20.0, progress=False)
             -> tuple[list[Finding], dict[tuple[str, int], ModelResult]]

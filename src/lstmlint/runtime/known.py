@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lstmlint.ir import Layer, Model, Value
+import dataclasses
+
+from lstmlint.ir import Layer, Model, Ref, Value
 from lstmlint.unknown import UNKNOWN
 from lstmlint.runtime.values import UNRECORDED_FUNCTIONS, keras_name
 
@@ -11,6 +13,42 @@ def fully_known(model: Model, target: int) -> str | None:
     """None when the model can be rebuilt from the IR alone, else ``"model not fully known: <what>"``."""
     what = _unknown_part(model, target)
     return None if what is None else f"model not fully known: {what}"
+
+
+def known_part(model: Model, target: int) -> tuple[Model, list[int]] | None:
+    """The largest part of a model that is not fully known that the checker can still rebuild, and for each of
+    its layers the index of the same layer in ``model``; None when no layer past the inputs can be rebuilt.
+
+    A Sequential keeps its layers up to the first one not known (an unknown layer stands where the analysis
+    lost the chain); a graph keeps the layers whose every input, transitively, is known. Each kept layer gets
+    the same inputs as in the whole model, so its output shape and parameters are the ones it has there
+    (bench/rebuild.py checks what explain states for them)."""
+    if model.kind == "sequential":
+        end = next((i for i, layer in enumerate(model.layers)
+                    if layer.family == "unknown" or _layer_problem(layer, target) is not None), len(model.layers))
+        kept = list(range(end))
+    else:
+        kept = []
+        for index, layer in enumerate(model.layers):
+            refs = [*layer.inputs, *(r for refs in layer.keyword_inputs.values() for r in refs)]
+            if (layer.family == "unknown" or _layer_problem(layer, target) is not None or "?" in layer.keyword_inputs
+                    or (layer.family != "input" and not layer.inputs) or any(r.layer not in kept for r in refs)
+                    or (layer.same_as is not None and layer.same_as not in kept)):
+                continue
+            kept.append(index)
+    if not any(model.layers[i].family != "input" for i in kept):
+        return None
+    new = {old: position for position, old in enumerate(kept)}
+
+    def moved(refs: list[Ref]) -> list[Ref]:
+        return [Ref(new[r.layer], r.index) for r in refs]
+
+    layers = [dataclasses.replace(model.layers[i], inputs=moved(model.layers[i].inputs),
+                                  keyword_inputs={k: moved(v) for k, v in model.layers[i].keyword_inputs.items()},
+                                  same_as=None if model.layers[i].same_as is None else new[model.layers[i].same_as])
+              for i in kept]
+    part = dataclasses.replace(model, layers=layers, outputs=[Ref(len(layers) - 1)], calls=[], complete=True)
+    return (part, kept) if fully_known(part, target) is None else None
 
 
 def _unknown_part(model: Model, target: int) -> str | None:

@@ -158,8 +158,9 @@ def tensorflow_missing() -> bool:
 
 
 def run_models(models: list[tuple[Model, int]], timeout: float = DEFAULT_TIMEOUT, progress: bool = False,
-               memory_limit: int | None = None) -> list[ModelResult]:
-    """Rebuild each (model, target-keras) in real Keras; one result per model, in order (see the module doc)."""
+               memory_limit: int | None = None, replay: bool = True) -> list[ModelResult]:
+    """Rebuild each (model, target-keras) in real Keras; one result per model, in order (see the module doc).
+    ``replay=False`` builds the models only (bench/rebuild.py compares shapes, not calls)."""
     results: list[ModelResult | None] = [None] * len(models)
     pending: dict[int, list[int]] = {}
     for position, (model, target) in enumerate(models):
@@ -183,14 +184,14 @@ def run_models(models: list[tuple[Model, int]], timeout: float = DEFAULT_TIMEOUT
                                                                                  DEFAULT_MEMORY_LIMIT)
     try:
         for target, positions in sorted(pending.items()):
-            _run_target(models, positions, target, timeout, limit, results, counter)
+            _run_target(models, positions, target, timeout, limit, results, counter, replay)
     finally:
         counter.finish()
     return [r if r is not None else ModelResult.unchecked("worker crashed") for r in results]
 
 
 def _run_target(models: list[tuple[Model, int]], positions: list[int], target: int, timeout: float, limit: int,
-                results: list[ModelResult | None], counter: _Progress) -> None:
+                results: list[ModelResult | None], counter: _Progress, replay: bool = True) -> None:
     worker = Worker(target, limit)
     try:
         for number, position in enumerate(positions):
@@ -202,7 +203,7 @@ def _run_target(models: list[tuple[Model, int]], positions: list[int], target: i
                         results[rest] = ModelResult.unchecked(str(error))
                     return
             model = models[position][0]
-            plans = plan_calls(model)
+            plans = plan_calls(model) if replay else []
             job = {"id": number, "model": asdict(model), "target": target, "calls": [asdict(p) for p in plans]}
             answer: dict[str, Any] = {}
             try:
