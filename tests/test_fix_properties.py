@@ -66,7 +66,8 @@ def hostile_programs(draw):
     return text if compiles(text) == compiles(program) else program
 
 
-FIX_KEYWORDS = {"return_sequences", "retrun_sequences", "unroll", "input_shape", "batch_size"}
+FIX_KEYWORDS = {"return_sequences", "retrun_sequences", "return_state", "unroll", "input_shape", "batch_size",
+                "batch_input_shape"}
 RENAMED = {"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}
 
 
@@ -91,6 +92,20 @@ class Normalize(ast.NodeTransformer):
             if name in RENAMED and isinstance(node.func, ast.Attribute):
                 node.func.attr = RENAMED[name]
         return node
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        node.id = RENAMED.get(node.id, node.id)  # LSTM501 renames a class imported by name with its uses
+        return node
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST | None:
+        # LSTM501 renames an imported CuDNN class; LSTM503 may import Input for the layer it puts in front
+        names = []
+        for alias in node.names:
+            name = RENAMED.get(alias.name, alias.name)
+            if name != "Input" and name not in [a.name for a in names]:
+                names.append(ast.alias(name, alias.asname))
+        node.names = names
+        return node if names else None
 
     def visit_List(self, node: ast.List) -> ast.AST:
         self.generic_visit(node)
