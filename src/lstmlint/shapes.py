@@ -20,7 +20,9 @@ makes the layer's output unknown too. As a last resort :func:`infer` turns an un
 into an unknown output for that layer (and so for what follows it).
 
 This module propagates shapes through a model; the per-layer rules are in :mod:`lstmlint.shape_recurrent`
-(recurrent layers, Bidirectional, ConvLSTM) and :mod:`lstmlint.shape_layers` (everything around them).
+(recurrent layers, Bidirectional, ConvLSTM) and, for everything around them, :mod:`lstmlint.shape_windows`
+(convolution, pooling, padding, upsampling), :mod:`lstmlint.shape_dense` (the feature axis: Dense, Embedding,
+normalization), :mod:`lstmlint.shape_reshape` and :mod:`lstmlint.shape_merge` (merges and attention).
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from typing import Callable, Union
 from lstmlint.ir import Layer, Model
 from lstmlint.shape_args import (REFUSED, Output, Shape, _checked_output, _declared_shape, _missing_required,
                                  checked_shape, count, declared_input, is_multi, single)
-from lstmlint.shape_layers import (_RANK, _attention, _conv1d, _conv_nd, _crop_or_pad, _dense, _embedding, _flatten,
-                                   _global_pool, _global_pool_nd, _merge, _multi_head_attention, _permute, _pool1d,
-                                   _pool_nd, _repeat_vector, _reshape, _shape_keeping, _text_vectorization,
-                                   _upsampling, _upsampling_nd, _zero_padding)
+from lstmlint.shape_dense import _dense, _embedding, _shape_keeping, _text_vectorization
+from lstmlint.shape_merge import _attention, _merge, _multi_head_attention
+from lstmlint.shape_reshape import _flatten, _permute, _repeat_vector, _reshape
+from lstmlint.shape_windows import (_RANK, _conv1d, _conv_nd, _crop_or_pad, _global_pool, _global_pool_nd, _pool1d,
+                                    _pool_nd, _upsampling, _upsampling_nd, _zero_padding)
 from lstmlint.shape_recurrent import _bidirectional, _conv_lstm, _recurrent
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_args import dim as _dim  # noqa: E402  isort: skip
