@@ -145,7 +145,11 @@ def evaluate_call(evaluator: "Evaluator", node: cst.Call, scope: "Scope", text: 
         classes = _arg(node, 1, "num_classes")
         base = evaluate(labels) if labels is not None else None
         if base is not None and base.kind == "array" and classes is not None:
-            return array([*base.items, evaluate(classes)], text)
+            dims = list(base.items)
+            last = _int(dims[-1]) if len(dims) > 1 else None
+            if len(dims) > 1 and last is None:
+                return None  # a last axis that may be 1, which Keras drops: labels (n, 1) give (n, K)
+            return array([*(dims[:-1] if last == 1 else dims), evaluate(classes)], text)
         return None
     if resolved == "sklearn.model_selection.train_test_split":
         return _train_test_split(evaluate, node, text)
