@@ -50,12 +50,12 @@ def specs(draw) -> list[tuple]:
                       st.booleans()),
             st.tuples(st.just("Bidirectional"), st.sampled_from(_RNN_KINDS), st.integers(1, 5), st.booleans()),
             st.tuples(st.just("SpatialDropout1D")),
-            st.tuples(st.just("MaxPooling1D")),
-            st.tuples(st.just("GlobalAveragePooling1D")),
+            st.tuples(st.sampled_from(["MaxPooling1D", "AveragePooling1D"])),
+            st.tuples(st.sampled_from(["GlobalAveragePooling1D", "GlobalMaxPooling1D"])),
             dense,
         ))
         steps.append(step)
-        if step[0] == "GlobalAveragePooling1D" or (step[0] in ("RNN", "Bidirectional") and not step[3]):
+        if step[0].startswith("Global") or (step[0] in ("RNN", "Bidirectional") and not step[3]):
             three_d = False
     return steps
 
@@ -104,9 +104,7 @@ def build_layer(L, step: tuple):
         return L.Bidirectional(getattr(L, step[1])(step[2], return_sequences=step[3]))
     if kind == "SpatialDropout1D":
         return L.SpatialDropout1D(0.1)
-    if kind == "MaxPooling1D":
-        return L.MaxPooling1D()
-    return L.GlobalAveragePooling1D()
+    return getattr(L, kind)()  # the poolings, with their defaults
 
 
 def program(spec: list[tuple]) -> str:

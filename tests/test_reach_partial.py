@@ -97,6 +97,10 @@ def test_what_depends_on_the_unknown_rank_stays_unknown(reports):
             for t in TIMESTEPS} == {208}
     # a Lambda: what follows it is unknown
     assert layer_rows(reports[41]) == [("Embedding", "?", 800), ("Lambda", "?", None), ("LSTM", "?", None)]
+    # RNN(cell): Keras 3 runs it on 4-D input too, so its input is not known to be 3-D
+    x = keras.Input((4, 3, 8))
+    assert list(L.RNN(L.LSTMCell(4))(x).shape) == [None, 4]
+    assert layer_rows(reports[42]) == [("Embedding", "?", 800), ("RNN", "?", None)]
 
 
 def test_stacked_lstm_without_return_sequences_is_still_reported(tmp_path):
@@ -118,3 +122,23 @@ def test_to_categorical_drops_a_last_axis_of_one():
     run = run_cli("check", "--select", "LSTM102", str(REACH / "to_categorical_labels.py"))
     assert run.code == 1
     assert "so the model outputs (batch, 10, 5), while fit gets a target of shape (100, 5)" in run.out
+
+
+def test_normalization_options_that_change_the_weights_are_not_counted(tmp_path):
+    """BatchNormalization(renorm=True) has weights of its own (Keras: 35 for 5 features, not 20), and
+    LayerNormalization(rms_scaling=True) has no beta (5, not 10): lstmlint does not count them."""
+    made = {"BatchNormalization(renorm=True)": L.BatchNormalization(renorm=True),
+            "BatchNormalization(renorm=False)": L.BatchNormalization(renorm=False),
+            "LayerNormalization(rms_scaling=True)": L.LayerNormalization(rms_scaling=True)}
+    counts = {}
+    for text, layer in made.items():
+        model = keras.Sequential([keras.Input((3, 5)), layer])
+        counts[text] = model.count_params()
+    assert counts == {"BatchNormalization(renorm=True)": 35, "BatchNormalization(renorm=False)": 20,
+                      "LayerNormalization(rms_scaling=True)": 5}
+    (tmp_path / "pyproject.toml").write_text("[tool.lstmlint]\ntarget-keras = 3\n")
+    lines = [f"m{i} = keras.Sequential([keras.Input((3, 5)), layers.{text}, layers.LSTM(2)])"
+             for i, text in enumerate(made)]
+    (tmp_path / "norm.py").write_text("import keras\nfrom keras import layers\n" + "\n".join(lines) + "\n")
+    reports = explain_json(tmp_path / "norm.py")
+    assert [report["layers"][0]["params"] for report in reports] == [None, 20, None]

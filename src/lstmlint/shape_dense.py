@@ -73,6 +73,8 @@ def _normalization(layer: Layer, shape: Shape | None, target: int) -> tuple[Outp
         return None, None  # Keras cannot make weights for a dynamic axis
     if cls == "UnitNormalization":
         return list(shape), 0
+    if any(flag(layer, name, False) is not False for name in ("renorm", "rms_scaling")):
+        return list(shape), None  # batch renormalization adds weights of its own; RMS scaling drops beta
     center, scale = flag(layer, "center", True), flag(layer, "scale", True)
     if center is None or scale is None or not _known(*sizes) or (cls == "BatchNormalization" and len(axes) != 1):
         return list(shape), None

@@ -6,15 +6,15 @@ is unknown, so every rank rule must stay silent): :func:`lstmlint.shapes.infer` 
 and carries the last axis alongside it (``LayerShape.trailing``). A layer fed one keeps its parameter count where
 Keras would compute exactly that count for every input it accepts:
 
-- a layer Keras builds only on one rank (a recurrent layer or a Bidirectional on 3-D input, 1-D pooling,
-  SpatialDropout1D) reads ``(?, ?, F)`` if it is built at all: :func:`exact_rank` says which, and the shape
+- a layer Keras builds only on one rank (LSTM, GRU, SimpleRNN and a Bidirectional of one, 1-D pooling,
+  SpatialDropout1D: 3-D input) reads ``(?, ?, F)`` if it is built at all: :func:`exact_rank` says which, and the shape
   module computes it as for a known shape of that rank (batch and timesteps unknown);
 - Dense sets the last axis and keeps the rank, Conv1D (channels last) sets it to ``filters``; a
   shape-keeping layer (Dropout, Activation, normalization…) keeps it, with the weights of the last axis;
 - anything else: unknown, as before.
 
-Measured against Keras 3.15 and tf_keras 2.21 (tests/test_differential_partial.py): the recurrent layers,
-Bidirectional, MaxPooling1D, GlobalMaxPooling1D and SpatialDropout1D refuse every input but a 3-D one; Dense,
+Measured against Keras 3.15 and tf_keras 2.21 (tests/test_differential_partial.py): LSTM, GRU, SimpleRNN,
+Bidirectional, the 1-D poolings and SpatialDropout1D refuse every input but a 3-D one; Dense,
 BatchNormalization and LayerNormalization take any rank and build weights for the last axis only; Conv1D takes
 rank 3 (Keras 3) or more (tf_keras) and builds its kernel for the last axis.
 """
@@ -29,9 +29,11 @@ from lstmlint.shape_windows import _strided_dilation
 from lstmlint.unknown import UNKNOWN
 
 # Layers Keras builds on a 3-D input only (InputSpec(ndim=3)): fed (..., F) they read (?, ?, F) or Keras raises.
-_EXACT_3D_CLASSES = frozenset({
-    "Bidirectional", "SpatialDropout1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
-    "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D"})
+# Not RNN(cell): Keras 3 runs it on 4-D input too (tf_keras does not), nor the CuDNN layers (not in Keras 3 nor
+# in tf_keras 2.21, so not measured).
+_RNN_3D = frozenset({"LSTM", "GRU", "SimpleRNN"})
+_EXACT_3D_CLASSES = _RNN_3D | {"SpatialDropout1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
+                               "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D"}
 
 # Normalizations whose weights, for the default axis=-1, cover the last axis only.
 _LAST_AXIS_NORMS = ("BatchNormalization", "LayerNormalization")
@@ -45,7 +47,9 @@ def known_last(value: Value | None) -> Value | None:
 def exact_rank(layer: Layer) -> int | None:
     """The one rank of input Keras builds ``layer`` on, where that is all that is needed to treat a ``(..., F)``
     input as a known shape of that rank."""
-    return 3 if layer.cls in _EXACT_3D_CLASSES or layer.family == "recurrent" else None
+    if layer.cls == "Bidirectional":
+        return 3 if layer.wrapped is not None and layer.wrapped.cls in _RNN_3D else None
+    return 3 if layer.cls in _EXACT_3D_CLASSES else None
 
 
 def assumed_input(layer: Layer, last: Value, rank: int) -> list[Value]:
@@ -115,7 +119,7 @@ def _conv1d(layer: Layer, n: int) -> tuple[int | None, Value | None] | None:
 def _shape_keeping(layer: Layer, last: Value, n: int, target: int) -> tuple[int | None, Value | None] | None:
     if layer.cls in _LAST_AXIS_NORMS:
         axis = _given(layer, "axis")
-        if layer.has_star_args or _given(layer, "rms_scaling") is not None or not (
+        if layer.has_star_args or not (
                 axis is None or (axis.kind == "const" and type(axis.const) is int and axis.const == -1)):
             return None, last  # another axis: weights for a dim whose position is not known
         # axis -1 of any rank is the last axis: a 2-D stand-in gives the same weights
