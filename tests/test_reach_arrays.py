@@ -77,14 +77,19 @@ def test_r13_len_of_a_string_literal():
 
 
 def test_r07_keras3_embedding_input_length_declares_nothing():
-    """Keras 3 drops Embedding's input_length (a deprecation warning): the model stays unbuilt, and so unknown."""
+    """Keras 3 drops Embedding's input_length (a deprecation warning): the model declares no input. Its counts
+    do not depend on the data it will be built on: the Embedding's weights are 10,000 x 32 for any input, and
+    the LSTM is built only on the 3-D output of token ids (batch, T), with 32 features whatever T."""
     with pytest.warns(UserWarning, match="input_length"):
         built = keras.Sequential([keras.layers.Embedding(10000, 32, input_length=100), keras.layers.LSTM(32)])
     assert not built.built
     (report,) = explain("r07_deferred.py")
-    assert report["total_params"] is None
-    # the Embedding's weights do not depend on its input: 10,000 x 32 whatever Keras builds it for
-    assert [row["params"] for row in report["layers"]] == [10000 * 32, None]
+    for timesteps in (1, 37, 100):
+        model = keras.Sequential([keras.layers.Embedding(10000, 32), keras.layers.LSTM(32)])
+        model.build((None, timesteps))
+        assert [layer.count_params() for layer in model.layers] == [320_000, 8_320]
+        assert report["total_params"] == model.count_params() == 328_320
+    assert rows(report) == [("Embedding", "?", 320_000), ("LSTM", ["?", 32], 8_320)]
     assert "input_from" not in report
 
 

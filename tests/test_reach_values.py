@@ -6,6 +6,8 @@ never executed); fixtures/reach/README.md names the corpus file each is reduced 
 from __future__ import annotations
 
 import os
+
+import numpy as np
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,19 @@ def test_long_chains_through_returned_values_stay_bounded(tmp_path):
     assert "LSTM001" not in {f["rule"] for f in run.json()}
     (report,) = explain_json(path)
     assert report["layers"][-1]["params"] is None
+
+
+def test_pad_sequences_is_two_dimensional_only_for_token_ids():
+    """v09: pad_sequences of a Tokenizer's texts_to_sequences() is (?, maxlen), and the model fitted on it is
+    built on that; of sequences of vectors it is 3-D in Keras, so nothing about its rank is said."""
+    text, signal = explain("v09_pad_sequences.py")
+    model = keras.Sequential([keras.Input((20,)), L.Embedding(100, 16), L.LSTM(8), L.Dense(1)])
+    assert rows(text) == keras_layer_rows(model)
+    assert text["total_params"] == model.count_params() == 2409
+    assert text["input_from"] == "(?, 20), from the data given to fit at line 16"
+    assert "input_from" not in signal
+    assert signal["layers"][0]["input_shape"] == "?"
+    assert signal["layers"][0]["params"] is None
+    padded = keras.utils.pad_sequences([np.random.rand(n, 3) for n in (4, 7, 9)], maxlen=20, dtype="float32")
+    assert padded.shape == (3, 20, 3)  # what the fixture's data is: Keras would build the LSTM on it
+    assert not [f for f in check("v09_pad_sequences.py") if f["rule"] in ("LSTM108", "LSTM105", "LSTM111")]

@@ -83,12 +83,15 @@ def input_shapes(layer: Layer, shape: LayerShape) -> tuple[Any, str]:
     if not shape.inputs:
         return UNKNOWN_JSON, "?"
     if len(shape.inputs) == 1:
-        return plain_shape(shape.inputs[0]), table_shape(shape.inputs[0])
+        return plain_shape(shape.inputs[0]), table_shape(shape.inputs[0], shape.input_trailing)
     return [plain_shape(s) for s in shape.inputs], ", ".join(table_shape(s) for s in shape.inputs)
 
 
-def table_shape(output) -> str:
-    """``(None, 10, ?)``: None for a dynamic dim, as Keras prints it, and ``?`` for one not known statically."""
+def table_shape(output, trailing=None) -> str:
+    """``(None, 10, ?)``: None for a dynamic dim, as Keras prints it, and ``?`` for one not known statically;
+    ``(..., 64)`` for a shape of unknown rank whose last axis is known (``trailing``)."""
+    if output is None and trailing is not None and isinstance(dim(trailing), int):
+        return f"(..., {dim(trailing)})"
     return shape_text(dims(output))
 
 
@@ -114,7 +117,8 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
             inputs, inputs_text = input_shapes(layer, shape)
             row = LayerRow("InputLayer" if layer.family == "input" else layer.cls, layer.span.line,
                            plain_shape(shape.output), shape.params, label=label(layer),
-                           shape_text=table_shape(shape.output), input_shape=inputs, input_text=inputs_text,
+                           shape_text=table_shape(shape.output, shape.trailing), input_shape=inputs,
+                           input_text=inputs_text,
                            unknown=why[i])
             if layer.same_as is not None and 0 <= layer.same_as < len(model.layers):
                 owner = model.layers[layer.same_as]
@@ -215,6 +219,7 @@ def reading(layer: Layer, shape: LayerShape) -> list[str]:
     m = units if isinstance(units, int) else "units"
     name = label(inner)
     sentences = []
+    n = dim(incoming[-1]) if incoming is not None and len(incoming) == 3 else UNKNOWN  # the features
     if incoming is not None and len(incoming) == 3:
         steps, features = dim(incoming[1]), dim(incoming[2])
         steps_text = "any number of timesteps" if steps is None else f"{_n(steps)} timesteps"
@@ -223,6 +228,10 @@ def reading(layer: Layer, shape: LayerShape) -> list[str]:
     elif incoming is not None:
         sentences.append(f"{name} is fed {_shape_text(incoming)}, but a recurrent layer reads 3-D "
                          f"(batch, timesteps, features) input.")
+    elif shape.input_trailing is not None and isinstance(dim(shape.input_trailing), int):
+        n = dim(shape.input_trailing)
+        sentences.append(f"{name} is fed a tensor of unknown rank whose last axis is {_n(n)}; Keras builds it "
+                         f"only on 3-D input, (batch, timesteps, {_n(n)} {'feature' if n == 1 else 'features'}).")
     else:
         sentences.append(f"{name}'s input shape is not known statically.")
     states = "the hidden state h_t and the cell state c_t" if inner.cls in ("LSTM", "CuDNNLSTM") or (
@@ -258,7 +267,6 @@ def reading(layer: Layer, shape: LayerShape) -> list[str]:
         sentences.append("go_backwards=True: it reads the sequence from the last step to the first.")
     if layer.cls == "Bidirectional" or not own:
         sentences.append(f"Output: {_shape_text(shape.output)}.")
-    n = dim(incoming[-1]) if incoming is not None and len(incoming) == 3 else UNKNOWN
     if shape.params is not None and isinstance(n, int) and isinstance(units, int):
         sentences.append(_params_sentence(inner, layer, n, units, shape.params))
     return [" ".join(sentences)]

@@ -4,7 +4,7 @@ A dim is a :class:`Value` (``const`` int, ``const`` None for a dynamic dim, or `
 value it is an int, None (dynamic) or :data:`UNKNOWN`. Arguments are read only through the readers here, into a
 checked form: a value Keras accepts, :data:`UNKNOWN` (not known statically) or :data:`REFUSED` (a value Keras
 refuses). Declared shapes go through :func:`checked_shape`. The underscored readers are shared by the shape
-modules (``shape_layers``, ``shape_recurrent``, ``shapes``) and by nothing else.
+modules (``shapes`` and the per-layer ``shape_*`` modules) and by nothing else.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import math
 from lstmlint.ir import Layer
 from lstmlint.shape_args import (REFUSED, Output, Shape, _choice, _count_arg, _data_format, _given, _ints, _known,
                                  _refused, D, dim, flag, is_multi)
-from lstmlint.shape_layers import _conv_length, _strided_dilation
+from lstmlint.shape_windows import _conv_length, _strided_dilation
 from lstmlint.unknown import UNKNOWN
 
 _CELLS = ("LSTMCell", "GRUCell", "SimpleRNNCell")

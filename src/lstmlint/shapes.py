@@ -20,7 +20,9 @@ makes the layer's output unknown too. As a last resort :func:`infer` turns an un
 into an unknown output for that layer (and so for what follows it).
 
 This module propagates shapes through a model; the per-layer rules are in :mod:`lstmlint.shape_recurrent`
-(recurrent layers, Bidirectional, ConvLSTM) and :mod:`lstmlint.shape_layers` (everything around them).
+(recurrent layers, Bidirectional, ConvLSTM) and, for everything around them, :mod:`lstmlint.shape_windows`
+(convolution, pooling, padding, upsampling), :mod:`lstmlint.shape_dense` (the feature axis: Dense, Embedding,
+normalization), :mod:`lstmlint.shape_reshape` and :mod:`lstmlint.shape_merge` (merges and attention).
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Union
 
-from lstmlint.ir import Layer, Model
+from lstmlint.ir import Layer, Model, Value
 from lstmlint.shape_args import (REFUSED, Output, Shape, _checked_output, _declared_shape, _missing_required,
                                  checked_shape, count, declared_input, is_multi, single)
-from lstmlint.shape_layers import (_RANK, _attention, _conv1d, _conv_nd, _crop_or_pad, _dense, _embedding, _flatten,
-                                   _global_pool, _global_pool_nd, _merge, _multi_head_attention, _permute, _pool1d,
-                                   _pool_nd, _repeat_vector, _reshape, _shape_keeping, _text_vectorization,
-                                   _upsampling, _upsampling_nd, _zero_padding)
+from lstmlint.shape_dense import _dense, _embedding, _shape_keeping, _text_vectorization
+from lstmlint.shape_merge import _attention, _merge, _multi_head_attention
+from lstmlint.shape_partial import assumed_input, exact_rank, partial_output
+from lstmlint.shape_reshape import _flatten, _permute, _repeat_vector, _reshape
+from lstmlint.shape_windows import (_RANK, _conv1d, _conv_nd, _crop_or_pad, _global_pool, _global_pool_nd, _pool1d,
+                                    _pool_nd, _upsampling, _upsampling_nd, _zero_padding)
 from lstmlint.shape_recurrent import _bidirectional, _conv_lstm, _recurrent
 from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_args import dim as _dim  # noqa: E402  isort: skip
@@ -51,6 +55,10 @@ class LayerShape:
     inputs: list[Output]  # the shapes flowing into the layer, one per input edge
     output: Output
     params: int | None
+    # an output of unknown rank (None) whose last axis is known: ``(..., 64)`` after an Embedding whose input is
+    # not known (lstmlint.shape_partial); never a shape, so no rule reads a rank from it
+    trailing: Value | None = None
+    input_trailing: Value | None = None  # the same, of the one input, when its rank is not known
 
 
 # ------------------------------------------------------------------------------------------------- driver
@@ -83,8 +91,28 @@ def infer(model: Model, target: int = 3, given: Shape | None = None, depth: int 
         keyword = {k: [_incoming(results, r.layer, r.index) for r in refs] for k, refs in layer.keyword_inputs.items()}
         output, params = _contained(layer, inputs, target, keyword, depth)
         results.append(LayerShape(inputs, output, params))
+        if output is None and not keyword and (inputs == [None] or (not inputs and index == 0)):
+            _of_unknown_rank(results, layer, target, depth)
     _shared_params(model, results)
     return results
+
+
+def _of_unknown_rank(results: list[LayerShape], layer: Layer, target: int, depth: int) -> None:
+    """A layer whose input's rank is not known (none declared, or after an unknown layer): its parameters and
+    its output's last axis where they do not depend on that rank (see :mod:`lstmlint.shape_partial`). Its input
+    stays unknown for the rules: a layer of one rank reads an assumed input only to compute its output."""
+    shape = results[-1]
+    ref = layer.inputs[0] if len(layer.inputs) == 1 else None
+    if ref is not None and ref.index is None and 0 <= ref.layer < len(results) - 1:
+        shape.input_trailing = results[ref.layer].trailing
+    last = shape.input_trailing
+    rank = exact_rank(layer)
+    if last is not None and rank is not None:
+        shape.output, shape.params = _contained(layer, [assumed_input(layer, last, rank)], target, None, depth)
+        return
+    got = partial_output(layer, last, target)
+    if got is not None:
+        shape.params, shape.trailing = got
 
 
 def _shared_params(model: Model, results: list[LayerShape]) -> None:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Callable
 import libcst as cst
 
 from lstmlint.analyze import arrays_numpy, arrays_sklearn
-from lstmlint.analyze.arrays_base import (FRAME, SERIES, arg, array, dims_from, frame, is_array_like, ndarray,
-                                          product, reshape, unknown_dim)
+from lstmlint.analyze.arrays_base import (FRAME, SERIES, arg, array, dims_from, frame, int_of, is_array_like,
+                                          ndarray, product, reshape, unknown_dim)
 from lstmlint.analyze.arrays_index import subscript
 from lstmlint.ir import NDARRAY, Value
 
@@ -36,6 +36,8 @@ __all__ = ["FRAME", "NDARRAY", "array_of_unknown_shape", "attribute", "evaluate_
            "subscript"]
 
 _KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
+# tags of unknown values: a Keras Tokenizer, and what its texts_to_sequences() gives (lists of ints)
+TOKENIZER, INT_SEQUENCES = "keras-tokenizer", "int-sequences"
 _SAME_SHAPE_METHODS = {"astype", "copy", "__abs__"}
 # DataFrame methods whose result keeps the frame's columns (rows may change)
 _FRAME_KEEPING = {"dropna", "fillna", "copy", "head", "tail", "sort_values", "sort_index", "astype", "interpolate",
@@ -71,8 +73,15 @@ def evaluate_call(evaluator: "Evaluator", node: cst.Call, scope: "Scope", text: 
         classes = arg(node, 1, "num_classes")
         base = evaluate(labels) if labels is not None else None
         if base is not None and base.kind == "array" and classes is not None:
-            return array([*base.items, evaluate(classes)], text)
+            dims = list(base.items)
+            last = int_of(dims[-1]) if len(dims) > 1 else None
+            if len(dims) > 1 and last is None:
+                return None  # a last axis that may be 1, which Keras drops: labels (n, 1) give (n, K)
+            return array([*(dims[:-1] if last == 1 else dims), evaluate(classes)], text)
         return None
+    if resolved.rpartition(".")[2] == "Tokenizer" and ".preprocessing.text." in resolved \
+            and resolved.split(".", 1)[0] in _KERAS_ROOTS:
+        return Value.unknown("a Keras Tokenizer", text, tag=TOKENIZER)
     if resolved.rpartition(".")[2] == "pad_sequences" and resolved.split(".", 1)[0] in _KERAS_ROOTS:
         return _pad_sequences(evaluate, node, text)
     if resolved == "sklearn.model_selection.train_test_split":
@@ -83,10 +92,15 @@ def evaluate_call(evaluator: "Evaluator", node: cst.Call, scope: "Scope", text: 
 
 
 def _pad_sequences(evaluate: Callable, node: cst.Call, text: str) -> Value | None:
-    """``pad_sequences(seqs, maxlen=n)``: a numpy array (len(seqs), n); the longest sequence's length when
-    ``maxlen`` is None (keras/src/utils/sequence_utils.py)."""
+    """``pad_sequences(seqs, maxlen=n)``: a numpy array (len(seqs), n) when each sequence is a list of token ids;
+    the longest sequence's length when ``maxlen`` is None (keras/src/utils/sequence_utils.py). Sequences of
+    vectors keep their inner shape (``sample_shape = np.asarray(s).shape[1:]`` there: (n, maxlen, d)), so of
+    sequences not known to be lists of ints only "a numpy array" is known."""
     if any(a.star for a in node.args):
         return None
+    sequences = arg(node, 0, "sequences")
+    if sequences is None or not _int_sequences(evaluate(sequences)):
+        return ndarray("the result of pad_sequences() of sequences whose items may be vectors", text)
     given = arg(node, 1, "maxlen")
     maxlen = evaluate(given) if given is not None else Value.of(None)
     if maxlen.kind == "const" and maxlen.const is None or maxlen.kind == "unknown":
@@ -95,6 +109,15 @@ def _pad_sequences(evaluate: Callable, node: cst.Call, text: str) -> Value | Non
     elif type(maxlen.const) is not int:
         return None
     return array([unknown_dim("the number of sequences padded"), maxlen], text)
+
+
+def _int_sequences(value: Value) -> bool:
+    """Lists of token ids: a Keras Tokenizer's texts_to_sequences(), or a literal list of lists of ints."""
+    if value.kind == "unknown":
+        return value.tag == INT_SEQUENCES
+    return value.kind == "tuple" and all(
+        item.kind == "tuple" and all(type(i.const) is int for i in item.items if i.kind == "const")
+        and all(i.kind == "const" for i in item.items) for item in value.items)
 
 
 def _len(value: Value) -> Value | None:
@@ -108,6 +131,8 @@ def _len(value: Value) -> Value | None:
 
 
 def _method(evaluate: Callable, node: cst.Call, method: str, base: Value, text: str) -> Value | None:
+    if base.kind == "unknown" and base.tag == TOKENIZER and method == "texts_to_sequences":
+        return Value.unknown("lists of token ids from a Keras Tokenizer", text, tag=INT_SEQUENCES)
     if base.kind == "unknown" and base.tag == FRAME:
         columns = base.items[0] if base.items else None
         if method == "to_numpy":
