@@ -81,6 +81,8 @@ def source_of(step: tuple) -> str:
         return f"layers.Bidirectional(layers.{step[1]}({step[2]}, return_sequences={step[3]}))"
     if kind == "SpatialDropout1D":
         return "layers.SpatialDropout1D(0.1)"
+    if kind in ("MaxPooling1D", "AveragePooling1D"):
+        return f"layers.{kind}(2)"  # Keras 3.15's AveragePooling1D has no default pool_size (MaxPooling1D: 2)
     return f"layers.{kind}()"
 
 
@@ -104,7 +106,9 @@ def build_layer(L, step: tuple):
         return L.Bidirectional(getattr(L, step[1])(step[2], return_sequences=step[3]))
     if kind == "SpatialDropout1D":
         return L.SpatialDropout1D(0.1)
-    return getattr(L, kind)()  # the poolings, with their defaults
+    if kind in ("MaxPooling1D", "AveragePooling1D"):
+        return getattr(L, kind)(2)
+    return getattr(L, kind)()  # the global poolings
 
 
 def program(spec: list[tuple]) -> str:

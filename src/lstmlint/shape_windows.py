@@ -224,14 +224,9 @@ def _pool_nd(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, in
         layer, "strides", rank, 1)
     padding = _choice(layer, "padding", "valid", ("valid", "same"))
     data_format = _data_format(layer)
-    if _refused(pool, strides, padding, data_format):
-        return None, None
-    if shape is None:
-        return None, 0
-    if len(shape) != rank + 2:
-        return None, None
-    if data_format is UNKNOWN or not _known(pool, strides, padding):
-        return None, 0
+    early = _before_windows(shape, rank, data_format, pool, strides, padding)
+    if early is not None:
+        return early
     spatial, channel_axis = _spatial(shape, rank, data_format)
     lengths = [_conv_length(spatial[i], pool[i], strides[i], padding) for i in range(rank)]
     if _refused(*lengths):
@@ -257,18 +252,28 @@ def _global_pool_nd(layer: Layer, shape: Shape | None, target: int) -> tuple[Out
     return _rebuilt(shape, rank, data_format, [1] * rank, channels), 0
 
 
-def _upsampling_nd(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, int | None]:
-    rank = _RANK[layer.cls]
-    factors = _ints(layer, "size", rank, 2)
-    data_format = _data_format(layer)
-    if _refused(factors, data_format):
+def _before_windows(shape: Shape | None, rank: int, data_format, *arguments) -> tuple[Output, int | None] | None:
+    """What a windowed layer of ``rank`` spatial axes answers before any arithmetic: refused (an argument or
+    the data format Keras refuses, an input of another rank), weightless but of unknown output (no input, an
+    argument not known statically), or None to go on and compute the output."""
+    if _refused(*arguments, data_format):
         return None, None
     if shape is None:
         return None, 0
     if len(shape) != rank + 2:
         return None, None
-    if data_format is UNKNOWN or factors is UNKNOWN:
+    if data_format is UNKNOWN or not _known(*arguments):
         return None, 0
+    return None
+
+
+def _upsampling_nd(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, int | None]:
+    rank = _RANK[layer.cls]
+    factors = _ints(layer, "size", rank, 2)
+    data_format = _data_format(layer)
+    early = _before_windows(shape, rank, data_format, factors)
+    if early is not None:
+        return early
     spatial, channel_axis = _spatial(shape, rank, data_format)
     lengths = [s * f if isinstance(s, int) else s for s, f in zip(spatial, factors)]
     if target == 2 and rank == 2 and None in lengths:
@@ -312,14 +317,9 @@ def _crop_or_pad(layer: Layer, shape: Shape | None, target: int) -> tuple[Output
     crop = layer.cls.startswith("Cropping")
     amounts = _pairs(layer, "cropping" if crop else "padding", rank, 0 if layer.cls == "Cropping2D" else 1)
     data_format = _data_format(layer) if rank > 1 else "channels_last"
-    if _refused(amounts, data_format):
-        return None, None
-    if shape is None:
-        return None, 0
-    if len(shape) != rank + 2:
-        return None, None
-    if data_format is UNKNOWN or amounts is UNKNOWN:
-        return None, 0
+    early = _before_windows(shape, rank, data_format, amounts)
+    if early is not None:
+        return early
     spatial, channel_axis = _spatial(shape, rank, data_format)
     lengths = []
     for length, (before, after) in zip(spatial, amounts):
