@@ -1222,3 +1222,19 @@ def test_shapes_unknown_dims_stay_unknown():
     last = infer(model)[-1]
     assert last.output is not None and last.output[-1].const == 4
     assert last.params is None
+
+
+def test_positional_arguments_whose_place_differs_between_keras_2_and_3_are_not_named():
+    """Keras 3's Input(shape, batch_size, dtype, ...) is Input(shape, batch_size, name, ...) in Keras 2, and the
+    analysis does not know which Keras runs the file: the third positional is read as neither. LeakyReLU's
+    first positional is negative_slope in Keras 3 and alpha in Keras 2, the same parameter: read."""
+    module = analyze_source(
+        "import keras\n"
+        "inp = keras.Input((10, 3), None, 'x')\n"
+        "out = keras.layers.LSTM(4)(inp)\n"
+        "model = keras.Sequential([keras.Input((10, 4)), keras.layers.LeakyReLU(0.2), keras.layers.LSTM(3)])\n",
+        "p.py")
+    inputs = [layer for m in module.models for layer in m.layers if layer.cls == "Input"]
+    assert sorted((layer.span.line, layer.has_star_args) for layer in inputs) == [(2, True), (4, False)]
+    (leaky,) = [layer for m in module.models for layer in m.layers if layer.cls == "LeakyReLU"]
+    assert not leaky.has_star_args and "negative_slope" in leaky.args

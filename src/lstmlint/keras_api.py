@@ -1298,3 +1298,22 @@ LAYERS: dict[str, LayerSpec] = {
 
 def spec(name: str) -> LayerSpec | None:
     return LAYERS.get(name)
+
+
+# A parameter renamed between Keras 2 and 3 with the same meaning: its position reads the same in both.
+SAME_MEANING = {("LeakyReLU", "negative_slope"): "alpha", ("InputLayer", "shape"): "input_shape"}
+
+
+def positional_differs(layer_spec: LayerSpec) -> frozenset[str]:
+    """The Keras 3 positional parameters whose position binds another parameter in Keras 2 (``LSTM``'s 18th
+    positional is ``seed`` in Keras 3, ``return_sequences`` in Keras 2): an argument given there by position
+    means one thing or the other depending on the Keras that runs it, which the analysis does not know."""
+    old = layer_spec.positional_k2
+    if old is None:
+        return frozenset()
+    differs = set()
+    for i, name in enumerate(layer_spec.positional):
+        theirs = old[i] if i < len(old) else None  # None: Keras 2 takes no argument there (a TypeError)
+        if theirs != name and theirs != SAME_MEANING.get((layer_spec.name, name), name):
+            differs.add(name)
+    return frozenset(differs)

@@ -158,9 +158,10 @@ class Expressions:
         if isinstance(node.func, (cst.Name, cst.Attribute)):
             layer.callee_span = self.positions.callee(node)
             layer.callee_text = dotted(node.func)
+        differs = keras_api.positional_differs(spec) if spec else frozenset()
         for key, arg in named_args(node, spec.positional if spec else ()):
-            if arg.star:
-                layer.has_star_args = True
+            if arg.star or (key in differs and arg.keyword is None):
+                layer.has_star_args = True  # an argument we cannot name: by position it differs in Keras 2 and 3
                 continue
             if key is None:
                 layer.extra_positional += 1
