@@ -325,8 +325,21 @@ class Sizes:
     def model(self, model):
         import dataclasses
 
+        from lstmlint.ir import Value
+
+        build_shape = self.shape(model.build_shape)
+        if build_shape is None and _embedding_first_without_input(model):
+            # token ids of an unknown length: what explain states past the Embedding holds for every length
+            build_shape = Value("tuple", items=[Value.of(None), self.value(Value.unknown("the sequence length"))])
         return dataclasses.replace(model, layers=[self.layer(layer) for layer in model.layers],
-                                   build_shape=self.shape(model.build_shape))
+                                   build_shape=build_shape)
+
+
+def _embedding_first_without_input(model) -> bool:
+    """A Sequential that declares no input and starts with an Embedding (Keras builds it on its first call)."""
+    declaring = ("shape", "input_shape", "batch_input_shape", "batch_shape", "input_length", "batch_size")
+    return (model.kind == "sequential" and bool(model.layers) and model.layers[0].cls == "Embedding"
+            and not any(key in model.layers[0].args for key in declaring))
 
 
 def sized(model, target: int) -> list[tuple[Any, list[int] | None, str]] | None:
