@@ -90,6 +90,29 @@ class Evaluator:
         value became unknown: what explain and the editor's hover print. See :func:`unknown_at`."""
         return unknown_at(reason, self.line_of(node) if node is not None else None, text, tag, name)
 
+    def resolve(self, node: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted path a callee (or a class's base) names: through the imports, or through names bound to
+        such a path (``RNN = keras.layers.LSTM``, ``L = keras.layers`` then ``L.LSTM``, ``self.cls = LSTM`` set
+        in ``__init__``) when every binding that reaches the read agrees. None for anything else, and for a
+        name a local binding (a parameter, a loop variable) makes something else than the import."""
+        if self._imported(node, scope):
+            return self.imports.resolve(node)
+        if type(node) not in (cst.Name, cst.Attribute):
+            return None
+        value = self.evaluate(node, scope)
+        return value.const if value.kind == "symbol" and isinstance(value.const, str) else None
+
+    def _imported(self, node: cst.BaseExpression, scope: Scope) -> bool:
+        """Whether a dotted name's head is bound in this file by imports only (or not at all): the import
+        table's view holds; any other binding that may reach the read is for the evaluator to follow."""
+        head = node
+        while type(head) is cst.Attribute:
+            head = head.value  # type: ignore[attr-defined]
+        if type(head) is not cst.Name:
+            return False
+        bindings = self.flow.bindings_at(head, scope)  # type: ignore[arg-type]
+        return not bindings or all(binding.kind == "import" for binding in bindings)
+
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
         bindings = self.flow.bindings_at(node, scope)
@@ -272,7 +295,7 @@ class Evaluator:
         `sorted(…)` at line 46"), when the argument's reason names it."""
         func = node.func
         if type(func) is cst.Name and len(node.args) == 1 and not node.args[0].star and scope.lookup(
-                func.value) is None and self.imports.resolve(func) is None:
+                func.value) is None and self.resolve(func, scope) is None:
             inner = self.evaluate(node.args[0].value, scope)
             if inner.kind == "unknown" and names_line(inner.reason):
                 root = inner.reason.rpartition(" of data: ")[2]  # `len(sorted(set(text)))`: once
@@ -321,7 +344,11 @@ class Evaluator:
             told = f", and {base.reason}" if base.kind == "unknown" and names_line(base.reason) else ""
             shown = base_name or self.full_code_of(node.value)
             return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
-        resolved = self.imports.resolve(node)
+        if self._imported(node, scope):
+            resolved = self.imports.resolve(node)
+        else:  # `L.LSTM` where `L = keras.layers`: the path the base names, when it names one
+            base = self.resolve(node.value, scope)
+            resolved = f"{base}.{node.attr.value}" if base else None
         constant = self.project.value(resolved, text) if resolved and self.project is not None else None
         if constant is not None:
             return constant
