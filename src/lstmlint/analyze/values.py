@@ -15,7 +15,7 @@ import libcst as cst
 
 from lstmlint.analyze import arrays, returns
 from lstmlint.analyze.imports import ImportTable, dotted
-from lstmlint.analyze.reach import Binding, Flow, Scope
+from lstmlint.analyze.reach import UNKNOWN, Binding, Flow, Scope
 from lstmlint.ir import Value
 
 _BINOPS: dict[type, Callable] = {
@@ -93,25 +93,29 @@ class Evaluator:
     def resolve(self, node: cst.BaseExpression, scope: Scope) -> str | None:
         """The dotted path a callee (or a class's base) names: through the imports, or through names bound to
         such a path (``RNN = keras.layers.LSTM``, ``L = keras.layers`` then ``L.LSTM``, ``self.cls = LSTM`` set
-        in ``__init__``) when every binding that reaches the read agrees. None for anything else, and for a
-        name a local binding (a parameter, a loop variable) makes something else than the import."""
-        if self._imported(node, scope):
+        in ``__init__``, a parameter given a class by the call analysed) when every binding that reaches the
+        read agrees. None for anything else, and for a name a local binding (a parameter, a loop variable)
+        makes something else than the import."""
+        head = _head(node)
+        if head is None:
+            return None
+        bindings = self.flow.bindings_at(head, scope)
+        if _imported(bindings):
             return self.imports.resolve(node)
-        if type(node) not in (cst.Name, cst.Attribute):
+        if not self._may_alias(node, bindings):  # type: ignore[arg-type]
             return None
         value = self.evaluate(node, scope)
         return value.const if value.kind == "symbol" and isinstance(value.const, str) else None
 
-    def _imported(self, node: cst.BaseExpression, scope: Scope) -> bool:
-        """Whether a dotted name's head is bound in this file by imports only (or not at all): the import
-        table's view holds; any other binding that may reach the read is for the evaluator to follow."""
-        head = node
-        while type(head) is cst.Attribute:
-            head = head.value  # type: ignore[attr-defined]
-        if type(head) is not cst.Name:
-            return False
-        bindings = self.flow.bindings_at(head, scope)  # type: ignore[arg-type]
-        return not bindings or all(binding.kind == "import" for binding in bindings)
+    def _may_alias(self, node: cst.BaseExpression, bindings: list[Binding]) -> bool:
+        """Whether a name may hold a Keras class or module: each binding reaching its head assigns a dotted
+        name or is a parameter the call being analysed gives a value; or it is a ``self.x`` __init__ sets.
+        Only these are evaluated: a callee's receiver (``df.copy()``, ``model.fit``) never is."""
+        if self.attributes and type(node) is cst.Attribute and type(node.value) is cst.Name \
+                and f"{node.value.value}.{node.attr.value}" in self.attributes:
+            return True
+        return all(id(b) in self.given or (b.kind == "assign" and not b.index and type(b.value) in (
+            cst.Name, cst.Attribute)) for b in bindings)
 
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
@@ -344,7 +348,8 @@ class Evaluator:
             told = f", and {base.reason}" if base.kind == "unknown" and names_line(base.reason) else ""
             shown = base_name or self.full_code_of(node.value)
             return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
-        if self._imported(node, scope):
+        head = _head(node)
+        if head is None or _imported(self.flow.bindings_at(head, scope)):
             resolved = self.imports.resolve(node)
         else:  # `L.LSTM` where `L = keras.layers`: the path the base names, when it names one
             base = self.resolve(node.value, scope)
@@ -401,6 +406,21 @@ class Evaluator:
 _LOADERS = {"load", "loadtxt", "genfromtxt", "fromfile", "read_csv", "read_excel", "read_parquet", "read_json",
             "read_pickle", "read_table", "read_hdf", "read_feather", "load_data", "File", "imread"}
 _LINE = re.compile(r"\bline \d+")
+
+
+def _head(node: cst.BaseExpression) -> cst.Name | None:
+    """The name a dotted expression starts from (``keras`` of ``keras.layers.LSTM``)."""
+    while type(node) is cst.Attribute:
+        node = node.value  # type: ignore[attr-defined]
+    return node if type(node) is cst.Name else None  # type: ignore[return-value]
+
+
+def _imported(bindings: list[Binding] | None) -> bool:
+    """Whether a name is bound in this file by imports only (or not at all): the import table's view holds;
+    any other binding that may reach the read is for the evaluator to follow. A star import from outside Keras
+    (the UNKNOWN marker) is left to the import table, which decides what it forgets (the names a Keras star
+    import bound), as it did before names bound to Keras classes were followed."""
+    return not bindings or all(binding.kind == "import" or binding is UNKNOWN for binding in bindings)
 
 
 def names_line(reason: str) -> bool:
