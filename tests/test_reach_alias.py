@@ -60,3 +60,14 @@ def test_names_whose_class_is_not_one_value_stay_unknown():
         assert report["total_params"] is None
     run = run_cli("check", "--format", "json", str(REACH / "alias_unsound.py"))
     assert run.code == 0 and run.json() == []
+
+
+def test_classes_passed_to_functions_build_their_layers_at_each_call():
+    """A recurrent class given by each call (`stack(layers.GRU)`) or as a default value, in a file that never
+    calls it by its own name (the scope prefilter lets it through): one model per call, each its own class."""
+    expected = [keras.Sequential([keras.Input((5, 3)), layer]) for layer in (
+        keras.layers.GRU(8), keras.layers.LSTM(4), keras.layers.SimpleRNN(2))]
+    reports = explain_json(REACH / "alias_passed.py")
+    assert [r["line"] for r in reports] == [7, 7, 15]
+    assert [layer_rows(r) for r in reports] == [keras_layer_rows(m) for m in expected]
+    assert [r["total_params"] for r in reports] == [312, 128, 12]
