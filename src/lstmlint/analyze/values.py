@@ -68,6 +68,7 @@ class Evaluator:
         self.attributes: dict[str, Value] = {}
         self.attributes_self: set[int] = set()
         self.calling: list[cst.FunctionDef] = []  # the file's functions whose return value is being evaluated
+        self._bound_names: frozenset[str] | None = None
 
     def enter(self, given: dict[int, Value], attributes: dict[str, Value] | None = None,
               attributes_self: set[int] | None = None, nested: bool = False) -> tuple:
@@ -99,6 +100,8 @@ class Evaluator:
         head = _head(node)
         if head is None:
             return None
+        if head.value not in self.bound_names():  # the common case: a name only imports bind
+            return self.imports.resolve(node)
         bindings = self.flow.bindings_at(head, scope)
         if _imported(bindings):
             return self.imports.resolve(node)
@@ -106,6 +109,14 @@ class Evaluator:
             return None
         value = self.evaluate(node, scope)
         return value.const if value.kind == "symbol" and isinstance(value.const, str) else None
+
+    def bound_names(self) -> frozenset[str]:
+        """The names some scope of the file binds otherwise than by an import (the flow pass keeps imports
+        apart): any other name is read through the import table."""
+        if self._bound_names is None:
+            scopes = [self.flow.module_scope, *self.flow.scopes.values()]
+            self._bound_names = frozenset(name for scope in scopes for name in scope.bindings)
+        return self._bound_names
 
     def _may_alias(self, node: cst.BaseExpression, bindings: list[Binding]) -> bool:
         """Whether a name may hold a Keras class or module: each binding reaching its head assigns a dotted
@@ -349,7 +360,7 @@ class Evaluator:
             shown = base_name or self.full_code_of(node.value)
             return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
         head = _head(node)
-        if head is None or _imported(self.flow.bindings_at(head, scope)):
+        if head is None or head.value not in self.bound_names() or _imported(self.flow.bindings_at(head, scope)):
             resolved = self.imports.resolve(node)
         else:  # `L.LSTM` where `L = keras.layers`: the path the base names, when it names one
             base = self.resolve(node.value, scope)
