@@ -71,3 +71,19 @@ def test_classes_passed_to_functions_build_their_layers_at_each_call():
     assert [r["line"] for r in reports] == [7, 7, 15]
     assert [layer_rows(r) for r in reports] == [keras_layer_rows(m) for m in expected]
     assert [r["total_params"] for r in reports] == [312, 128, 12]
+
+
+def test_attributes_of_run_time_objects_name_where_the_object_comes_from():
+    """`config = wandb.config` is not a path to read as a constant (another library's object, set at run time),
+    and `args.units` names the parse_args() call: the unknowns say so."""
+    (config,) = explain_json(REACH / "r12_config_attr.py")
+    assert config["layers"][0]["unknown"] == [
+        {"what": "timesteps", "reason": "`config.look_back` is an attribute of `wandb.config`, an object of another "
+                                        "library whose values are set at run time (`config.look_back` at line 6)"},
+        {"what": "units", "reason": "`config.hidden_size` is an attribute of `wandb.config`, an object of another "
+                                    "library whose values are set at run time (`config.hidden_size` at line 6)"}]
+    (argparse,) = explain_json(REACH / "r12b_argparse.py")
+    assert argparse["layers"][0]["unknown"] == [
+        {"what": "units", "reason": "`args.units` is an attribute of `args`, and `args` is the result of "
+                                    "`parse_args(…)` at line 4, not known statically"}]
+    assert config["total_params"] is None and argparse["total_params"] is None

@@ -14,7 +14,7 @@ from typing import Callable
 import libcst as cst
 
 from lstmlint.analyze import arrays, returns
-from lstmlint.analyze.imports import ImportTable, dotted
+from lstmlint.analyze.imports import ImportTable, dotted, keras_distribution
 from lstmlint.analyze.reach import UNKNOWN, Binding, Flow, Scope
 from lstmlint.ir import Value
 
@@ -108,7 +108,10 @@ class Evaluator:
         if not self._may_alias(node, bindings):  # type: ignore[arg-type]
             return None
         value = self.evaluate(node, scope)
-        return value.const if value.kind == "symbol" and isinstance(value.const, str) else None
+        # only Keras's own classes, functions and modules: `config = wandb.config` makes `config.x` another
+        # library's attribute, set at run time, never a path to read as a constant
+        return value.const if value.kind == "symbol" and isinstance(value.const, str) and keras_distribution(
+            value.const) else None
 
     def bound_names(self) -> frozenset[str]:
         """The names some scope of the file binds otherwise than by an import (the flow pass keeps imports
@@ -360,7 +363,9 @@ class Evaluator:
             shown = base_name or self.full_code_of(node.value)
             return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
         head = _head(node)
-        if head is None or head.value not in self.bound_names() or _imported(self.flow.bindings_at(head, scope)):
+        aliased = head is not None and head.value in self.bound_names() and not _imported(
+            self.flow.bindings_at(head, scope))
+        if not aliased:
             resolved = self.imports.resolve(node)
         else:  # `L.LSTM` where `L = keras.layers`: the path the base names, when it names one
             base = self.resolve(node.value, scope)
@@ -374,6 +379,21 @@ class Evaluator:
             made = arrays.attribute(self.evaluate(node.value, scope), node.attr.value, text)
             if made is not None:
                 return made
+        if aliased and type(node.value) is cst.Name:
+            return self._attribute_reason(node, scope, text)
+        return Value.unknown("attribute of an unknown object", text)
+
+    def _attribute_reason(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
+        """`args.units` of `args = parser.parse_args()`, `config.units` of `config = wandb.config`: the reason
+        names where the object comes from."""
+        name = node.value.value  # type: ignore[attr-defined]
+        shown = text or f"{name}.{node.attr.value}"
+        base = self.evaluate(node.value, scope)
+        if base.kind == "unknown" and names_line(base.reason):
+            return Value.unknown(f"`{shown}` is an attribute of `{name}`, and {base.reason}", text)
+        if base.kind == "symbol":
+            return Value.unknown(f"`{shown}` is an attribute of `{base.const}`, an object of another library whose "
+                                 f"values are set at run time", text)
         return Value.unknown("attribute of an unknown object", text)
 
     def _subscript(self, node: cst.Subscript, scope: Scope, text: str) -> Value:
