@@ -10,7 +10,6 @@ from lstmlint import keras_api
 from lstmlint.analyze.arguments import named_args
 from lstmlint.analyze.imports import dotted, keras_distribution, split_keras
 from lstmlint.analyze.objects import ClassObj, Ctx, DataObj, FuncObj, LayerObj, ModelObj, Obj, TensorObj, TensorsObj
-from lstmlint.analyze.reach import Scope
 from lstmlint.ir import Layer, Span
 
 _DATASET_METHODS = {"batch", "shuffle", "prefetch", "map", "repeat", "cache", "take", "skip", "padded_batch",
