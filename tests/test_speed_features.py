@@ -32,6 +32,9 @@ UNUSUAL = [
     "import keras\nx=keras.layers.Bidirectional(keras.layers.GRU(4),input_shape=(3,2))\n",
     "import keras\nx = keras.layers.\\\nConvLSTM2D(4, 3, input_shape=(5, 8, 8))\n",
     "import keras\ns = 'é'; x = keras.layers.StackedRNNCells([keras.layers.GRUCell(-1)])\n",
+    "import keras\nRecurrent = keras.layers.LSTM\nlayer = Recurrent(4)\n",
+    "from keras import layers\ndef f(c):\n    return c(4)\nlayer = f(layers.GRU)\n",
+    "from keras.layers import SimpleRNN\ndef f(c=SimpleRNN):\n    return c(4)\nlayer = f()\n",
 ]
 
 

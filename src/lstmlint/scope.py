@@ -6,13 +6,14 @@ each cheaper than the next step, say it may be in scope:
 
 1. its bytes (:func:`may_hold_recurrent`) hold ``keras`` and, as a whole word, the name of a recurrent class;
 2. CPython's ``ast`` of it, parsed first anyway for syntax errors (:func:`calls_recurrent`), calls such a
-   class in code — not in a comment or a string, and not only in an import or a class definition;
+   class in code — not in a comment or a string, and not only in an import or a class definition — or
+   binds it to a name, passes it as an argument or a default (``RNN = layers.LSTM``, ``build(LSTM)``);
 3. after the analysis, the analyzer saw such a layer constructed (``Module.recurrent``).
 
 The first two are sound because the analyzer only knows a layer through a call whose callee it resolves
 through the file's imports to a Keras path ending in the class name: that path's ``keras`` and the class name
-are both written in the file's code, and the callee is either ``<something>.<class name>`` or a name that an
-import of the class binds. The third makes the scope exact, whatever the names matched.
+are both written in the file's code, and the callee is either ``<something>.<class name>``, a name that an
+import of the class binds, or a name (a parameter) the class was bound to by an assignment or a call. The third makes the scope exact, whatever the names matched.
 """
 
 from __future__ import annotations
@@ -64,4 +65,17 @@ def calls_recurrent(tree: ast.AST) -> bool:
         name, asname = node.name, node.asname  # type: ignore[attr-defined]
         if name.rpartition(".")[2] in RECURRENT_CLASSES:
             imported.add(asname or name)
-    return not called.isdisjoint(RECURRENT_CLASSES) or not called.isdisjoint(imported)
+    if not called.isdisjoint(RECURRENT_CLASSES) or not called.isdisjoint(imported):
+        return True
+    # `RNN = keras.layers.LSTM`, `self.cls = LSTM`, `build(layers.GRU)`, `def make(rnn=LSTM)`: the class is
+    # called through the name it is bound to (analyze/values.py, Evaluator.resolve)
+    names = RECURRENT_CLASSES | imported
+    values: list = [node.value for node in found.of(ast.Assign, ast.AnnAssign)]  # type: ignore[attr-defined]
+    for node in found.of(ast.Call):
+        values.extend(node.args)  # type: ignore[attr-defined]
+        values.extend(keyword.value for keyword in node.keywords)  # type: ignore[attr-defined]
+    for node in found.of(ast.arguments):
+        values.extend(node.defaults)  # type: ignore[attr-defined]
+        values.extend(node.kw_defaults)  # type: ignore[attr-defined]
+    return any(type(value) is ast.Attribute and value.attr in RECURRENT_CLASSES
+               or type(value) is ast.Name and value.id in names for value in values)

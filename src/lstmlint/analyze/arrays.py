@@ -51,11 +51,11 @@ def evaluate_call(evaluator: "Evaluator", node: cst.Call, scope: "Scope", text: 
     evaluate: Callable = lambda n: evaluator.evaluate(n, scope)  # noqa: E731
     func = node.func
     if isinstance(func, cst.Attribute):
-        resolved = evaluator.imports.resolve(func)
+        resolved = evaluator.resolve(func, scope)
         if resolved is None:  # a method on a value: x.reshape(...), x.astype(...), df.to_numpy()
             return _method(evaluate, node, func.attr.value, evaluate(func.value), text)
     else:
-        resolved = evaluator.imports.resolve(func)
+        resolved = evaluator.resolve(func, scope)
         if isinstance(func, cst.Name) and func.value == "len" and resolved is None and scope.lookup("len") is None:
             target = arg(node, 0, "obj")
             return _len(evaluate(target)) if target is not None and len(node.args) == 1 else None
@@ -186,7 +186,7 @@ def array_of_unknown_shape(evaluator: "Evaluator", node: cst.Call, scope: "Scope
     """``np.load(...)``, ``np.array(rows)``, ``x.reshape(n, t, 1)`` on such an array, ``df.to_numpy()``: an
     unknown value tagged ``array``; None when the call is not known to make an array."""
     func = node.func
-    resolved = evaluator.imports.resolve(func)
+    resolved = evaluator.resolve(func, scope)
     if resolved is not None:
         return ndarray("a NumPy array of unknown shape", text) if resolved.startswith(
             "numpy.") else None

@@ -26,14 +26,15 @@ class Classes:
     def class_def(self, node: cst.ClassDef, ctx: Ctx) -> None:
         base_names = []
         for base in node.bases:
-            resolved = self.imports.resolve(base.value)
+            resolved = self.evaluator.resolve(base.value, ctx.scope)  # `Base = keras.Model` too
             keras_name = split_keras(resolved)[1] if resolved and split_keras(resolved) else None
             base_names.append(keras_name or (dotted(base.value) or "").split(".")[-1])
-        is_model = any(name == "Model" and self._is_keras(base.value) for name, base in zip(base_names, node.bases))
+        is_model = any(name == "Model" and self._is_keras(base.value, ctx.scope)
+                       for name, base in zip(base_names, node.bases))
         is_sequence = any(name in _SEQUENCE_BASES for name in base_names)
         obj = ClassObj(node, is_model, is_sequence)
         ctx.env[node.name.value] = obj
-        plain = all(self._is_keras(base.value) or dotted(base.value) == "object" for base in node.bases)
+        plain = all(self._is_keras(base.value, ctx.scope) or dotted(base.value) == "object" for base in node.bases)
         attributes = self.init_attributes(node) if plain and not node.decorators else {}
         init = _method(node, "__init__")
         snapshot = Ctx(ctx.scope, Env(ctx.env), ctx.graph)  # what the class sees where it is defined
@@ -121,7 +122,7 @@ class Classes:
         scope = self.scopes[id(init)]
         found: dict[str, Value] = {}
         # a Keras base's __init__ sets attributes of its own: only what is set after it ran counts
-        after_base = not any(self._is_keras(base.value) for base in node.bases)
+        after_base = not any(self._is_keras(base.value, self._outer(node)) for base in node.bases)
         for statement in init.body.body if isinstance(init.body, cst.IndentedBlock) else []:
             if not isinstance(statement, cst.SimpleStatementLine):
                 break
@@ -222,8 +223,14 @@ class Classes:
         bindings = self.scopes[id(method)].bindings.get(method.params.params[0].name.value, [])
         return {id(bindings[0])} if len(bindings) == 1 else set()
 
-    def _is_keras(self, node: cst.BaseExpression) -> bool:
-        resolved = self.imports.resolve(node)
+    def _outer(self, node: cst.ClassDef):
+        """The scope a class's bases are read in."""
+        return self.scopes[id(node)].parent or self.module_scope
+
+    def _is_keras(self, node: cst.BaseExpression, scope=None) -> bool:
+        """Whether a base names a Keras class; without a scope, through the imports only (a base bound to one
+        by assignment then counts as a class of the file, which may derive from another: the cautious view)."""
+        resolved = self.imports.resolve(node) if scope is None else self.evaluator.resolve(node, scope)
         return bool(resolved and split_keras(resolved))
 
     def subclass_model(self, node: cst.ClassDef, ctx: Ctx, attributes: dict[str, Value]) -> ModelObj:

@@ -10,7 +10,6 @@ from lstmlint import keras_api
 from lstmlint.analyze.arguments import named_args
 from lstmlint.analyze.imports import dotted, keras_distribution, split_keras
 from lstmlint.analyze.objects import ClassObj, Ctx, DataObj, FuncObj, LayerObj, ModelObj, Obj, TensorObj, TensorsObj
-from lstmlint.analyze.reach import Scope
 from lstmlint.ir import Layer, Span
 
 _DATASET_METHODS = {"batch", "shuffle", "prefetch", "map", "repeat", "cache", "take", "skip", "padded_batch",
@@ -142,15 +141,9 @@ class Expressions:
         return False
 
     def resolve(self, node: cst.BaseExpression, ctx: Ctx) -> str | None:
-        """Like ImportTable.resolve, but a name bound inside an enclosing function (a parameter, a loop
-        variable, a local assignment) hides a module-level import of the same name."""
-        head = (dotted(node) or "").split(".")[0]
-        scope: Scope | None = ctx.scope
-        while scope is not None and scope is not self.module_scope:
-            if head in scope.bindings:
-                return None
-            scope = scope.parent
-        return self.imports.resolve(node)
+        """The dotted path a callee names, through the imports and the names bound to Keras classes (see
+        Evaluator.resolve); a name bound inside an enclosing function to something else hides an import."""
+        return self.evaluator.resolve(node, ctx.scope)
 
     def construct(self, node: cst.Call, name: str, qualname: str, ctx: Ctx, known: bool = True) -> Layer:
         spec = keras_api.spec(name) if known else None

@@ -14,8 +14,8 @@ from typing import Callable
 import libcst as cst
 
 from lstmlint.analyze import arrays, returns
-from lstmlint.analyze.imports import ImportTable, dotted
-from lstmlint.analyze.reach import Binding, Flow, Scope
+from lstmlint.analyze.imports import ImportTable, dotted, keras_distribution
+from lstmlint.analyze.reach import UNKNOWN, Binding, Flow, Scope
 from lstmlint.ir import Value
 
 _BINOPS: dict[type, Callable] = {
@@ -68,6 +68,7 @@ class Evaluator:
         self.attributes: dict[str, Value] = {}
         self.attributes_self: set[int] = set()
         self.calling: list[cst.FunctionDef] = []  # the file's functions whose return value is being evaluated
+        self._bound_names: frozenset[str] | None = None
 
     def enter(self, given: dict[int, Value], attributes: dict[str, Value] | None = None,
               attributes_self: set[int] | None = None, nested: bool = False) -> tuple:
@@ -89,6 +90,46 @@ class Evaluator:
         """``Value.unknown`` whose reason names the line of ``node`` (a call, a ``def``, a ``for``), where the
         value became unknown: what explain and the editor's hover print. See :func:`unknown_at`."""
         return unknown_at(reason, self.line_of(node) if node is not None else None, text, tag, name)
+
+    def resolve(self, node: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted path a callee (or a class's base) names: through the imports, or through names bound to
+        such a path (``RNN = keras.layers.LSTM``, ``L = keras.layers`` then ``L.LSTM``, ``self.cls = LSTM`` set
+        in ``__init__``, a parameter given a class by the call analysed) when every binding that reaches the
+        read agrees. None for anything else, and for a name a local binding (a parameter, a loop variable)
+        makes something else than the import."""
+        head = _head(node)
+        if head is None:
+            return None
+        if head.value not in self.bound_names():  # the common case: a name only imports bind
+            return self.imports.resolve(node)
+        bindings = self.flow.bindings_at(head, scope)
+        if _imported(bindings):
+            return self.imports.resolve(node)
+        if not self._may_alias(node, bindings):  # type: ignore[arg-type]
+            return None
+        value = self.evaluate(node, scope)
+        # only Keras's own classes, functions and modules: `config = wandb.config` makes `config.x` another
+        # library's attribute, set at run time, never a path to read as a constant
+        return value.const if value.kind == "symbol" and isinstance(value.const, str) and keras_distribution(
+            value.const) else None
+
+    def bound_names(self) -> frozenset[str]:
+        """The names some scope of the file binds otherwise than by an import (the flow pass keeps imports
+        apart): any other name is read through the import table."""
+        if self._bound_names is None:
+            scopes = [self.flow.module_scope, *self.flow.scopes.values()]
+            self._bound_names = frozenset(name for scope in scopes for name in scope.bindings)
+        return self._bound_names
+
+    def _may_alias(self, node: cst.BaseExpression, bindings: list[Binding]) -> bool:
+        """Whether a name may hold a Keras class or module: each binding reaching its head assigns a dotted
+        name or is a parameter the call being analysed gives a value; or it is a ``self.x`` __init__ sets.
+        Only these are evaluated: a callee's receiver (``df.copy()``, ``model.fit``) never is."""
+        if self.attributes and type(node) is cst.Attribute and type(node.value) is cst.Name \
+                and f"{node.value.value}.{node.attr.value}" in self.attributes:
+            return True
+        return all(id(b) in self.given or (b.kind == "assign" and not b.index and type(b.value) in (
+            cst.Name, cst.Attribute)) for b in bindings)
 
     def name_value(self, node: cst.Name, scope: Scope) -> Value:
         name = node.value
@@ -272,7 +313,7 @@ class Evaluator:
         `sorted(…)` at line 46"), when the argument's reason names it."""
         func = node.func
         if type(func) is cst.Name and len(node.args) == 1 and not node.args[0].star and scope.lookup(
-                func.value) is None and self.imports.resolve(func) is None:
+                func.value) is None and self.resolve(func, scope) is None:
             inner = self.evaluate(node.args[0].value, scope)
             if inner.kind == "unknown" and names_line(inner.reason):
                 root = inner.reason.rpartition(" of data: ")[2]  # `len(sorted(set(text)))`: once
@@ -321,7 +362,14 @@ class Evaluator:
             told = f", and {base.reason}" if base.kind == "unknown" and names_line(base.reason) else ""
             shown = base_name or self.full_code_of(node.value)
             return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
-        resolved = self.imports.resolve(node)
+        head = _head(node)
+        aliased = head is not None and head.value in self.bound_names() and not _imported(
+            self.flow.bindings_at(head, scope))
+        if not aliased:
+            resolved = self.imports.resolve(node)
+        else:  # `L.LSTM` where `L = keras.layers`: the path the base names, when it names one
+            base = self.resolve(node.value, scope)
+            resolved = f"{base}.{node.attr.value}" if base else None
         constant = self.project.value(resolved, text) if resolved and self.project is not None else None
         if constant is not None:
             return constant
@@ -331,6 +379,21 @@ class Evaluator:
             made = arrays.attribute(self.evaluate(node.value, scope), node.attr.value, text)
             if made is not None:
                 return made
+        if aliased and type(node.value) is cst.Name:
+            return self._attribute_reason(node, scope, text)
+        return Value.unknown("attribute of an unknown object", text)
+
+    def _attribute_reason(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
+        """`args.units` of `args = parser.parse_args()`, `config.units` of `config = wandb.config`: the reason
+        names where the object comes from."""
+        name = node.value.value  # type: ignore[attr-defined]
+        shown = text or f"{name}.{node.attr.value}"
+        base = self.evaluate(node.value, scope)
+        if base.kind == "unknown" and names_line(base.reason):
+            return Value.unknown(f"`{shown}` is an attribute of `{name}`, and {base.reason}", text)
+        if base.kind == "symbol":
+            return Value.unknown(f"`{shown}` is an attribute of `{base.const}`, an object of another library whose "
+                                 f"values are set at run time", text)
         return Value.unknown("attribute of an unknown object", text)
 
     def _subscript(self, node: cst.Subscript, scope: Scope, text: str) -> Value:
@@ -374,6 +437,21 @@ class Evaluator:
 _LOADERS = {"load", "loadtxt", "genfromtxt", "fromfile", "read_csv", "read_excel", "read_parquet", "read_json",
             "read_pickle", "read_table", "read_hdf", "read_feather", "load_data", "File", "imread"}
 _LINE = re.compile(r"\bline \d+")
+
+
+def _head(node: cst.BaseExpression) -> cst.Name | None:
+    """The name a dotted expression starts from (``keras`` of ``keras.layers.LSTM``)."""
+    while type(node) is cst.Attribute:
+        node = node.value  # type: ignore[attr-defined]
+    return node if type(node) is cst.Name else None  # type: ignore[return-value]
+
+
+def _imported(bindings: list[Binding] | None) -> bool:
+    """Whether a name is bound in this file by imports only (or not at all): the import table's view holds;
+    any other binding that may reach the read is for the evaluator to follow. A star import from outside Keras
+    (the UNKNOWN marker) is left to the import table, which decides what it forgets (the names a Keras star
+    import bound), as it did before names bound to Keras classes were followed."""
+    return not bindings or all(binding.kind == "import" or binding is UNKNOWN for binding in bindings)
 
 
 def names_line(reason: str) -> bool:
