@@ -9,7 +9,7 @@ import libcst as cst
 from lstmlint.analyze.imports import dotted, split_keras
 from lstmlint.analyze.functions import MAX_CALLS, MAX_DEPTH
 from lstmlint.analyze.objects import ClassObj, Ctx, DataObj, Env, FuncObj, Graph, LayerObj, ModelObj, Obj, TensorObj
-from lstmlint.analyze.values import informative
+from lstmlint.analyze.value_helpers import informative
 from lstmlint.analyze.walk import walk
 from lstmlint.ir import Layer, Model, Site, Value
 

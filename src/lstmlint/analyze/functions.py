@@ -20,7 +20,7 @@ import libcst as cst
 from lstmlint.analyze.objects import (ClassObj, Ctx, DataObj, Env, FuncObj, Graph, LayerObj, ModelObj, Obj, TensorObj,
                                       TensorsObj)
 from lstmlint.analyze.reach import Scope
-from lstmlint.analyze.values import informative
+from lstmlint.analyze.value_helpers import informative
 from lstmlint.analyze.walk import walk
 from lstmlint.ir import Site, Value
 

@@ -6,49 +6,24 @@ Anything else is ``Value.unknown``: rules that need an unknown value stay silent
 
 from __future__ import annotations
 
-import ast
-import operator
-import re
 from typing import Callable
 
 import libcst as cst
 
 from lstmlint.analyze import arrays, returns
 from lstmlint.analyze.imports import ImportTable, dotted, keras_distribution
-from lstmlint.analyze.reach import UNKNOWN, Binding, Flow, Scope
+from lstmlint.analyze.reach import Binding, Flow, Scope
+from lstmlint.analyze.value_helpers import (MAX_ITEMS, MAX_STRING, TOO_LARGE, head_of, imported_only, literal_of,
+                                            names_line, renamed, signature, size_of, unknown_at)
+from lstmlint.analyze.value_operations import BINOPS, Operations
 from lstmlint.ir import Value
 
-_BINOPS: dict[type, Callable] = {
-    cst.Add: operator.add,
-    cst.Subtract: operator.sub,
-    cst.Multiply: operator.mul,
-    cst.FloorDivide: operator.floordiv,
-    cst.Divide: operator.truediv,
-    cst.Modulo: operator.mod,
-}
-
-
-_AUGMENTED: dict[type, type] = {
-    cst.AddAssign: cst.Add,
-    cst.SubtractAssign: cst.Subtract,
-    cst.MultiplyAssign: cst.Multiply,
-    cst.FloorDivideAssign: cst.FloorDivide,
-    cst.DivideAssign: cst.Divide,
-    cst.ModuloAssign: cst.Modulo,
-}
-
-
-# Bounds on what one expression may evaluate to: a literal or a computed tuple (nested items counted) past
-# MAX_ITEMS, or a string past MAX_STRING characters, is unknown. Shapes and arguments are small; without a
-# bound, `t1 = t0 + t0` repeated doubles the work and memory at every line.
-MAX_ITEMS = 1_000
-MAX_STRING = 10_000
 # A value read through more bindings than this (`x = x + 1` on 400 lines, each reading the one before) is
 # unknown: evaluation recurses once per binding.
 MAX_CHAIN = 100
 
 
-class Evaluator:
+class Evaluator(Operations):
     """Evaluates expressions; a name's value comes from the bindings that reach the read (``flow``), each
     binding evaluated once."""
 
@@ -97,13 +72,13 @@ class Evaluator:
         in ``__init__``, a parameter given a class by the call analysed) when every binding that reaches the
         read agrees. None for anything else, and for a name a local binding (a parameter, a loop variable)
         makes something else than the import."""
-        head = _head(node)
+        head = head_of(node)
         if head is None:
             return None
         if head.value not in self.bound_names():  # the common case: a name only imports bind
             return self.imports.resolve(node)
         bindings = self.flow.bindings_at(head, scope)
-        if _imported(bindings):
+        if imported_only(bindings):
             return self.imports.resolve(node)
         if not self._may_alias(node, bindings):  # type: ignore[arg-type]
             return None
@@ -139,7 +114,7 @@ class Evaluator:
             resolved = self.imports.resolve_name(name)
             constant = self.project.value(resolved, name) if resolved and self.project is not None else None
             if constant is not None:
-                return _renamed(constant, name)
+                return renamed(constant, name)
             if resolved:
                 return Value("symbol", const=resolved, text=name, name=name)
             return Value.unknown(f"`{name}` is not defined in this file", text=name, name=name)
@@ -157,10 +132,10 @@ class Evaluator:
             return Value.unknown(reason, text=name, name=name)
         values = [self.binding_value(binding, name) for binding in bindings]
         if len(values) > 1:
-            first = _signature(values[0])
-            if first is None or any(_signature(v) != first for v in values[1:]):
+            first = signature(values[0])
+            if first is None or any(signature(v) != first for v in values[1:]):
                 return Value.unknown(f"`{name}` is bound differently on different paths", text=name, name=name)
-        return _renamed(values[0], name)
+        return renamed(values[0], name)
 
     def binding_value(self, binding: Binding, name: str) -> Value:
         key = id(binding)
@@ -226,7 +201,7 @@ class Evaluator:
         text = self.code_of(node)
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             try:
-                literal = _literal(node, text)
+                literal = literal_of(node, text)
             except (ValueError, SyntaxError):
                 return Value.unknown("not a literal", text)
             # bytes would break the IR's JSON round trip and no rule needs them
@@ -268,7 +243,7 @@ class Evaluator:
             if inner.kind == "const":
                 return Value.of(not inner.const, text)
             return Value.unknown("negation of an unknown value", text)
-        if isinstance(node, cst.BinaryOperation) and type(node.operator) in _BINOPS:
+        if isinstance(node, cst.BinaryOperation) and type(node.operator) in BINOPS:
             return self._binary(node, scope, text)
         if isinstance(node, cst.Attribute):
             return self._attribute(node, scope, text)
@@ -280,245 +255,13 @@ class Evaluator:
                 return made
             given = returns.returned(self, node, scope)
             if given:
-                first = _signature(given[0])
-                if len(given) == 1 or first is not None and all(_signature(v) == first for v in given[1:]):
+                first = signature(given[0])
+                if len(given) == 1 or first is not None and all(signature(v) == first for v in given[1:]):
                     return given[0]
             return arrays.array_of_unknown_shape(self, node, scope, text) or self._unknown_call(node, scope, text)
         return Value.unknown("not a constant expression", text)
-
-    def _augmented(self, node: cst.AugAssign, scope: Scope) -> Value:
-        """`x /= 255` of a numpy array: the array's shape (numpy's in-place operations keep it or raise);
-        `n += 1` of a number and a number: the number."""
-        target: cst.Name = node.target  # type: ignore[assignment]
-        before = self.evaluate(target, scope)
-        operand = self.evaluate(node.value, scope)
-        if arrays.is_array_like(before):
-            return Value(before.kind, items=list(before.items), tag=before.tag, reason=before.reason,
-                         text=target.value)
-        binary = _AUGMENTED.get(type(node.operator))
-        numbers = (int, float)
-        if binary is not None and before.kind == operand.kind == "const" and type(before.const) in numbers \
-                and type(operand.const) in numbers:
-            try:
-                result = _BINOPS[binary](before.const, operand.const)
-            except (ZeroDivisionError, OverflowError):
-                result = None
-            if isinstance(result, (int, float)) and abs(result) < 2**63:
-                return Value.of(result, target.value)
-        return Value.unknown(f"`{target.value}` is changed by an augmented assignment (`{target.value} "
-                             f"{node.operator.__class__.__name__.replace('Assign', '')}=`)", target.value)
-
-    def _unknown_call(self, node: cst.Call, scope: Scope, text: str) -> Value:
-        """`len(chars)` of data: the reason says where the data comes from ("`chars` is the result of
-        `sorted(…)` at line 46"), when the argument's reason names it."""
-        func = node.func
-        if type(func) is cst.Name and len(node.args) == 1 and not node.args[0].star and scope.lookup(
-                func.value) is None and self.resolve(func, scope) is None:
-            inner = self.evaluate(node.args[0].value, scope)
-            if inner.kind == "unknown" and names_line(inner.reason):
-                root = inner.reason.rpartition(" of data: ")[2]  # `len(sorted(set(text)))`: once
-                return Value.unknown(f"`{func.value}(…)` of data: {root}", text)
-        return Value.unknown("not a constant expression", text)
-
-    def _binary(self, node: cst.BinaryOperation, scope: Scope, text: str) -> Value:
-        left = self.evaluate(node.left, scope)
-        right = self.evaluate(node.right, scope)
-        if left.kind == "tuple" and right.kind == "tuple" and isinstance(node.operator, cst.Add):
-            if size_of(left, MAX_ITEMS) + size_of(right, MAX_ITEMS) > MAX_ITEMS:
-                return Value.unknown(TOO_LARGE, text)
-            return Value("tuple", items=left.items + right.items, text=text)
-        numbers = (int, float)
-        if (
-            left.kind == right.kind == "const"
-            and isinstance(left.const, numbers)
-            and isinstance(right.const, numbers)
-            and not isinstance(left.const, bool)
-            and not isinstance(right.const, bool)
-        ):
-            try:
-                result = _BINOPS[type(node.operator)](left.const, right.const)
-            except (ZeroDivisionError, OverflowError):
-                return Value.unknown("arithmetic error", text)
-            if isinstance(result, (int, float)) and abs(result) < 2**63:
-                return Value.of(result, text)
-        made = arrays.arithmetic(self, node, left, right, scope, text)
-        if made is not None:
-            return made
-        told = next((v.reason for v in (left, right) if v.kind == "unknown" and v.reason), "")
-        return Value.unknown(told or "arithmetic on unknown values", text)
-
-    def _attribute(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
-        if self.attributes and type(node.value) is cst.Name:
-            known = self.attributes.get(f"{node.value.value}.{node.attr.value}")
-            if known is not None:
-                bindings = self.flow.bindings_at(node.value, scope)
-                if bindings and len(bindings) == 1 and id(bindings[0]) in self.attributes_self:
-                    return _renamed(known, f"{node.value.value}.{node.attr.value}")
-        if node.attr.value == "shape":
-            base_name = dotted(node.value)
-            base = self.evaluate(node.value, scope)
-            if base.kind == "array":
-                return Value("tuple", items=list(base.items), text=text, tag="array-shape", name=base_name)
-            told = f", and {base.reason}" if base.kind == "unknown" and names_line(base.reason) else ""
-            shown = base_name or self.full_code_of(node.value)
-            return Value.unknown(f"the shape of `{shown}`{told}", text, tag="array-shape", name=base_name)
-        head = _head(node)
-        aliased = head is not None and head.value in self.bound_names() and not _imported(
-            self.flow.bindings_at(head, scope))
-        if not aliased:
-            resolved = self.imports.resolve(node)
-        else:  # `L.LSTM` where `L = keras.layers`: the path the base names, when it names one
-            base = self.resolve(node.value, scope)
-            resolved = f"{base}.{node.attr.value}" if base else None
-        constant = self.project.value(resolved, text) if resolved and self.project is not None else None
-        if constant is not None:
-            return constant
-        if resolved is not None:
-            return Value("symbol", const=resolved, text=text)
-        if node.attr.value in ("values", "T"):  # `df.values`, `x.T`
-            made = arrays.attribute(self.evaluate(node.value, scope), node.attr.value, text)
-            if made is not None:
-                return made
-        if aliased and type(node.value) is cst.Name:
-            return self._attribute_reason(node, scope, text)
-        return Value.unknown("attribute of an unknown object", text)
-
-    def _attribute_reason(self, node: cst.Attribute, scope: Scope, text: str) -> Value:
-        """`args.units` of `args = parser.parse_args()`, `config.units` of `config = wandb.config`: the reason
-        names where the object comes from."""
-        name = node.value.value  # type: ignore[attr-defined]
-        shown = text or f"{name}.{node.attr.value}"
-        base = self.evaluate(node.value, scope)
-        if base.kind == "unknown" and names_line(base.reason):
-            return Value.unknown(f"`{shown}` is an attribute of `{name}`, and {base.reason}", text)
-        if base.kind == "symbol":
-            return Value.unknown(f"`{shown}` is an attribute of `{base.const}`, an object of another library whose "
-                                 f"values are set at run time", text)
-        return Value.unknown("attribute of an unknown object", text)
-
-    def _subscript(self, node: cst.Subscript, scope: Scope, text: str) -> Value:
-        base = self.evaluate(node.value, scope)
-        if base.kind == "array" or base.tag == arrays.FRAME:
-            return arrays.subscript(self, base, node, scope, text) or Value.unknown("subscript of an array", text)
-        if base.tag == arrays.NDARRAY and all(isinstance(e.slice, cst.Slice) for e in node.slice):
-            # basic slicing of a numpy array is an array (an integer index may give a scalar: not followed)
-            return arrays.ndarray("a slice of an array of unknown shape", text)
-        if len(node.slice) != 1:
-            return Value.unknown("multi-dimensional subscript", text)
-        index = node.slice[0].slice
-        if isinstance(index, cst.Slice):
-            lower = self.evaluate(index.lower, scope) if index.lower else Value.of(None)
-            upper = self.evaluate(index.upper, scope) if index.upper else Value.of(None)
-            step = self.evaluate(index.step, scope) if index.step else Value.of(None)
-            if base.kind != "tuple" and base.tag == "array-shape" and lower.const == 1 and upper.const is None \
-                    and step.const is None:
-                return Value.unknown(f"`{text or self.full_code_of(node)}` reads {base.reason}", text,
-                                     tag="array-shape-tail")
-            if base.kind == "tuple" and all(v.kind == "const" for v in (lower, upper, step)):
-                tail = base.tag == "array-shape" and lower.const == 1 and upper.const is None and step.const is None
-                try:
-                    return Value("tuple", items=base.items[slice(lower.const, upper.const, step.const)], text=text,
-                                 tag="array-shape-tail" if tail else None)
-                except (TypeError, ValueError):
-                    pass
-            return Value.unknown("slice of an unknown value", text)
-        position = self.evaluate(index.value, scope)
-        if base.kind == "tuple" and position.kind == "const" and isinstance(position.const, int):
-            try:
-                return base.items[position.const]
-            except IndexError:
-                pass
-        if base.kind == "unknown" and names_line(base.reason):
-            return Value.unknown(f"`{text or self.full_code_of(node)}` reads {base.reason}", text)
-        return Value.unknown("subscript of an unknown value", text)
 
 
 # Callees whose result is data read from a file (the last part of the resolved name)
 _LOADERS = {"load", "loadtxt", "genfromtxt", "fromfile", "read_csv", "read_excel", "read_parquet", "read_json",
             "read_pickle", "read_table", "read_hdf", "read_feather", "load_data", "File", "imread"}
-_LINE = re.compile(r"\bline \d+")
-
-
-def _head(node: cst.BaseExpression) -> cst.Name | None:
-    """The name a dotted expression starts from (``keras`` of ``keras.layers.LSTM``)."""
-    while type(node) is cst.Attribute:
-        node = node.value  # type: ignore[attr-defined]
-    return node if type(node) is cst.Name else None  # type: ignore[return-value]
-
-
-def _imported(bindings: list[Binding] | None) -> bool:
-    """Whether a name is bound in this file by imports only (or not at all): the import table's view holds;
-    any other binding that may reach the read is for the evaluator to follow. A star import from outside Keras
-    (the UNKNOWN marker) is left to the import table, which decides what it forgets (the names a Keras star
-    import bound), as it did before names bound to Keras classes were followed."""
-    return not bindings or all(binding.kind == "import" or binding is UNKNOWN for binding in bindings)
-
-
-def names_line(reason: str) -> bool:
-    """Whether a reason already says where: "… at line 12"."""
-    return bool(_LINE.search(reason))
-
-
-def unknown_at(reason: str, line: int | None, text: str = "", tag: str | None = None,
-               name: str | None = None) -> Value:
-    """The helper for analyzer code that finds a value it cannot follow: ``Value.unknown`` with " at line N"
-    added to ``reason`` (when the line is known and the reason names none). Reasons are short and true, and say
-    what the value is, not what lstmlint lacks: "`n` is a parameter of build() at line 3"."""
-    if line is not None and not names_line(reason):
-        reason = f"{reason} at line {line}"
-    return Value.unknown(reason, text, tag=tag, name=name)
-
-
-def _literal(node: cst.BaseExpression, text: str):
-    """Numbers and plain strings directly; ast.literal_eval (which compiles) only for the rest."""
-    kind = type(node)
-    if kind is cst.Integer:
-        return int(text.replace("_", ""), 0)
-    if kind is cst.Float:
-        return float(text.replace("_", ""))
-    simple = len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0] and text[:3] not in ("'''", '"""')
-    if kind is cst.SimpleString and simple and "\\" not in text:
-        return text[1:-1]
-    return ast.literal_eval(text)
-
-
-TOO_LARGE = f"a tuple or list of more than {MAX_ITEMS:,} items (nested ones counted)"
-
-
-def size_of(value: Value, budget: int) -> int:
-    """The number of values in ``value``'s tree (itself included), counted up to just past ``budget``."""
-    total = 1
-    todo = list(value.items)
-    while todo and total <= budget:
-        item = todo.pop()
-        total += 1
-        todo.extend(item.items)
-    return total
-
-
-def informative(value: Value) -> bool:
-    """Whether a value tells anything: known, an array (its shape partly known), a tuple with a known item,
-    or an unknown of a known origin (a tag): what makes a call worth analysing with its arguments."""
-    if value.known or value.kind == "array" or value.tag is not None:
-        return True
-    return value.kind == "tuple" and any(informative(item) for item in value.items)
-
-
-def _signature(value: Value):
-    """A comparable form of a value, for "do all bindings agree"; None when it cannot be compared."""
-    if value.kind == "const":
-        return "const", type(value.const).__name__, value.const
-    if value.kind == "symbol":
-        return "symbol", value.const
-    if value.kind in ("tuple", "array"):
-        items = tuple(_signature(item) for item in value.items)
-        return None if any(item is None for item in items) else (value.kind, items)
-    if value.tag is not None:  # an unknown of a known origin (`X.shape`): equal when the origins are
-        return "unknown", value.tag, value.name, value.reason
-    return None
-
-
-def _renamed(value: Value, name: str) -> Value:
-    """The value read through ``name`` keeps the name, so rules can tell `units=timesteps`."""
-    copy = Value(value.kind, value.const, value.items, name, value.tag, value.reason, name)
-    return copy
