@@ -142,3 +142,26 @@ def test_normalization_options_that_change_the_weights_are_not_counted(tmp_path)
     (tmp_path / "norm.py").write_text("import keras\nfrom keras import layers\n" + "\n".join(lines) + "\n")
     reports = explain_json(tmp_path / "norm.py")
     assert [report["layers"][0]["params"] for report in reports] == [None, 20, None]
+
+
+def test_keras_2_embedding_declares_its_own_input():
+    """Under Keras 2 the model is built for (batch, None) when it is made, whatever data fit is given; under
+    Keras 3 it is built on the fit's data. Both against the Keras that runs them."""
+    tf_keras = pytest.importorskip("tf_keras")
+    path = REACH / "embedding_keras2.py"
+    (two,) = target_json(path, 2)
+    make = [tf_keras.layers.Embedding(1000, 16), tf_keras.layers.LSTM(8), tf_keras.layers.Dense(1)]
+    theirs = tf_keras.Sequential(make)
+    assert [(type(layer).__name__, [None if d is None else int(d) for d in layer.output_shape], layer.count_params())
+            for layer in theirs.layers] == [(cls, [None if d == "?" else d for d in shape], params)
+                                            for cls, shape, params in layer_rows(two)]
+    assert "input_from" not in two
+    (three,) = target_json(path, 3)
+    assert layer_rows(three) == [("Embedding", ["?", 20, 16], 16_000), ("LSTM", ["?", 8], 800), ("Dense", ["?", 1], 9)]
+    assert three["input_from"] == "(?, 20), from the data given to fit at line 11"
+
+
+def target_json(path: Path, target: int) -> list[dict]:
+    run = run_cli("explain", "--format", "json", "--target-keras", str(target), str(path))
+    assert run.code == 0, run.err
+    return run.json()

@@ -15,7 +15,7 @@ from lstmlint.unknown import UNKNOWN
 from lstmlint.shape_text import shape_text
 from lstmlint.shape_args import MAX_SIZE, count, dim, dims, flag, is_multi, positive_int, single
 from lstmlint.shape_recurrent import state_count
-from lstmlint.shapes import LayerShape, infer, total_params
+from lstmlint.shapes import LayerShape, embedding_declares_input, infer, total_params
 from lstmlint.why import Unknown, unknowns
 
 
@@ -133,7 +133,8 @@ def explain_module(module: Module, findings: list[Finding], target: int) -> list
         total = count(total_params(model, shapes, shown_layers(model)))
         report = ModelReport(module.path, model.span.line, model.kind, model.var, rows, total,
                              complete=model.complete, sites=model.sites)
-        if model.input_from is not None and model.build_shape is not None:
+        if model.input_from is not None and model.build_shape is not None and not embedding_declares_input(
+                model, target):
             report.input_from = f"{table_shape(list(model.build_shape.items))}, from {model.input_from}"
         reports.append(report)
     return reports

@@ -68,11 +68,23 @@ class LayerShape:
 _MAX_NESTING = 8
 
 
+def embedding_declares_input(model: Model, target: int) -> bool:
+    """Keras 2's Embedding given no input shape declares one itself: ``input_shape=(input_length,)``, or
+    ``(None,)`` without an input_length (tf_keras 2.21 tf_keras/src/layers/core/embedding.py:132-136). A
+    Sequential it starts is built when it is made, for (batch, None), never for the data of its first call or
+    a later ``build()``. Keras 3 takes no such argument (the model is built on its first call)."""
+    return target == 2 and model.kind == "sequential" and bool(model.layers) and \
+        model.layers[0].family == "embedding" and model.layers[0].wrapped is None
+
+
 def infer(model: Model, target: int = 3, given: Shape | None = None, depth: int = 0) -> list[LayerShape]:
     """Each layer's inputs, output and parameters. ``given``: the shape of the tensor a model used as a layer is
     called on, in place of its declared input (or as the input that builds a Sequential declaring none)."""
     results: list[LayerShape] = []
     build = _declared_shape(model.build_shape) if given is None else given
+    built = model.build_shape is not None
+    if given is None and embedding_declares_input(model, target):
+        build, built = _declared_shape(Value("tuple", items=[Value.of(None), Value.of(None)])), True
     for index, layer in enumerate(model.layers):
         inputs = [_incoming(results, ref.layer, ref.index) for ref in layer.inputs]
         if layer.family == "input":
@@ -86,7 +98,7 @@ def infer(model: Model, target: int = 3, given: Shape | None = None, depth: int 
             results.append(LayerShape(inputs, output if isinstance(output, list) else None,
                                       None if output is REFUSED else 0))
             continue
-        if not inputs and index == 0 and (model.build_shape is not None or given is not None):
+        if not inputs and index == 0 and (built or given is not None):
             inputs = [build]
         keyword = {k: [_incoming(results, r.layer, r.index) for r in refs] for k, refs in layer.keyword_inputs.items()}
         output, params = _contained(layer, inputs, target, keyword, depth)
