@@ -116,19 +116,24 @@ STATIC_RUNTIME_MISMATCH = (builtin_codes.STATIC_RUNTIME_MISMATCH.id, builtin_cod
 
 
 def verdict(finding: Finding, rule: Rule | None, result: ModelResult | None,
-            calls: list[CallResult] | None = None) -> str:
+            calls: list[CallResult] | None = None, builds: bool = False) -> str:
     """confirmed / consistent / refuted / unchecked for one static finding, its model's result and the calls
     of that model the finding is about (its own call, or all the model's calls for a layer rule with a
-    ``call-error`` spec)."""
-    return _judge(finding, rule, result, calls or [])[0]
+    ``call-error`` spec). ``builds``: the finding is on the call whose data builds its model (``Call.builds``)."""
+    return _judge(finding, rule, result, calls or [], builds)[0]
 
 
 def _judge(finding: Finding, rule: Rule | None, result: ModelResult | None,
-           calls: list[CallResult]) -> tuple[str, CallResult | None]:
+           calls: list[CallResult], builds: bool = False) -> tuple[str, CallResult | None]:
     """The verdict and the replayed call it rests on (None when it rests on the build alone)."""
     if result is None or rule is None or result.status == "unchecked" or result.mismatch is not None:
         return "unchecked", None
     spec = rule.runtime or {}
+    if builds and spec.get("call-error") and result.status == "failed":
+        # a model declaring no input is rebuilt for the shape of the data of the call that builds it (rebuild.py):
+        # Keras refusing that build is Keras refusing that call
+        message = result.error or ""
+        return ("confirmed" if any(text in message for text in spec["call-error"]) else "unchecked"), None
     expected = spec.get("build-error")
     if expected:
         if result.status == "built":
@@ -179,7 +184,10 @@ def apply_runtime(modules: list[Module], findings: list[Finding], rules: dict[st
         rule = rules.get(finding.rule)
         result = results.get((finding.path, finding.origin[0])) if finding.origin is not None else None
         calls = _calls_of(finding, rule, result)
-        finding.runtime, call = _judge(finding, rule, result, calls)
+        builds = _on_building_call(by_path.get(finding.path), finding)
+        finding.runtime, call = _judge(finding, rule, result, calls, builds)
+        if builds and finding.runtime == "confirmed":
+            claimed.add((finding.path, finding.origin[0]))  # type: ignore[index]  # the build error is this call's
         if call is not None and finding.runtime != "unchecked" and result is not None:
             finding.message = f"{finding.message.rstrip()} {describe_call(call, result.keras)}"
         if call is not None and finding.runtime == "confirmed":
@@ -198,6 +206,15 @@ def apply_runtime(modules: list[Module], findings: list[Finding], rules: dict[st
                 out.append(_call_error_finding(module, key[1], call, result.keras))
     out.sort(key=Finding.sort_key)
     return out, results
+
+
+def _on_building_call(module: Module | None, finding: Finding) -> bool:
+    """The finding is on the call whose data Keras builds the finding's model on (``Call.builds``)."""
+    origin = finding.origin
+    if module is None or origin is None or len(origin) <= 2 or not 0 <= origin[0] < len(module.models):
+        return False
+    model = module.models[origin[0]]
+    return model.input_from is not None and 0 <= origin[2] < len(model.calls) and model.calls[origin[2]].builds
 
 
 def _calls_of(finding: Finding, rule: Rule | None, result: ModelResult | None) -> list[CallResult]:
