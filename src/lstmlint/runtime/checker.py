@@ -186,8 +186,9 @@ def apply_runtime(modules: list[Module], findings: list[Finding], rules: dict[st
         calls = _calls_of(finding, rule, result)
         builds = _on_building_call(by_path.get(finding.path), finding)
         finding.runtime, call = _judge(finding, rule, result, calls, builds)
-        if builds and finding.runtime == "confirmed":
+        if builds and finding.runtime == "confirmed" and result is not None:
             claimed.add((finding.path, finding.origin[0]))  # type: ignore[index]  # the build error is this call's
+            finding.message = f"{finding.message.rstrip()} {_describe_build(by_path[finding.path], finding, result)}"
         if call is not None and finding.runtime != "unchecked" and result is not None:
             finding.message = f"{finding.message.rstrip()} {describe_call(call, result.keras)}"
         if call is not None and finding.runtime == "confirmed":
@@ -215,6 +216,18 @@ def _on_building_call(module: Module | None, finding: Finding) -> bool:
         return False
     model = module.models[origin[0]]
     return model.input_from is not None and 0 <= origin[2] < len(model.calls) and model.calls[origin[2]].builds
+
+
+def _describe_build(module: Module, finding: Finding, result: ModelResult) -> str:
+    """What Keras did with the model built on the finding's call's data, in a sentence: "Keras 3.15.1 refuses it:
+    the model built for x (None, 20) fails with: Input 0 … expected ndim=3, found ndim=2. …" """
+    build = module.models[finding.origin[0]].build_shape  # type: ignore[index]
+    shape = ""
+    if build is not None and build.kind == "tuple":
+        dims = [None, *(item.const if item.kind == "const" else None for item in build.items[1:])]
+        shape = f" {shape_text(dims)}"
+    message = keras_message(result.error or "") or "an error without a message"
+    return f"{result.keras or 'Keras'} refuses it: the model built for x{shape} fails with: {_sentence(message)}"
 
 
 def _calls_of(finding: Finding, rule: Rule | None, result: ModelResult | None) -> list[CallResult]:
