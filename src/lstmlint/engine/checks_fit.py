@@ -50,7 +50,7 @@ def p_data_rank_mismatch(spec: bool, subject: Subject) -> Tri:
 def _first_build_refused(spec: bool, subject: Subject, data: list) -> Tri:
     """The model declares no input and Keras builds it on this call's data: its first recurrent layer checks
     that data's rank as it reaches it, with no trailing-axis-of-1 leniency (engine/first_build.py)."""
-    refusal = first_build_refusal(subject.model, subject.shape_info())
+    refusal = first_build_refusal(subject.model, subject.shape_info(), subject.module.text)
     if not isinstance(refusal, Refusal):
         return None if refusal is None else not spec
     wanted = refusal.wanted

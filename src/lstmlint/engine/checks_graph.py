@@ -147,7 +147,7 @@ def p_first_build_refused(spec: bool, subject: Subject) -> Tri:
     """The subject is the recurrent layer that refuses the rank of the data its model (declaring no input) is
     built on: LSTM108 reports that on the call, so the rules that would blame the layer's input stay silent.
     False when that is not known: those rules then speak as before."""
-    refusal = first_build_refusal(subject.model, subject.shape_info()) if subject.in_graph() else False
+    refusal = first_build_refusal(subject.model, subject.shape_info(), subject.module.text) if subject.in_graph() else False
     return (isinstance(refusal, Refusal) and refusal.index == subject.index) == spec
 
 

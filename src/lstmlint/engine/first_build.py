@@ -17,9 +17,10 @@ it for what is the data's rank, stay silent on that layer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from lstmlint.ir import Layer, Model, Ref, Value, effective, label
+from lstmlint.ir import Call, Layer, Model, Ref, Value, effective, label
 from lstmlint.shape_args import is_multi, single
 
 # The rank each recurrent layer's input spec requires, batch included: Keras 3 keras/src/layers/rnn/lstm.py:509,
@@ -49,15 +50,17 @@ class Refusal:
         return _PER_SAMPLE[self.wanted]
 
 
-def first_build_refusal(model: Model | None, shapes) -> Refusal | bool | None:
+def first_build_refusal(model: Model | None, shapes, text: str) -> Refusal | bool | None:
     """For a model built on its first call's data: the recurrent layer that data reaches first, when its rank
     is refused (a :class:`Refusal`); False when it is accepted or the model is not built on a call's data; None
-    when it is not known (a layer on the way of unknown output, a recurrent layer of no listed rank)."""
+    when it is not known (a layer on the way of unknown output, a recurrent layer of no listed rank, a use of the
+    model before that call that may build it). ``text``: the module's code."""
     if model is None or shapes is None or model.input_from is None or model.kind != "sequential":
         return False
-    if not any(call.builds for call in model.calls):
+    building = next((call for call in model.calls if call.builds), None)
+    if building is None:
         return False
-    if not model.complete or len(shapes) != len(model.layers):
+    if not model.complete or len(shapes) != len(model.layers) or not _only_harmless_uses(model, building, text):
         return None
     build = model.build_shape
     if build is None or build.kind != "tuple":
@@ -89,6 +92,33 @@ def first_build_refusal(model: Model | None, shapes) -> Refusal | bool | None:
             return None  # not modelled, or a rank Keras refuses here already: another layer fails first
         through.append(layer)
     return False
+
+
+# What may be done with a model before its first call without building it. Anything else — ``model(x)``,
+# ``model.predict_step(x)``, ``train(model, x)``… — may build it on other data first: the analyzer follows none of
+# these, so the model's name must appear only so between its construction and the call.
+_HARMLESS = re.compile(r"\s*\.\s*(compile|summary|add)\s*\(")
+
+
+def _only_harmless_uses(model: Model, call: Call, text: str) -> bool:
+    if not model.var or not text:
+        return False
+    lines = text.splitlines(keepends=True)
+    start, end = _offset(lines, model.span.end_line, model.span.end_column), _offset(lines, call.span.line,
+                                                                                       call.span.column)
+    if start is None or end is None or start > end:
+        return False
+    between = text[start:end]
+    for use in re.finditer(rf"(?<![\w.]){re.escape(model.var)}(?!\w)", between):
+        if not _HARMLESS.match(between, use.end()):
+            return False
+    return True
+
+
+def _offset(lines: list[str], line: int, column: int) -> int | None:
+    if not 1 <= line <= len(lines):
+        return None
+    return sum(len(x) for x in lines[:line - 1]) + column - 1
 
 
 def through_text(refusal: Refusal) -> str:
