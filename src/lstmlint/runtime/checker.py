@@ -51,7 +51,8 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
         index)). Verdicts:
         - ``confirmed``: a rule with ``runtime: {build-error: [...]}`` whose model Keras refuses with a message
           containing one of the substrings, or with ``call-error: [...]`` whose call (for a layer rule: a call
-          of its model) Keras refuses so;
+          of its model) Keras refuses so — for the call a model declaring no input is built on
+          (``Call.builds``), the build of the model for that call's data;
         - ``refuted``: a build-error rule whose model Keras builds; a call-error rule without ``semantic``
           whose replayed calls all run;
         - ``consistent``: a rule with ``semantic: true`` or no runtime spec whose model Keras builds and whose
