@@ -153,6 +153,13 @@ DATA_RULE_VERDICTS = {
     ("LSTM102", 1): ("consistent", "fit, replayed as predict (the model's loss is not known)"),
     ("LSTM108", 0): ("confirmed", "Expected shape (None, 20, 3), but input has incompatible shape (32, 20)"),
     ("LSTM108", 1): ("confirmed", "Expected shape (None, 10, 3), but input has incompatible shape (32, 10, 3, 2)"),
+    # a model declaring no input, built on the call's data: the build Keras refuses is the call's
+    ("LSTM108", 2): ("confirmed", "refuses it: the model built for x (None, 20) fails with: Input 0 with name "
+                                  "'None' of layer 'lstm"),
+    ("LSTM108", 3): ("confirmed", "refuses it: the model built for x (None, 30) fails with: Input 0 with name "
+                                  "'None' of layer 'bidirectional"),
+    ("LSTM108", 4): ("confirmed", "the model built for x (None, 10, 32, 32) fails with: Input 0 with name 'None' "
+                                  "of layer 'conv_lstm2d"),
     ("LSTM109", 0): ("confirmed", "Dimensions must be equal, but are 30 and 3"),
     ("LSTM109", 1): ("consistent", "runs it: predict on zeros of x (50, 12, 4) in batches of 32 and 18"),
     ("LSTM110", 0): ("confirmed", "in batches of 4, 4 and 2 (the state holds 4 rows) fails with: Incompatible "

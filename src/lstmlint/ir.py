@@ -167,6 +167,7 @@ class Call:
     has_star_args: bool = False
     target: str = "model"  # "model" or "layer"
     statement: bool = False  # the call is a whole statement line on its own (fixes may replace it)
+    builds: bool = False  # Keras builds the model (which declares no input) on this call's data: Model.input_from
 
 
 @dataclass

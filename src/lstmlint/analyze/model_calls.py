@@ -113,6 +113,7 @@ class ModelCalls:
         batch = Value.unknown(f"the size of the first batch of the data given to {record.method}")
         model.build_shape = Value("tuple", items=[batch, *rest], text=data.value.text)
         model.input_from = f"the data given to {record.method} at line {record.span.line}"
+        record.builds = True
 
     def _model_of_layer(self, layer: Layer) -> ModelObj | None:
         for obj in self.models_by_id.values():

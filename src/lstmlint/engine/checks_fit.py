@@ -9,18 +9,32 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lstmlint.engine.first_build import Refusal, first_build_refusal, through_text
 from lstmlint.engine.logic import Tri
 from lstmlint.engine.subject import (Subject, data_array, derived_from_input, fit_targets, fixed_batch,
                                      format_shape, model_input, model_output, timesteps_dim)
+from lstmlint.ir import Value, effective, label
 from lstmlint.shape_args import dim
 from lstmlint.unknown import UNKNOWN
 
+_NEEDS = "a recurrent model needs (samples, timesteps, features)"
+_RESHAPE = "`x.reshape((samples, timesteps, features))` or `x[..., np.newaxis]` for one feature per step"
+
+
 def p_data_rank_mismatch(spec: bool, subject: Subject) -> Tri:
-    data, expected = data_array(subject), model_input(subject)
+    """The data's rank differs from the declared input's (beyond the trailing axis of 1 Keras adds or drops), or,
+    on the call a model declaring no input is built on, from the rank of the recurrent layer it reaches first."""
+    data = data_array(subject)
+    if data is not None and subject.call is not None and subject.call.builds and subject.model is not None \
+            and subject.model.input_from is not None:
+        return _first_build_refused(spec, subject, data)
+    expected = model_input(subject)
     if data is None or expected is None:
         return None
     subject.bindings["data_shape"] = format_shape(data)
     subject.bindings["expected"] = format_shape(expected, batch=True)
+    subject.bindings.update(reads=f"the model reads {subject.bindings['expected']}", needs=_NEEDS,
+                            reshape=_RESHAPE)
     rank, wanted = len(data), len(expected)
     if rank == wanted:
         return not spec
@@ -30,6 +44,30 @@ def p_data_rank_mismatch(spec: bool, subject: Subject) -> Tri:
     if rank == wanted + 1 and dim(data[-1]) == 1:
         return not spec
     derived_from_input(subject)
+    return spec
+
+
+def _first_build_refused(spec: bool, subject: Subject, data: list) -> Tri:
+    """The model declares no input and Keras builds it on this call's data: its first recurrent layer checks
+    that data's rank as it reaches it, with no trailing-axis-of-1 leniency (engine/first_build.py)."""
+    refusal = first_build_refusal(subject.model, subject.shape_info(), subject.module.text)
+    if not isinstance(refusal, Refusal):
+        return None if refusal is None else not spec
+    wanted = refusal.wanted
+    fed = [Value.of(None), *refusal.fed[1:]]  # the batch of the first call: any size, as a model input reads it
+    subject.bindings.update(data_shape=format_shape(data), expected=format_shape(fed, batch=True),
+                            needs=_NEEDS, reshape=_RESHAPE)
+    subject.bindings["reads"] = (
+        f"the model declares no input, so Keras builds it on this data and {label(refusal.layer)} gets "
+        f"{format_shape(fed, batch=True)}{through_text(refusal)} (expected ndim={wanted}, found ndim={len(fed)})")
+    if wanted == 3:
+        subject.bindings["needs"] = f"a recurrent layer needs {refusal.per_sample()}"
+        if len(fed) > wanted:
+            subject.bindings["reshape"] = "`x.reshape((samples, timesteps, features))`"
+    else:
+        subject.bindings["needs"] = f"{effective(refusal.layer).cls} needs {refusal.per_sample()}"
+        subject.bindings["reshape"] = (f"`x.reshape({refusal.per_sample()})`" + (
+            " or `x[..., np.newaxis]` for one channel" if len(data) == wanted - 1 else ""))
     return spec
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lstmlint.engine.first_build import Refusal, first_build_refusal
 from lstmlint.engine.logic import Tri
 from lstmlint.engine.subject import (Subject, declaration, derived_from_input, format_shape, input_layer,
                                      input_shape, names, output_of, timesteps_dim)
@@ -102,6 +103,8 @@ def p_two_d_source(spec: bool, subject: Subject) -> Tri:
     model, index = subject.model, subject.index
     if model is None or index is None:
         return False
+    if p_first_build_refused(True, subject):
+        return not spec  # LSTM108: the data a model declaring no input is built on has the wrong rank
     current, passed = index, []
     while True:
         layer = model.layers[current]
@@ -138,6 +141,14 @@ def p_two_d_source(spec: bool, subject: Subject) -> Tri:
                 break
     subject.bindings["hint"] = hint
     return spec
+
+
+def p_first_build_refused(spec: bool, subject: Subject) -> Tri:
+    """The subject is the recurrent layer that refuses the rank of the data its model (declaring no input) is
+    built on: LSTM108 reports that on the call, so the rules that would blame the layer's input stay silent.
+    False when that is not known: those rules then speak as before."""
+    refusal = first_build_refusal(subject.model, subject.shape_info(), subject.module.text) if subject.in_graph() else False
+    return (isinstance(refusal, Refusal) and refusal.index == subject.index) == spec
 
 
 def _always_two_d(layer) -> bool:

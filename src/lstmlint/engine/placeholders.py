@@ -32,7 +32,7 @@ PREDICATE_BINDINGS: dict[str, tuple[str, ...]] = {
     "input-tag": ("input_text",),
     "timesteps": ("timesteps",),
     "units-match-timesteps": ("timesteps",),
-    "data-rank-mismatch": ("data_shape", "expected"),
+    "data-rank-mismatch": ("data_shape", "expected", "reads", "needs", "reshape"),
     "data-shape-mismatch": ("data_shape", "expected", "hint"),
     "samples-not-divisible": ("samples", "batch", "remainder"),
     "batch-size-mismatch": ("batch_size", "batch", "advice"),

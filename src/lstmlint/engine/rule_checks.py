@@ -17,6 +17,7 @@ checks_graph.py      output-unpacked                  LSTM106
                      initial-state-mismatch           LSTM304
                      time-distributed-rank-short      LSTM113
                      return-state-ends-sequential     LSTM114
+                     first-build-refused              LSTM107 (and LSTM111 inside two-d-source)
 checks_fit.py        data-rank-mismatch               LSTM108
                      data-shape-mismatch              LSTM109
                      samples-not-divisible            LSTM110
@@ -46,6 +47,7 @@ RULE_CHECKS: dict[str, Callable[[Any, Subject], Tri]] = {
     "initial-state-mismatch": checks_graph.p_initial_state_mismatch,
     "time-distributed-rank-short": checks_graph.p_time_distributed_rank_short,
     "return-state-ends-sequential": checks_graph.p_return_state_ends_sequential,
+    "first-build-refused": checks_graph.p_first_build_refused,
     "data-rank-mismatch": checks_fit.p_data_rank_mismatch,
     "data-shape-mismatch": checks_fit.p_data_shape_mismatch,
     "samples-not-divisible": checks_fit.p_samples_not_divisible,

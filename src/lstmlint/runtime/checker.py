@@ -51,7 +51,8 @@ API (what the CLI's ``check --runtime`` / ``explain --runtime`` call)::
         index)). Verdicts:
         - ``confirmed``: a rule with ``runtime: {build-error: [...]}`` whose model Keras refuses with a message
           containing one of the substrings, or with ``call-error: [...]`` whose call (for a layer rule: a call
-          of its model) Keras refuses so;
+          of its model) Keras refuses so — for the call a model declaring no input is built on
+          (``Call.builds``), the build of the model for that call's data;
         - ``refuted``: a build-error rule whose model Keras builds; a call-error rule without ``semantic``
           whose replayed calls all run;
         - ``consistent``: a rule with ``semantic: true`` or no runtime spec whose model Keras builds and whose
@@ -116,19 +117,24 @@ STATIC_RUNTIME_MISMATCH = (builtin_codes.STATIC_RUNTIME_MISMATCH.id, builtin_cod
 
 
 def verdict(finding: Finding, rule: Rule | None, result: ModelResult | None,
-            calls: list[CallResult] | None = None) -> str:
+            calls: list[CallResult] | None = None, builds: bool = False) -> str:
     """confirmed / consistent / refuted / unchecked for one static finding, its model's result and the calls
     of that model the finding is about (its own call, or all the model's calls for a layer rule with a
-    ``call-error`` spec)."""
-    return _judge(finding, rule, result, calls or [])[0]
+    ``call-error`` spec). ``builds``: the finding is on the call whose data builds its model (``Call.builds``)."""
+    return _judge(finding, rule, result, calls or [], builds)[0]
 
 
 def _judge(finding: Finding, rule: Rule | None, result: ModelResult | None,
-           calls: list[CallResult]) -> tuple[str, CallResult | None]:
+           calls: list[CallResult], builds: bool = False) -> tuple[str, CallResult | None]:
     """The verdict and the replayed call it rests on (None when it rests on the build alone)."""
     if result is None or rule is None or result.status == "unchecked" or result.mismatch is not None:
         return "unchecked", None
     spec = rule.runtime or {}
+    if builds and spec.get("call-error") and result.status == "failed":
+        # a model declaring no input is rebuilt for the shape of the data of the call that builds it (rebuild.py):
+        # Keras refusing that build is Keras refusing that call
+        message = result.error or ""
+        return ("confirmed" if any(text in message for text in spec["call-error"]) else "unchecked"), None
     expected = spec.get("build-error")
     if expected:
         if result.status == "built":
@@ -179,7 +185,11 @@ def apply_runtime(modules: list[Module], findings: list[Finding], rules: dict[st
         rule = rules.get(finding.rule)
         result = results.get((finding.path, finding.origin[0])) if finding.origin is not None else None
         calls = _calls_of(finding, rule, result)
-        finding.runtime, call = _judge(finding, rule, result, calls)
+        builds = _on_building_call(by_path.get(finding.path), finding)
+        finding.runtime, call = _judge(finding, rule, result, calls, builds)
+        if builds and finding.runtime == "confirmed" and result is not None:
+            claimed.add((finding.path, finding.origin[0]))  # type: ignore[index]  # the build error is this call's
+            finding.message = f"{finding.message.rstrip()} {_describe_build(by_path[finding.path], finding, result)}"
         if call is not None and finding.runtime != "unchecked" and result is not None:
             finding.message = f"{finding.message.rstrip()} {describe_call(call, result.keras)}"
         if call is not None and finding.runtime == "confirmed":
@@ -198,6 +208,27 @@ def apply_runtime(modules: list[Module], findings: list[Finding], rules: dict[st
                 out.append(_call_error_finding(module, key[1], call, result.keras))
     out.sort(key=Finding.sort_key)
     return out, results
+
+
+def _on_building_call(module: Module | None, finding: Finding) -> bool:
+    """The finding is on the call whose data Keras builds the finding's model on (``Call.builds``)."""
+    origin = finding.origin
+    if module is None or origin is None or len(origin) <= 2 or not 0 <= origin[0] < len(module.models):
+        return False
+    model = module.models[origin[0]]
+    return model.input_from is not None and 0 <= origin[2] < len(model.calls) and model.calls[origin[2]].builds
+
+
+def _describe_build(module: Module, finding: Finding, result: ModelResult) -> str:
+    """What Keras did with the model built on the finding's call's data, in a sentence: "Keras 3.15.1 refuses it:
+    the model built for x (None, 20) fails with: Input 0 … expected ndim=3, found ndim=2. …" """
+    build = module.models[finding.origin[0]].build_shape  # type: ignore[index]
+    shape = ""
+    if build is not None and build.kind == "tuple":
+        dims = [None, *(item.const if item.kind == "const" else None for item in build.items[1:])]
+        shape = f" {shape_text(dims)}"
+    message = keras_message(result.error or "") or "an error without a message"
+    return f"{result.keras or 'Keras'} refuses it: the model built for x{shape} fails with: {_sentence(message)}"
 
 
 def _calls_of(finding: Finding, rule: Rule | None, result: ModelResult | None) -> list[CallResult]:
