@@ -43,6 +43,13 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None, env: 
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
+def check_json(path: Path | str) -> list[dict]:
+    """`lstmlint check --no-cache --format json` of one path: its findings (exit 0 or 1 asserted)."""
+    run = run_cli("check", "--no-cache", "--format", "json", str(path))
+    assert run.code in (0, 1), run.err
+    return run.json()
+
+
 def explain_json(path: Path | str, cwd: Path | None = None) -> list[dict]:
     """`lstmlint explain --format json` of one path: the reports it prints (exit 0 asserted)."""
     run = run_cli("explain", "--format", "json", str(path), cwd=cwd)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import explain_json, keras_layer_rows, layer_rows, run_cli
+from conftest import check_json, explain_json, keras_layer_rows, layer_rows
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
@@ -22,9 +22,7 @@ def explain(name: str) -> list[dict]:
 
 
 def check(name: str) -> list[dict]:
-    run = run_cli("check", "--no-cache", "--format", "json", str(REACH / name))
-    assert run.code in (0, 1), run.err
-    return run.json()
+    return check_json(REACH / name)
 
 
 rows = layer_rows

@@ -432,7 +432,7 @@ def classes(model) -> list[str]:
 
 def test_layer_bound_in_branches_of_a_builder_is_unknown():
     """reach/x_branch.py: Keras builds the LSTM(128) branch (build(True)); the last binding is the GRU."""
-    module = analyze("""
+    source = """
         import keras
         def build(big=True):
             if big:
@@ -440,22 +440,14 @@ def test_layer_bound_in_branches_of_a_builder_is_unknown():
             else:
                 layer = keras.layers.GRU(8, input_shape=(10, 3))
             return keras.Sequential([layer, keras.layers.Dense(1)])
-        model = build(True)
-    """)
+        model = build({argument})
+    """
+    module = analyze(source.format(argument="True"))
     (model,) = module.models
     # analysed for the call build(True): the test on `big` runs its first branch only
     assert classes(model) == ["Input", "LSTM", "Dense"] and model.complete
     assert [layer.cls for layer in module.loose_layers] == []
-    unknown = analyze("""
-        import keras
-        def build(big=True):
-            if big:
-                layer = keras.layers.LSTM(128, input_shape=(10, 3))
-            else:
-                layer = keras.layers.GRU(8, input_shape=(10, 3))
-            return keras.Sequential([layer, keras.layers.Dense(1)])
-        model = build(flag)
-    """)
+    unknown = analyze(source.format(argument="flag"))
     (model,) = unknown.models
     assert classes(model) == ["?", "Dense"] and not model.complete
     assert sorted(layer.cls for layer in unknown.loose_layers) == ["GRU", "LSTM"]  # per-layer rules still see them
