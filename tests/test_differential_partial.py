@@ -122,6 +122,12 @@ def built(keras, spec: list[tuple], shape: tuple):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            if keras.__name__ == "tf_keras" and spec[0][0] == "Embedding":
+                # Keras 2's Embedding declares input_shape=(None,) itself: the Sequential is built when it is
+                # made, for (batch, None), whatever data it is later given
+                model = keras.Sequential(layers)
+                return [([None if d is None else int(d) for d in layer.output.shape], layer.count_params())
+                        for layer in model.layers]
             tensor = keras.Input(shape=shape)
             found = []
             for layer in layers:
