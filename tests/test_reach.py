@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_process
+from conftest import layer_rows, run_cli, run_process
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
@@ -41,10 +41,6 @@ def _shape(tensor) -> list:
     return [None if d is None else int(d) for d in tensor.shape]
 
 
-def static_rows(report: dict) -> list[tuple[str, object, int]]:
-    return [(row["class"], row["output_shape"], row["params"]) for row in report["layers"]]
-
-
 def test_r20_initial_state_keeps_the_encoder():
     """The encoder reached only through initial_state= is part of the model: 48,030 parameters, as Keras."""
     enc_in, dec_in = keras.Input((None, 20)), keras.Input((None, 30))
@@ -53,14 +49,14 @@ def test_r20_initial_state_keeps_the_encoder():
     built = keras.Model([enc_in, dec_in], keras.layers.Dense(30)(dec))
     report = explain("r20_initial_state.py")
     assert report["total_params"] == built.count_params() == 48_030
-    assert static_rows(report) == keras_rows(built)
+    assert layer_rows(report) == keras_rows(built)
 
 
 def test_r06_same_value_bound_twice_is_known():
     built = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(8)])
     report = explain("r06_rebound.py")
     assert report["total_params"] == built.count_params() == 384
-    assert static_rows(report) == keras_rows(built)
+    assert layer_rows(report) == keras_rows(built)
 
 
 def test_x_branch2_constant_condition_takes_the_branch_keras_takes():
@@ -68,7 +64,7 @@ def test_x_branch2_constant_condition_takes_the_branch_keras_takes():
     built = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(128), keras.layers.Dense(1)])
     report = explain("x_branch2.py")
     assert report["total_params"] == built.count_params() == 67_713
-    assert static_rows(report) == keras_rows(built)
+    assert layer_rows(report) == keras_rows(built)
 
 
 @pytest.mark.parametrize("name,build", [
@@ -84,7 +80,7 @@ def test_layers_bound_or_added_on_several_paths_get_the_path_keras_takes(name, b
     built = build()
     report = explain(name)
     assert report["total_params"] == built.count_params()  # not the last binding's count, and not a guess
-    assert static_rows(report) == keras_rows(built)
+    assert layer_rows(report) == keras_rows(built)
 
 
 def test_shared_layers_counted_once_like_keras(tmp_path):
@@ -103,7 +99,7 @@ def test_shared_layers_counted_once_like_keras(tmp_path):
     (report,) = run.json()
     assert report["total_params"] == built.count_params() == 112
     # Keras lists the shared layer once; explain lists each call, with the layer's own count
-    rows = static_rows(report)
+    rows = layer_rows(report)
     assert [r[0] for r in rows] == ["InputLayer", "InputLayer", "LSTM", "LSTM", "Add"]
     assert rows[2][2] == rows[3][2] == shared.count_params()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import explain_json, keras_layer_rows, run_cli
+from conftest import explain_json, keras_layer_rows, layer_rows, run_cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
@@ -24,9 +24,6 @@ def explain(name: str) -> list[dict]:
 keras_rows = keras_layer_rows
 
 
-def static_rows(report: dict) -> list[tuple[str, object, object]]:
-    return [(row["class"], row["output_shape"], row["params"]) for row in report["layers"]]
-
 
 def test_keras_star_imports_bind_their_public_names():
     """`from tensorflow.keras.layers import *` binds Input, LSTM, Bidirectional, Dense…; a binding before the
@@ -37,7 +34,7 @@ def test_keras_star_imports_bind_their_public_names():
     built = keras.Model(inp, keras.layers.Dense(1)(x))
     (report,) = explain("star_imports.py")
     assert report["total_params"] == built.count_params() == 53_921
-    assert static_rows(report) == keras_rows(built)
+    assert layer_rows(report) == keras_rows(built)
 
 
 def test_names_a_star_import_bound_and_something_else_rebinds_are_not_keras():
@@ -45,7 +42,7 @@ def test_names_a_star_import_bound_and_something_else_rebinds_are_not_keras():
     may be anything: unknown, not Keras's."""
     first, second, third = explain("star_rebound.py")
     built = keras.Sequential([keras.Input((10, 3)), keras.layers.Dense(8)])
-    assert static_rows(first) == keras_rows(built) == [("Dense", [None, 10, 8], 32)]
+    assert layer_rows(first) == keras_rows(built) == [("Dense", [None, 10, 8], 32)]
     assert [row["class"] for row in second["layers"]] == ["?", "?"]
     assert second["total_params"] is None
     assert [row["class"] for row in third["layers"]] == ["?", "SimpleRNN"]
@@ -77,7 +74,7 @@ def test_a_layer_called_on_an_array_is_built_for_its_shape():
         out = layer(np.ones(shape, dtype="float32"))
         expected.append((type(layer).__name__, list(out.shape), layer.count_params()))
     reports = explain("eager_calls.py")
-    assert [static_rows(r)[0] for r in reports] == expected == [
+    assert [layer_rows(r)[0] for r in reports] == expected == [
         ("GRU", [3, 6, 3], 81), ("LSTM", [20, 64], 29_440), ("Bidirectional", [2, 10], 90)]
     assert [(r["line"], len(r["layers"]), r["layers"][0]["input_shape"]) for r in reports] == [
         (7, 1, [3, 6, 4]), (12, 1, [20, 10, 50]), (16, 1, [2, 7, 3])]
