@@ -25,13 +25,13 @@ from lstmlint.ir import Layer, Value, label
 from lstmlint.shape_args import (REFUSED, _count_arg, _data_format, _given, _ints, _known, _missing_required,
                                  _refused, D, dim, flag)
 from lstmlint.shape_dense import _normalization
+from lstmlint.shape_recurrent import INPUT_RANK
 from lstmlint.shape_windows import _strided_dilation
 from lstmlint.unknown import UNKNOWN
 
 # Layers Keras builds on a 3-D input only (InputSpec(ndim=3)): fed (..., F) they read (?, ?, F) or Keras raises.
-# Not RNN(cell): Keras 3 runs it on 4-D input too (tf_keras does not), nor the CuDNN layers (not in Keras 3 nor
-# in tf_keras 2.21, so not measured).
-_RNN_3D = frozenset({"LSTM", "GRU", "SimpleRNN"})
+# The recurrent ones are shape_recurrent.INPUT_RANK's (not RNN(cell), which Keras 3 runs on 4-D input too).
+_RNN_3D = frozenset(cls for cls, rank in INPUT_RANK.items() if rank == 3)
 _EXACT_3D_CLASSES = _RNN_3D | {"SpatialDropout1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
                                "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D"}
 

@@ -13,6 +13,12 @@ from lstmlint.unknown import UNKNOWN
 
 _CELLS = ("LSTMCell", "GRUCell", "SimpleRNNCell")
 
+# The rank of input (batch included) each recurrent layer's InputSpec requires: Keras 3
+# keras/src/layers/rnn/lstm.py:509, gru.py:526, simple_rnn.py:350 ``InputSpec(ndim=3)``, conv_lstm.py:538
+# ``ndim=rank + 3``; tf_keras lstm.py:574, gru.py:601, simple_rnn.py:409, base_conv_rnn.py:159. RNN(cell) has no
+# input spec (Keras 3 runs it on 4-D input too) and the CuDNN layers exist in neither Keras measured: not listed.
+INPUT_RANK = {"LSTM": 3, "GRU": 3, "SimpleRNN": 3, "ConvLSTM1D": 4, "ConvLSTM2D": 5, "ConvLSTM3D": 6}
+
 
 def state_count(layer: Layer) -> int | None:
     base = layer.cells[-1].cls if layer.cls == "RNN" and layer.cells else layer.cls
@@ -138,9 +144,9 @@ def _bidirectional(layer: Layer, shape: Shape | None, target: int) -> tuple[Outp
 
 
 def _conv_lstm(layer: Layer, shape: Shape | None, target: int) -> tuple[Output, int | None]:
-    rank = {"ConvLSTM1D": 1, "ConvLSTM2D": 2, "ConvLSTM3D": 3}.get(layer.cls)
-    if rank is None:
+    if not layer.cls.startswith("ConvLSTM") or layer.cls not in INPUT_RANK:
         return None, None
+    rank = INPUT_RANK[layer.cls] - 3  # spatial axes: the input is (batch, time, *spatial, channels)
     filters = _count_arg(layer, "filters", REFUSED)
     kernel = _ints(layer, "kernel_size", rank, REFUSED)
     strides = _ints(layer, "strides", rank, 1)

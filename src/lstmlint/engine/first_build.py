@@ -22,13 +22,11 @@ from dataclasses import dataclass
 
 from lstmlint.ir import Call, Layer, Model, Ref, Value, effective, label
 from lstmlint.shape_args import is_multi, single
+from lstmlint.shape_recurrent import INPUT_RANK
 
-# The rank each recurrent layer's input spec requires, batch included: Keras 3 keras/src/layers/rnn/lstm.py:509,
-# gru.py:526, simple_rnn.py:350 ``InputSpec(ndim=3)``, conv_lstm.py:538 ``ndim=rank + 3`` (a Bidirectional takes
-# its layer's spec, bidirectional.py:154); tf_keras lstm.py:574, gru.py:601, simple_rnn.py:409,
-# base_conv_rnn.py:159. RNN(cell) has no input spec (its cell's kernel fails instead, with another message): not
-# listed, so never reported.
-_RANK = {"LSTM": 3, "GRU": 3, "SimpleRNN": 3, "ConvLSTM1D": 4, "ConvLSTM2D": 5, "ConvLSTM3D": 6}
+# One sample as each rank a recurrent layer requires reads it. The ranks are shape_recurrent.INPUT_RANK (with its
+# sources; a Bidirectional takes its layer's spec, Keras 3 bidirectional.py:154): RNN(cell), not listed there, is
+# never reported.
 _PER_SAMPLE = {3: "(samples, timesteps, features)", 4: "(samples, time, steps, channels)",
                5: "(samples, time, rows, cols, channels)", 6: "(samples, time, depth, rows, cols, channels)"}
 
@@ -70,7 +68,7 @@ def first_build_refusal(model: Model | None, shapes, text: str) -> Refusal | boo
     for index, layer in enumerate(model.layers):
         inner = effective(layer)
         if inner.family in ("recurrent", "conv-recurrent"):
-            wanted = _RANK.get(inner.cls)
+            wanted = INPUT_RANK.get(inner.cls)
             if wanted is None or inner.cells or (layer is not inner and layer.cls != "Bidirectional"):
                 return None
             if layer is not inner and wanted != 3:
