@@ -26,6 +26,7 @@ additions noted per entry (included in ``k2``).  Line numbers are those of these
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 
@@ -1304,6 +1305,7 @@ def spec(name: str) -> LayerSpec | None:
 SAME_MEANING = {("LeakyReLU", "negative_slope"): "alpha", ("InputLayer", "shape"): "input_shape"}
 
 
+@functools.lru_cache(maxsize=None)  # once per class: read at every layer construction the analyzer sees
 def positional_differs(layer_spec: LayerSpec) -> frozenset[str]:
     """The Keras 3 positional parameters whose position binds another parameter in Keras 2 (``LSTM``'s 18th
     positional is ``seed`` in Keras 3, ``return_sequences`` in Keras 2): an argument given there by position

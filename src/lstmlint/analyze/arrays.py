@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Callable
 import libcst as cst
 
 from lstmlint.analyze import arrays_numpy, arrays_sklearn
-from lstmlint.analyze.arrays_base import (FRAME, SERIES, arg, array, dims_from, frame, int_of, is_array_like,
-                                          ndarray, product, reshape, unknown_dim)
+from lstmlint.analyze.arrays_base import (FRAME, INT_SEQUENCES, SERIES, TOKENIZER, arg, array, dims_from, frame,
+                                          int_of, is_array_like, ndarray, product, reshape, unknown_dim)
 from lstmlint.analyze.arrays_index import subscript
 from lstmlint.ir import NDARRAY, Value
 
@@ -36,8 +36,6 @@ __all__ = ["FRAME", "NDARRAY", "array_of_unknown_shape", "attribute", "evaluate_
            "subscript"]
 
 _KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
-# tags of unknown values: a Keras Tokenizer, and what its texts_to_sequences() gives (lists of ints)
-TOKENIZER, INT_SEQUENCES = "keras-tokenizer", "int-sequences"
 _SAME_SHAPE_METHODS = {"astype", "copy", "__abs__"}
 # DataFrame methods whose result keeps the frame's columns (rows may change)
 _FRAME_KEEPING = {"dropna", "fillna", "copy", "head", "tail", "sort_values", "sort_index", "astype", "interpolate",
@@ -116,8 +114,8 @@ def _int_sequences(value: Value) -> bool:
     if value.kind == "unknown":
         return value.tag == INT_SEQUENCES
     return value.kind == "tuple" and all(
-        item.kind == "tuple" and all(type(i.const) is int for i in item.items if i.kind == "const")
-        and all(i.kind == "const" for i in item.items) for item in value.items)
+        item.kind == "tuple" and all(i.kind == "const" and type(i.const) is int for i in item.items)
+        for item in value.items)
 
 
 def _len(value: Value) -> Value | None:

@@ -16,6 +16,9 @@ from lstmlint.ir import NDARRAY, Value
 
 FRAME = "frame"  # tag of an unknown value known to be a pandas DataFrame (items: [columns] when known)
 SERIES = "series"
+# tags of a Keras Tokenizer and of what its texts_to_sequences() gives (lists of token ids: pad_sequences of
+# them is 2-D)
+TOKENIZER, INT_SEQUENCES = "keras-tokenizer", "int-sequences"
 
 
 def array(dims: list[Value], text: str, name: str | None = None) -> Value:
